@@ -1,0 +1,94 @@
+"""Nothing lost: every row a loader reads is either loaded or quarantined, and both are recorded.
+
+Shared by every source loader. Writes are idempotent: loading the same file version again replaces
+its accounting rows instead of adding to them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class QuarantinedRow:
+    row_number: int  # 1-based data row (the header is row 0)
+    column_name: str | None
+    reason: str
+    raw_values: dict
+
+
+@dataclass
+class FileLoad:
+    source: str
+    dataset: str
+    source_file: str  # relative to the raw directory
+    sha256: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    quarantined: list[QuarantinedRow] = field(default_factory=list)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return len(self.quarantined)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def record_loads(con: duckdb.DuckDBPyConnection, source: str, dataset: str, loads: list[FileLoad]) -> None:
+    """Record the file versions now loaded for (source, dataset); earlier ones stop being current."""
+    for load in loads:
+        if load.rows_read != load.rows_loaded + load.rows_quarantined:
+            raise AssertionError(
+                f"{load.source_file}: read {load.rows_read} rows but loaded {load.rows_loaded} "
+                f"and quarantined {load.rows_quarantined}"
+            )
+    now = _now()
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "update dq.file_loads set is_current = false where source = ? and dataset = ?", [source, dataset]
+        )
+        con.execute("delete from dq.quarantine where source = ? and dataset = ?", [source, dataset])
+        for load in loads:
+            con.execute(
+                "delete from dq.file_loads where source = ? and source_file = ? and sha256 = ?",
+                [load.source, load.source_file, load.sha256],
+            )
+            con.execute(
+                "insert into dq.file_loads by name select ? as source, ? as dataset, ? as source_file, "
+                "? as sha256, ? as rows_read, ? as rows_loaded, ? as rows_quarantined, true as is_current, "
+                "? as loaded_at",
+                [load.source, load.dataset, load.source_file, load.sha256, load.rows_read, load.rows_loaded,
+                 load.rows_quarantined, now],
+            )
+            if load.quarantined:
+                con.executemany(
+                    "insert into dq.quarantine by name select ? as source, ? as dataset, ? as source_file, "
+                    "? as sha256, ? as row_number, ? as column_name, ? as reason, ?::JSON as raw_values, "
+                    "? as quarantined_at",
+                    [
+                        [load.source, load.dataset, load.source_file, load.sha256, q.row_number, q.column_name,
+                         q.reason, json.dumps(q.raw_values, ensure_ascii=False), now]
+                        for q in load.quarantined
+                    ],
+                )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise

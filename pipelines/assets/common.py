@@ -1,0 +1,49 @@
+"""Helpers shared by asset factories: SQL models from files and materialization metadata."""
+
+
+import dagster as dg
+import duckdb
+
+from pipelines.config import SQL_DIR
+from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+from pipelines.warehouse import model_dependencies, replace_table, sql_model
+
+PREVIEW_ROWS = 10
+
+
+def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str, rows: int) -> dict:
+    """Row count and a Markdown preview, attached to every materialization."""
+    preview = con.execute(f"select * from {schema}.{table} limit {PREVIEW_ROWS}").df()
+    return {
+        "dagster/row_count": dg.MetadataValue.int(rows),
+        "table": dg.MetadataValue.text(f"{schema}.{table}"),
+        "preview": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "(empty)"),
+    }
+
+
+def sql_model_asset(layer: str, name: str, group_name: str) -> dg.AssetsDefinition:
+    """An asset that replaces ``<layer>.<name>`` with the result of ``sql/<layer>/<name>.sql``."""
+    sql = sql_model(layer, name)
+    deps = [dg.AssetKey(list(ref)) for ref in model_dependencies(sql) if ref != (layer, name)]
+    description = sql.splitlines()[0].lstrip("- ").strip() if sql.startswith("--") else None
+
+    @dg.asset(
+        key=[layer, name],
+        deps=deps,
+        group_name=group_name,
+        pool=WAREHOUSE_POOL,
+        description=description,
+        kinds={"duckdb", "sql"},
+        metadata={"sql_file": f"sql/{layer}/{name}.sql"},
+    )
+    def _model(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        with warehouse.connect() as con:
+            rows = replace_table(con, layer, name, sql)
+            return dg.MaterializeResult(metadata=table_metadata(con, layer, name, rows))
+
+    return _model
+
+
+def sql_models(layer: str, group_name: str, names: list[str] | None = None) -> list[dg.AssetsDefinition]:
+    names = names or sorted(p.stem for p in (SQL_DIR / layer).glob("*.sql"))
+    return [sql_model_asset(layer, n, group_name) for n in names]

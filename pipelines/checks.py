@@ -1,0 +1,110 @@
+"""SQL checks from ``sql/checks/<schema>/<table>__<name>.sql`` as Dagster asset checks.
+
+Each check's query returns the failing rows (first column an id). ERROR checks block everything
+downstream in the run (so nothing is published); WARN checks are recorded and shown. Every result
+is appended to ``dq.check_results``.
+"""
+
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.config import SQL_DIR
+from pipelines.resources import WarehouseResource
+from pipelines.warehouse import model_dependencies
+
+SAMPLE_SIZE = 20
+HEADER = re.compile(r"^--\s*(severity|description):\s*(.+?)\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class SqlCheck:
+    schema: str
+    table: str
+    name: str
+    severity: str
+    description: str
+    sql: str
+
+    @classmethod
+    def from_file(cls, path: Path) -> "SqlCheck":
+        table, _, name = path.stem.partition("__")
+        text = path.read_text()
+        header = dict(HEADER.findall(text))
+        severity = header.get("severity", "ERROR").upper()
+        if severity not in ("ERROR", "WARN"):
+            raise ValueError(f"{path}: severity must be ERROR or WARN, not {severity!r}")
+        return cls(path.parent.name, table, name, severity, header.get("description", name), text)
+
+    @property
+    def asset_key(self) -> dg.AssetKey:
+        return dg.AssetKey([self.schema, self.table])
+
+
+def discover_sql_checks(root: Path = SQL_DIR / "checks") -> list[SqlCheck]:
+    return [SqlCheck.from_file(p) for p in sorted(root.glob("*/*__*.sql"))]
+
+
+def record_check_result(
+    con, run_id: str, asset: str, check_name: str, severity: str, success: bool,
+    observed_value: str | None, unexpected_count: int | None, sample: list[str],
+) -> None:
+    con.execute(
+        "insert into dq.check_results by name select ? as run_id, ? as asset, ? as check_name, ? as severity, "
+        "? as success, ? as observed_value, ? as unexpected_count, ?::varchar[] as unexpected_sample, "
+        "? as checked_at",
+        [run_id, asset, check_name, severity, success, observed_value, unexpected_count, sample,
+         dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+    )
+
+
+def check_result(
+    context: dg.AssetCheckExecutionContext, con, asset: dg.AssetKey, name: str, severity: str,
+    description: str, failing: int, sample: list[str], observed_value: str | None = None,
+) -> dg.AssetCheckResult:
+    """Record a check's outcome in dq.check_results and turn it into a Dagster result."""
+    asset_name = ".".join(asset.path)
+    passed = failing == 0
+    record_check_result(con, context.run.run_id, asset_name, name, severity, passed,
+                        observed_value if observed_value is not None else str(failing), failing, sample)
+    return dg.AssetCheckResult(
+        passed=passed,
+        asset_key=asset,
+        check_name=name,
+        severity=dg.AssetCheckSeverity.ERROR if severity == "ERROR" else dg.AssetCheckSeverity.WARN,
+        description=description,
+        metadata={
+            "severity": severity,
+            "unexpected_count": failing,
+            "unexpected_sample": dg.MetadataValue.json(sample),
+        },
+    )
+
+
+def build_sql_check(check: SqlCheck) -> dg.AssetChecksDefinition:
+    deps = [dg.AssetKey(list(ref)) for ref in model_dependencies(check.sql)
+            if ref != (check.schema, check.table) and ref[0] in ("staging", "core", "marts")]
+
+    @dg.asset_check(
+        asset=check.asset_key,
+        name=check.name,
+        description=f"[{check.severity}] {check.description}",
+        blocking=check.severity == "ERROR",
+        additional_deps=deps,
+    )
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with warehouse.connect() as con:
+            failing = con.execute(f"select count(*) from ({check.sql})").fetchone()[0]
+            sample = [str(r[0]) for r in con.execute(f"select * from ({check.sql}) limit {SAMPLE_SIZE}").fetchall()]
+            return check_result(context, con, check.asset_key, check.name, check.severity, check.description,
+                                failing, sample)
+
+    return _check
+
+
+def sql_asset_checks() -> list[dg.AssetChecksDefinition]:
+    return [build_sql_check(c) for c in discover_sql_checks()]

@@ -1,0 +1,79 @@
+"""Command line: ``python -m pipelines {run,query} ...``. Heavy imports happen inside commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from pipelines.config import RAW_DIR_ENV, WAREHOUSE_ENV, default_raw_dir, default_warehouse_path
+
+
+def _add_warehouse(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--warehouse", type=Path, default=None, metavar="FILE",
+        help=f"published warehouse file (default: ${WAREHOUSE_ENV} or warehouse/warehouse.duckdb)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines",
+        description="Event-data warehouse for militant violence in Pakistan and Afghanistan.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="load every source, check it, build every table and publish the warehouse",
+        description="Materialize every asset through Dagster, in this process: load the raw files, run the "
+                    "data-quality checks, build the tables and, when every blocking check passed, publish "
+                    "the warehouse atomically. Exits non-zero on any failed asset or blocking check; the "
+                    "previously published warehouse is then left as it was.",
+    )
+    run.add_argument("--raw", type=Path, default=None, metavar="DIR",
+                     help=f"raw directory, one folder per source (default: ${RAW_DIR_ENV} or raw/)")
+    _add_warehouse(run)
+
+    query = commands.add_parser(
+        "query", help="run one read-only SQL query against the published warehouse",
+        description="Run one SQL query against the published warehouse, opened read-only: statements "
+                    "that would change data are refused.",
+    )
+    source = query.add_mutually_exclusive_group(required=True)
+    source.add_argument("sql", nargs="?", help="the SQL query")
+    source.add_argument("--file", type=Path, metavar="FILE", help="read the query from a .sql file")
+    query.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format")
+    _add_warehouse(query)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "run":
+        return command_run(args.raw, args.warehouse)
+    if args.command == "query":
+        sql = args.file.read_text() if args.file else args.sql
+        return command_query(sql, args.warehouse, args.format)
+    return 2
+
+
+def command_run(raw: Path | None, warehouse: Path | None) -> int:
+    from pipelines.runner import run_pipeline
+
+    return run_pipeline(
+        (raw or default_raw_dir()).resolve(), (warehouse or default_warehouse_path()).resolve()
+    )
+
+
+def command_query(sql: str, warehouse: Path | None, output_format: str) -> int:
+    from pipelines.query import QueryRefused, format_result, run_query
+
+    path = (warehouse or default_warehouse_path()).resolve()
+    try:
+        columns, rows = run_query(path, sql)
+    except (QueryRefused, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(format_result(columns, rows, output_format))
+    return 0

@@ -1,0 +1,189 @@
+"""DuckDB warehouse files: the working copy a run writes, and the published copy analysts read.
+
+A run never writes the published file. It writes ``<dir>/.build/<name>`` (kept between runs, so a
+new file only costs its own partition) and, once every blocking check has passed, copies it next to
+the published file and swaps it in with ``os.replace``: readers see the old or the new warehouse,
+never half of one. Nothing here imports Dagster, so the CLI's query path stays light.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from pipelines.config import SQL_DIR
+
+SCHEMA_FILE = SQL_DIR / "schema.sql"
+# Tables whose rows are history that a rebuild from raw cannot recreate: migrate them in place.
+HISTORY_TABLES = {("dq", "check_results")}
+TABLE_REF = re.compile(r"\b(staging|core|dq|marts)\.([a-z_][a-z0-9_]*)\b")
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another process is writing the same warehouse."""
+
+
+def build_path_for(published: Path) -> Path:
+    return published.parent / ".build" / published.name
+
+
+def lock_path_for(published: Path) -> Path:
+    """Held while a connection writes the working copy (DuckDB allows one writer per file)."""
+    return published.parent / ".build" / (published.name + ".lock")
+
+
+def run_lock_path_for(published: Path) -> Path:
+    """Held for a whole CLI run, so that a second run is refused instead of interleaving."""
+    return published.parent / ".build" / (published.name + ".run.lock")
+
+
+@contextlib.contextmanager
+def file_lock(lock_file: Path, published: Path, wait: bool = True) -> Iterator[None]:
+    """An exclusive lock on ``lock_file`` across processes; without ``wait``, refuse when it is held."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a+") as handle:
+        flags = fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB
+        try:
+            fcntl.flock(handle, flags)
+        except BlockingIOError as exc:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise WarehouseBusyError(
+                f"warehouse {published} is being built by {holder}; wait for that run to finish and retry"
+            ) from exc
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def writer_lock(published: Path, wait: bool = True):
+    return file_lock(lock_path_for(published), published, wait)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, table],
+    ).fetchall()
+
+
+def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create what is missing and migrate tables whose contract changed.
+
+    A rebuildable table whose columns differ from the contract is dropped and recreated (the next
+    materialization fills it); a history table gains its new columns in place.
+    """
+    ddl = SCHEMA_FILE.read_text()
+    reference = duckdb.connect()
+    reference.execute(ddl)
+    wanted = reference.execute(
+        "select table_schema, table_name from information_schema.tables where table_schema <> 'main'"
+    ).fetchall()
+    for schema, table in wanted:
+        target = _columns(reference, schema, table)
+        current = _columns(con, schema, table)
+        if current and current != target:
+            if (schema, table) in HISTORY_TABLES:
+                have = {name for name, _ in current}
+                for name, dtype in target:
+                    if name not in have:
+                        con.execute(f'alter table {schema}.{table} add column "{name}" {dtype}')
+            else:
+                con.execute(f"drop table {schema}.{table}")
+    reference.close()
+    con.execute(ddl)
+
+
+_schema_applied: set[tuple[str, int, int]] = set()
+
+
+def connect_build(published: Path) -> duckdb.DuckDBPyConnection:
+    """Open the working copy read-write; the contract is applied once per file per process."""
+    path = build_path_for(published)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    stat = path.stat()
+    marker = (str(path), stat.st_ino, SCHEMA_FILE.stat().st_mtime_ns)
+    if marker not in _schema_applied:
+        apply_schema(con)
+        _schema_applied.add(marker)
+    return con
+
+
+def connect_readonly(published: Path) -> duckdb.DuckDBPyConnection:
+    """Open the published warehouse for reading only; nothing can be written through it."""
+    if not published.exists():
+        raise FileNotFoundError(
+            f"no warehouse at {published}: build one with `python -m pipelines run` first"
+        )
+    return duckdb.connect(str(published), read_only=True)
+
+
+def sql_model(layer: str, name: str) -> str:
+    path = SQL_DIR / layer / f"{name}.sql"
+    return path.read_text()
+
+
+def model_dependencies(sql: str) -> list[tuple[str, str]]:
+    """The warehouse tables a model reads, in order of first mention (like dbt's ref())."""
+    seen: dict[tuple[str, str], None] = {}
+    for match in TABLE_REF.finditer(re.sub(r"--[^\n]*", "", sql)):
+        seen.setdefault((match.group(1), match.group(2)), None)
+    return list(seen)
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, select_sql: str) -> int:
+    """Replace a contract table's rows with a model's result in one transaction (idempotent)."""
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {schema}.{table}")
+        con.execute(f"insert into {schema}.{table} by name {select_sql}")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
+
+
+def publish(published: Path, run_id: str | None, raw_dir: Path | None) -> str:
+    """Stamp the build, then atomically swap the working copy in as the published warehouse."""
+    from pipelines import __version__
+
+    build = build_path_for(published)
+    build_id = uuid.uuid4().hex
+    con = duckdb.connect(str(build))
+    try:
+        apply_schema(con)
+        con.execute("delete from meta.build_info")
+        con.execute(
+            "insert into meta.build_info values (?, ?, ?, ?, ?)",
+            [build_id, run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), str(raw_dir) if raw_dir else None, __version__],
+        )
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    published.parent.mkdir(parents=True, exist_ok=True)
+    staging_copy = published.parent / f".{published.name}.publishing-{os.getpid()}"
+    try:
+        shutil.copyfile(build, staging_copy)
+        with open(staging_copy, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(staging_copy, published)
+    finally:
+        staging_copy.unlink(missing_ok=True)
+    return build_id

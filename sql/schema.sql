@@ -1,0 +1,180 @@
+-- The warehouse contract: every schema and every table other issues and analysts rely on.
+-- Names and column names are the interface; add columns, never rename. Applied at every connection:
+-- tables that are missing are created, tables whose columns changed are migrated (see warehouse.py).
+-- staging.* tables are created by the source loaders (one per source, typed, renamed).
+
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE SCHEMA IF NOT EXISTS core;
+CREATE SCHEMA IF NOT EXISTS dq;
+CREATE SCHEMA IF NOT EXISTS marts;
+CREATE SCHEMA IF NOT EXISTS meta;
+
+-- Group names are matched after this normalisation: lower case; bracketed acronyms such as "(TTP)" or
+-- "(LeJ)" dropped (a bracketed word with two or more capitals), but "(Pakistan)" kept because it
+-- distinguishes groups; every run of non-alphanumerics becomes one space.
+CREATE OR REPLACE MACRO normalize_group_name(name) AS
+    nullif(trim(regexp_replace(
+        lower(regexp_replace(name, '\(\s*[^()\s]*[A-Z][^()\s]*[A-Z][^()\s]*\s*\)', ' ', 'g')),
+        '[^a-z0-9]+', ' ', 'g')), '');
+
+CREATE TABLE IF NOT EXISTS core.groups (
+    group_id            VARCHAR PRIMARY KEY,  -- stable slug, e.g. 'ttp'
+    name                VARCHAR NOT NULL,
+    short_name          VARCHAR,
+    ideology            VARCHAR,
+    base_country        VARCHAR,
+    founded_on          DATE,                 -- first day of the known period
+    founded_precision   VARCHAR,              -- day / month / year
+    dissolved_on        DATE,
+    dissolved_precision VARCHAR,
+    proscribed_pk_on    DATE,
+    note                VARCHAR,
+    source              VARCHAR NOT NULL,
+    source_url          VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS core.group_aliases (
+    alias            VARCHAR NOT NULL,        -- as the source system spells it
+    alias_normalized VARCHAR NOT NULL,        -- normalize_group_name(alias)
+    group_id         VARCHAR NOT NULL,
+    source_system    VARCHAR NOT NULL,        -- gtd, ucdp, acled, newamerica, bij, cpost, kaggle, mmp, curated
+    note             VARCHAR,
+    source           VARCHAR NOT NULL,
+    source_url       VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS core.group_relations (
+    relation_id     VARCHAR PRIMARY KEY,
+    from_group_id   VARCHAR NOT NULL,
+    to_group_id     VARCHAR NOT NULL,
+    relation_type   VARCHAR NOT NULL,         -- split_from, faction_of, merged_into, rejoined, pledged_allegiance_to, renamed_to, allied_with, rival_of
+    start_date      DATE,
+    start_precision VARCHAR,
+    end_date        DATE,
+    end_precision   VARCHAR,
+    source          VARCHAR NOT NULL,
+    source_url      VARCHAR NOT NULL,
+    note            VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS core.leaders (
+    leader_id  VARCHAR PRIMARY KEY,
+    name       VARCHAR NOT NULL,
+    aliases    VARCHAR[],
+    group_id   VARCHAR,
+    role       VARCHAR,
+    note       VARCHAR,
+    source     VARCHAR NOT NULL,
+    source_url VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS core.leadership_events (
+    leadership_event_id    VARCHAR PRIMARY KEY,
+    leader_id              VARCHAR NOT NULL,
+    group_id               VARCHAR,
+    event_type             VARCHAR NOT NULL,  -- killed, captured, arrested, died, false_report
+    event_date             DATE,
+    event_precision        VARCHAR,
+    announced_date         DATE,
+    confirmed_by_group_date DATE,
+    method                 VARCHAR,           -- drone_strike, raid, military_operation, arrest, ied, infighting, natural, unknown
+    perpetrator            VARCHAR,
+    country                VARCHAR,
+    admin1                 VARCHAR,
+    location               VARCHAR,
+    successor_leader_id    VARCHAR,
+    incident_id            VARCHAR,           -- the strike or attack in core.incidents, where known
+    note                   VARCHAR,
+    source                 VARCHAR NOT NULL,
+    source_url             VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS core.policy_events (
+    policy_event_id VARCHAR PRIMARY KEY,
+    name            VARCHAR NOT NULL,
+    category        VARCHAR NOT NULL,         -- policy, legislation, institution, military_operation, diplomatic, external
+    start_date      DATE,
+    start_precision VARCHAR,
+    end_date        DATE,
+    end_precision   VARCHAR,
+    scope_country   VARCHAR,
+    scope_admin1    VARCHAR,                  -- null = national
+    target_group_id VARCHAR,                  -- null = all groups
+    description     VARCHAR,
+    source          VARCHAR NOT NULL,
+    source_url      VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS core.claims (
+    claim_id      VARCHAR PRIMARY KEY,
+    subject_table VARCHAR NOT NULL,
+    subject_id    VARCHAR NOT NULL,
+    attribute     VARCHAR NOT NULL,
+    value         VARCHAR,
+    is_preferred  BOOLEAN NOT NULL,
+    note          VARCHAR,
+    source        VARCHAR NOT NULL,
+    source_url    VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS core.published_aggregates (
+    publisher    VARCHAR NOT NULL,            -- e.g. PIPS
+    report       VARCHAR,
+    country      VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    period_grain VARCHAR NOT NULL,            -- year / month
+    measure      VARCHAR NOT NULL,            -- attacks, killed, injured, suicide_attacks
+    value        BIGINT NOT NULL,
+    definition   VARCHAR,
+    note         VARCHAR,
+    source       VARCHAR NOT NULL,
+    source_url   VARCHAR NOT NULL
+);
+
+-- One row per file version that a loader read. rows_read = rows_loaded + rows_quarantined, always.
+CREATE TABLE IF NOT EXISTS dq.file_loads (
+    source           VARCHAR NOT NULL,        -- the adapter: curated, gtd, ucdp_ged, ...
+    dataset          VARCHAR NOT NULL,        -- what the file feeds (for curated: the table, e.g. groups)
+    source_file      VARCHAR NOT NULL,        -- path relative to the raw directory
+    sha256           VARCHAR NOT NULL,
+    rows_read        BIGINT NOT NULL,
+    rows_loaded      BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    is_current       BOOLEAN NOT NULL,        -- false once a newer version replaced it or the file was removed
+    loaded_at        TIMESTAMP NOT NULL
+);
+
+-- Every rejected row: where it was, what it said, which column was at fault and why.
+CREATE TABLE IF NOT EXISTS dq.quarantine (
+    source       VARCHAR NOT NULL,
+    dataset      VARCHAR NOT NULL,
+    source_file  VARCHAR NOT NULL,
+    sha256       VARCHAR NOT NULL,
+    row_number   BIGINT NOT NULL,             -- 1-based data row (the header is row 0)
+    column_name  VARCHAR,
+    reason       VARCHAR NOT NULL,
+    raw_values   JSON,
+    quarantined_at TIMESTAMP NOT NULL
+);
+
+-- One row per check per run, kept across runs so data quality can be followed over time.
+CREATE TABLE IF NOT EXISTS dq.check_results (
+    run_id            VARCHAR NOT NULL,
+    asset             VARCHAR NOT NULL,
+    check_name        VARCHAR NOT NULL,
+    severity          VARCHAR NOT NULL,       -- ERROR (blocking) / WARN
+    success           BOOLEAN NOT NULL,
+    observed_value    VARCHAR,
+    unexpected_count  BIGINT,
+    unexpected_sample VARCHAR[],              -- ids of failing rows, capped
+    checked_at        TIMESTAMP NOT NULL
+);
+
+-- What the published file is: one row, rewritten by every publish.
+CREATE TABLE IF NOT EXISTS meta.build_info (
+    build_id     VARCHAR NOT NULL,
+    run_id       VARCHAR,
+    built_at     TIMESTAMP NOT NULL,
+    raw_dir      VARCHAR,
+    pipelines_version VARCHAR
+);
