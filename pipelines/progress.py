@@ -54,6 +54,8 @@ class ProgressHandler(logging.Handler):
                 self._print(f"  CHECK {severity:<5} {name} failed: {detail}")
         elif kind == DagsterEventType.STEP_FAILURE:
             error = event.event_specific_data.error
+            while error is not None and error.cause is not None:  # the user's exception, not Dagster's wrapper
+                error = error.cause
             message = error.message.strip() if error else "failed"
             self._print(f"  FAILED  {step}: {message}")
         elif kind == DagsterEventType.STEP_SKIPPED:
