@@ -40,10 +40,11 @@ class FileLoad:
     rows_read: int = 0
     rows_loaded: int = 0
     quarantined: list[QuarantinedRow] = field(default_factory=list)
+    quarantined_in_sql: int = 0  # rows a loader quarantined with a SQL select instead of a Python list
 
     @property
     def rows_quarantined(self) -> int:
-        return len(self.quarantined)
+        return len(self.quarantined) + self.quarantined_in_sql
 
 
 def _now() -> dt.datetime:
@@ -92,3 +93,50 @@ def record_loads(con: duckdb.DuckDBPyConnection, source: str, dataset: str, load
     except Exception:
         con.execute("rollback")
         raise
+
+
+def record_file_load_sql(
+    con: duckdb.DuckDBPyConnection, load: FileLoad, quarantine_select: str | None = None,
+    params: list | None = None,
+) -> None:
+    """Record one file version; its quarantined rows come from a SQL select (large files stay in DuckDB).
+
+    ``quarantine_select`` returns (row_number, column_name, reason, raw_values JSON). Earlier versions of
+    the same file stop being current and their quarantined rows are replaced.
+    """
+    if load.rows_read != load.rows_loaded + load.rows_quarantined:
+        raise AssertionError(f"{load.source_file}: read {load.rows_read} rows but loaded {load.rows_loaded} "
+                             f"and quarantined {load.rows_quarantined}")
+    now = _now()
+    con.execute("update dq.file_loads set is_current = false where source = ? and source_file = ?",
+                [load.source, load.source_file])
+    con.execute("delete from dq.quarantine where source = ? and source_file = ?", [load.source, load.source_file])
+    con.execute("delete from dq.file_loads where source = ? and source_file = ? and sha256 = ?",
+                [load.source, load.source_file, load.sha256])
+    con.execute(
+        "insert into dq.file_loads by name select ? as source, ? as dataset, ? as source_file, ? as sha256, "
+        "? as rows_read, ? as rows_loaded, ? as rows_quarantined, true as is_current, ? as loaded_at",
+        [load.source, load.dataset, load.source_file, load.sha256, load.rows_read, load.rows_loaded,
+         load.rows_quarantined, now],
+    )
+    if quarantine_select:
+        con.execute(
+            "insert into dq.quarantine by name "
+            f"select ? as source, ? as dataset, ? as source_file, ? as sha256, q.row_number, q.column_name, "
+            f"q.reason, q.raw_values::JSON as raw_values, ? as quarantined_at from ({quarantine_select}) q",
+            [load.source, load.dataset, load.source_file, load.sha256, now] + (params or []),
+        )
+    for q in load.quarantined:
+        con.execute(
+            "insert into dq.quarantine by name select ? as source, ? as dataset, ? as source_file, ? as sha256, "
+            "? as row_number, ? as column_name, ? as reason, ?::JSON as raw_values, ? as quarantined_at",
+            [load.source, load.dataset, load.source_file, load.sha256, q.row_number, q.column_name, q.reason,
+             json.dumps(q.raw_values, ensure_ascii=False), now],
+        )
+
+
+def forget_file(con: duckdb.DuckDBPyConnection, source: str, source_file: str) -> None:
+    """A file removed from the raw directory: its versions stop being current, its quarantine goes."""
+    con.execute("update dq.file_loads set is_current = false where source = ? and source_file = ?",
+                [source, source_file])
+    con.execute("delete from dq.quarantine where source = ? and source_file = ?", [source, source_file])

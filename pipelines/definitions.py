@@ -1,33 +1,47 @@
 """The one Dagster ``Definitions`` object: ``dagster dev -m pipelines.definitions``."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg
 
+from pipelines.assets.common import sql_models
+from pipelines.assets.incidents import core_incidents, partitions_for, staging_assets
 from pipelines.assets.publish import published_warehouse_asset
 from pipelines.assets.reference import core_reference_assets, curated_checks, curated_staging_assets
 from pipelines.checks import sql_asset_checks
 from pipelines.resources import build_resources
+from pipelines.sensors import raw_files_sensor
+from pipelines.sources.registry import adapters
 
 BUILD_JOB = "build_warehouse"
 
 
+def load_job_name(source: str) -> str:
+    return f"load_{source}_file"
+
+
 def build_definitions(raw_dir: Path | None = None, warehouse_path: Path | None = None,
                       loggers: dict | None = None) -> dg.Definitions:
-    assets = [*curated_staging_assets, *core_reference_assets]
-    upstream = [key for a in assets for key in a.keys]
+    dq_models = sql_models("dq", "data_quality")
+    unpartitioned = [*curated_staging_assets, *core_reference_assets, core_incidents, *dq_models]
+    upstream = [key for a in unpartitioned for key in a.keys]
     publish = published_warehouse_asset(upstream)
     build_job = dg.define_asset_job(
         BUILD_JOB,
-        selection=dg.AssetSelection.all(),
-        description="Load every source, run every check, build every table, publish the warehouse.",
+        selection=dg.AssetSelection.assets(*unpartitioned, publish),
+        description="Conform what was staged, run every check, build every table, publish the warehouse.",
     )
+    # One job per source loads one file (one partition); the sensor launches them as files arrive.
+    load_jobs = [
+        dg.define_asset_job(load_job_name(a.name), selection=dg.AssetSelection.assets(asset),
+                            partitions_def=partitions_for(a), description=f"Stage one raw/{a.name}/ file.")
+        for a, asset in zip(adapters(), staging_assets)
+    ]
     return dg.Definitions(
-        assets=[*assets, publish],
+        assets=[*staging_assets, *unpartitioned, publish],
         asset_checks=[*curated_checks, *sql_asset_checks()],
-        jobs=[build_job],
+        jobs=[build_job, *load_jobs],
+        sensors=[raw_files_sensor],
         resources=build_resources(raw_dir, warehouse_path),
         loggers=loggers,
     )

@@ -34,10 +34,12 @@ class ProgressHandler(logging.Handler):
         elif kind == DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.event_specific_data.materialization
             key = ".".join(materialization.asset_key.path)
+            if materialization.partition:
+                key += f"[{materialization.partition}]"
             rows = materialization.metadata.get("dagster/row_count")
             took = time.monotonic() - self.step_started.get(step, time.monotonic())
             rows_text = f"{rows.value:>9,} rows" if rows is not None else " " * 14
-            self._print(f"  built   {key:<45} {rows_text}  {took:6.2f}s")
+            self._print(f"  built   {key:<60} {rows_text}  {took:6.2f}s")
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             name = f"{'.'.join(evaluation.asset_key.path)}:{evaluation.check_name}"

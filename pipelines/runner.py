@@ -1,4 +1,8 @@
-"""``python -m pipelines run``: every asset materialized in this process through Dagster."""
+"""``python -m pipelines run``: every asset materialized in this process through Dagster.
+
+One Dagster run per new or changed raw file (its source's staging partition), then one run of the
+build job (curated data, conforming, checks, marts, publish). Unchanged files are not staged again.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.definitions import BUILD_JOB, build_definitions
+from pipelines.accounting import sha256_of
+from pipelines.definitions import BUILD_JOB, build_definitions, load_job_name
 from pipelines.progress import ProgressHandler, progress_logger
-from pipelines.warehouse import WarehouseBusyError, file_lock, run_lock_path_for
+from pipelines.sources.registry import adapters
+from pipelines.warehouse import WarehouseBusyError, build_path_for, connect_build, file_lock, run_lock_path_for
+
+RUN_CONFIG = {"loggers": {"progress": {}}}
 
 
 def _instance() -> dg.DagsterInstance:
@@ -20,6 +28,32 @@ def _instance() -> dg.DagsterInstance:
     if os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
     return dg.DagsterInstance.ephemeral()
+
+
+def plan_loads(instance: dg.DagsterInstance, raw_dir: Path, warehouse: Path) -> list[tuple[str, str]]:
+    """Register a partition per raw file (dropping removed ones); return the (source, key) to stage."""
+    loaded: set[tuple[str, str, str]] = set()
+    if build_path_for(warehouse).exists():
+        con = connect_build(warehouse)
+        try:
+            loaded = set(con.execute("select source, source_file, sha256 from dq.file_loads where is_current")
+                         .fetchall())
+        finally:
+            con.close()
+    todo = []
+    for adapter in adapters():
+        partitions = f"{adapter.name}_files"
+        files = {adapter.partition_key(p, raw_dir): p for p in adapter.files(raw_dir)}
+        known = set(instance.get_dynamic_partitions(partitions))
+        new = sorted(set(files) - known)
+        if new:
+            instance.add_dynamic_partitions(partitions, new)
+        for gone in sorted(known - set(files)):
+            instance.delete_dynamic_partition(partitions, gone)
+        for key, path in sorted(files.items()):
+            if (adapter.name, adapter.source_file(path, raw_dir), sha256_of(path)) not in loaded:
+                todo.append((adapter.name, key))
+    return todo
 
 
 def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
@@ -31,31 +65,37 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
     print(f"pipelines run: raw {raw_dir} -> warehouse {warehouse}", file=out, flush=True)
     handler = ProgressHandler(out)
     defs = build_definitions(raw_dir, warehouse, loggers={"progress": progress_logger(handler)})
-    job = defs.resolve_job_def(BUILD_JOB)
+    results = []
     try:
         with file_lock(run_lock_path_for(warehouse), warehouse, wait=False):
             with _instance() as instance:
-                result = job.execute_in_process(
-                    instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}}
-                )
+                loads = plan_loads(instance, raw_dir, warehouse)
+                print(f"  {len(loads)} raw file(s) new or changed", file=out, flush=True)
+                for source, key in loads:
+                    job = defs.resolve_job_def(load_job_name(source))
+                    results.append(job.execute_in_process(instance=instance, partition_key=key,
+                                                          raise_on_error=False, run_config=RUN_CONFIG))
+                job = defs.resolve_job_def(BUILD_JOB)
+                results.append(job.execute_in_process(instance=instance, raise_on_error=False,
+                                                      run_config=RUN_CONFIG))
     except WarehouseBusyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    return summarize(result, handler, warehouse, time.monotonic() - started, out)
+    return summarize(results, warehouse, time.monotonic() - started, out)
 
 
-def summarize(result, handler: ProgressHandler, warehouse: Path, seconds: float, out) -> int:
-    built = result.get_asset_materialization_events()
+def summarize(results: list, warehouse: Path, seconds: float, out) -> int:
+    built = [e for r in results for e in r.get_asset_materialization_events()]
     rows = 0
     for event in built:
         count = event.materialization.metadata.get("dagster/row_count")
         rows += count.value if count is not None else 0
-    evaluations = result.get_asset_check_evaluations()
+    evaluations = [e for r in results for e in r.get_asset_check_evaluations()]
     failed = [e for e in evaluations if not e.passed]
     blocking = [e for e in failed if e.severity == dg.AssetCheckSeverity.ERROR]
-    failed_steps = result.get_failed_step_keys() if hasattr(result, "get_failed_step_keys") else []
+    failed_steps = sorted({s for r in results for s in r.get_failed_step_keys()})
     published = any(e.asset_key == dg.AssetKey(["meta", "published_warehouse"]) for e in built)
-    ok = result.success and not blocking and published
+    ok = all(r.success for r in results) and not blocking and published
     print("", file=out)
     print("summary", file=out)
     print(f"  assets built   {len(built)} ({rows:,} rows in their tables)", file=out)
@@ -64,7 +104,7 @@ def summarize(result, handler: ProgressHandler, warehouse: Path, seconds: float,
     for e in failed:
         print(f"    {e.severity.value:<5} {'.'.join(e.asset_key.path)}:{e.check_name}", file=out)
     if failed_steps:
-        print(f"  failed steps   {', '.join(sorted(failed_steps))}", file=out)
+        print(f"  failed steps   {', '.join(failed_steps)}", file=out)
     print(f"  published      {'yes: ' + str(warehouse) if published else 'no (the previous warehouse is unchanged)'}",
           file=out)
     print(f"  time           {seconds:.1f}s", file=out)

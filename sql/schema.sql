@@ -17,6 +17,39 @@ CREATE OR REPLACE MACRO normalize_group_name(name) AS
         lower(regexp_replace(name, '\(\s*[^()\s]*[A-Z][^()\s]*[A-Z][^()\s]*\s*\)', ' ', 'g')),
         '[^a-z0-9]+', ' ', 'g')), '');
 
+-- A code or count written as text, possibly as a float ("1.0"): the whole number, or NULL when the
+-- text is blank, not a number, or not whole.
+CREATE OR REPLACE MACRO code_int(x) AS
+    CASE WHEN try_cast(x AS DOUBLE) = floor(try_cast(x AS DOUBLE)) THEN try_cast(x AS DOUBLE)::BIGINT END;
+
+-- True when text that is not blank fails to parse as a number (such a value is quarantined, not nulled).
+CREATE OR REPLACE MACRO not_a_number(x) AS
+    nullif(trim(x), '') IS NOT NULL AND try_cast(trim(x) AS DOUBLE) IS NULL;
+
+-- A count as published, with the unknown codes -9 / -99 (and blanks) turned into NULL: unknown, never 0.
+CREATE OR REPLACE MACRO count_or_unknown(x) AS
+    CASE WHEN try_cast(x AS DOUBLE) IN (-9, -99) THEN NULL ELSE try_cast(x AS DOUBLE) END;
+
+-- Pakistani provinces under one spelling (docs/conventions.md). The tribal areas are 'FATA' for events
+-- before the 25th Amendment merged them into Khyber Pakhtunkhwa (31 May 2018) and 'Khyber Pakhtunkhwa'
+-- from that day; Afghan provinces and other countries' regions keep the source's spelling.
+CREATE OR REPLACE MACRO conform_admin1(country, name, on_date) AS
+    CASE
+        WHEN nullif(trim(name), '') IS NULL THEN NULL
+        WHEN country IS DISTINCT FROM 'Pakistan' THEN trim(name)
+        WHEN regexp_matches(lower(name), '(federally administered|^fata$|tribal area|^f\.a\.t\.a)')
+            THEN CASE WHEN on_date >= DATE '2018-05-31' THEN 'Khyber Pakhtunkhwa' ELSE 'FATA' END
+        WHEN regexp_matches(lower(name), '(khyber|pakhtunkhwa|pakhtoonkhwa|pakhtunkhaw|north[- ]west frontier|^nwfp$|^kpk?$)')
+            THEN 'Khyber Pakhtunkhwa'
+        WHEN regexp_matches(lower(name), '(balochistan|baluchistan|baluchestan)') THEN 'Balochistan'
+        WHEN regexp_matches(lower(name), '^punjab') THEN 'Punjab'
+        WHEN regexp_matches(lower(name), '^sind') THEN 'Sindh'
+        WHEN regexp_matches(lower(name), '(islamabad|federal capital|^ict$)') THEN 'Islamabad Capital Territory'
+        WHEN regexp_matches(lower(name), '(azad|^ajk$|jammu)') THEN 'Azad Kashmir'
+        WHEN regexp_matches(lower(name), '(gilgit|northern areas)') THEN 'Gilgit-Baltistan'
+        ELSE trim(name)
+    END;
+
 CREATE TABLE IF NOT EXISTS core.groups (
     group_id            VARCHAR PRIMARY KEY,  -- stable slug, e.g. 'ttp'
     name                VARCHAR NOT NULL,
@@ -131,6 +164,54 @@ CREATE TABLE IF NOT EXISTS core.published_aggregates (
     source_url   VARCHAR NOT NULL
 );
 
+-- One row per source event, conformed from every incident source. Fatality counts are DOUBLE because
+-- sources publish fractions (GTD splits deaths over related events: 0.5, 0.33); NULL = unknown, never 0.
+CREATE TABLE IF NOT EXISTS core.incidents (
+    incident_id      VARCHAR NOT NULL,        -- <source>:<source_event_id>, stable across re-runs
+    source           VARCHAR NOT NULL,
+    source_event_id  VARCHAR NOT NULL,
+    event_type       VARCHAR NOT NULL,        -- attack, drone_strike, battle, one_sided_violence, other
+    event_date       DATE,                    -- first day of the known period
+    date_precision   VARCHAR,                 -- day, month, year, range
+    event_end_date   DATE,
+    country          VARCHAR,
+    admin1           VARCHAR,                 -- conformed province (see docs/conventions.md)
+    admin2           VARCHAR,
+    location         VARCHAR,
+    latitude         DOUBLE,
+    longitude        DOUBLE,
+    geo_precision    VARCHAR,
+    attack_type      VARCHAR,
+    target_type      VARCHAR,
+    perpetrator_raw  VARCHAR,                 -- as the source names the (first) perpetrator
+    group_id         VARCHAR,                 -- null when unknown or unresolved
+    fatalities_best  DOUBLE,
+    fatalities_low   DOUBLE,
+    fatalities_high  DOUBLE,
+    wounded          DOUBLE,
+    is_suicide       BOOLEAN,
+    is_doubtful      BOOLEAN,                 -- GTD doubtterr = 1
+    source_file      VARCHAR NOT NULL,
+    loaded_at        TIMESTAMP NOT NULL
+);
+
+-- Every perpetrator of an incident (GTD gname/gname2/gname3, UCDP non-state sides, ...).
+CREATE TABLE IF NOT EXISTS core.incident_perpetrators (
+    incident_id     VARCHAR NOT NULL,
+    perpetrator_raw VARCHAR NOT NULL,
+    group_id        VARCHAR,
+    role            VARCHAR NOT NULL,         -- primary, secondary, tertiary, side_a, side_b, associated
+    source_file     VARCHAR NOT NULL
+);
+
+-- Which file version's rows core.incidents holds, so a run only conforms what changed.
+CREATE TABLE IF NOT EXISTS meta.conformed_files (
+    source      VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    sha256      VARCHAR NOT NULL,
+    conformed_at TIMESTAMP NOT NULL
+);
+
 -- One row per file version that a loader read. rows_read = rows_loaded + rows_quarantined, always.
 CREATE TABLE IF NOT EXISTS dq.file_loads (
     source           VARCHAR NOT NULL,        -- the adapter: curated, gtd, ucdp_ged, ...
@@ -155,6 +236,16 @@ CREATE TABLE IF NOT EXISTS dq.quarantine (
     reason       VARCHAR NOT NULL,
     raw_values   JSON,
     quarantined_at TIMESTAMP NOT NULL
+);
+
+-- Perpetrator names that resolve to no group (sql/dq/unresolved_groups.sql).
+CREATE TABLE IF NOT EXISTS dq.unresolved_groups (
+    source             VARCHAR NOT NULL,
+    perpetrator_raw    VARCHAR NOT NULL,
+    incidents          BIGINT NOT NULL,
+    incidents_pak_afg  BIGINT NOT NULL,      -- of them, in Pakistan or Afghanistan
+    is_not_a_group     BOOLEAN NOT NULL,     -- classed as not a group in raw/curated/non_group_perpetrators.csv
+    not_a_group_reason VARCHAR
 );
 
 -- One row per check per run, kept across runs so data quality can be followed over time.

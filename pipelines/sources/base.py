@@ -1,0 +1,195 @@
+"""The interface every incident source adapter shares: detect, read, stage, describe quarantine.
+
+An adapter reads one raw file into a temporary table ``raw_rows`` (every column VARCHAR, plus
+``_row_number``, the 1-based data row), then its staging model ``sql/staging/<name>.sql`` types and
+renames the columns and says, per row, whether to quarantine it (``_reject_column``,
+``_reject_reason``). Rows with no reason go to ``staging.<name>``, the others to ``dq.quarantine`` with
+their raw values. ``sql/core/incidents/<name>.sql`` conforms staged rows to ``core.incidents``.
+Everything runs inside DuckDB, so a file of millions of rows never becomes a Python loop.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.accounting import FileLoad, record_file_load_sql, sha256_of
+from pipelines.config import SQL_DIR
+
+
+class SourceFileError(ValueError):
+    """A file that cannot be read at all; the message names the file and what is wrong."""
+
+
+def detect_encoding(path: Path, candidates: tuple[str, ...] = ("utf-8", "cp1252", "latin-1")) -> str:
+    """The first encoding that decodes the whole file (UTF-8 first; cp1252 for Windows exports)."""
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for encoding in candidates:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with open(path, "rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 22), b""):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    return "latin-1"
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class SourceAdapter:
+    """One source format. Subclasses override ``read_raw`` for formats DuckDB's CSV reader can't take."""
+
+    name: str  # folder under raw/, value of `source`, table staging.<name>
+    description: str
+    source_system: str  # which core.group_aliases spellings apply
+    required_columns: tuple[str, ...]
+    known_columns: tuple[str, ...] = ()  # columns the staging model may use; missing ones become NULL
+    patterns: tuple[str, ...] = ("*.csv",)
+
+    # ---- files and partitions -------------------------------------------------------------------
+    def folder(self, raw_dir: Path) -> Path:
+        return raw_dir / self.name
+
+    def files(self, raw_dir: Path) -> list[Path]:
+        folder = self.folder(raw_dir)
+        found = {p for pattern in self.patterns for p in folder.glob(pattern) if p.is_file()}
+        return sorted(p for p in found if not p.name.startswith((".", "~$")))
+
+    def partition_key(self, path: Path, raw_dir: Path) -> str:
+        return path.relative_to(self.folder(raw_dir)).as_posix()
+
+    def path_for(self, partition_key: str, raw_dir: Path) -> Path:
+        path = (self.folder(raw_dir) / partition_key).resolve()
+        if not path.is_relative_to(self.folder(raw_dir).resolve()):
+            raise SourceFileError(f"partition {partition_key!r} points outside {self.folder(raw_dir)}")
+        return path
+
+    def source_file(self, path: Path, raw_dir: Path) -> str:
+        return f"{self.name}/{self.partition_key(path, raw_dir)}"
+
+    # ---- detect and read ------------------------------------------------------------------------
+    def detect(self, header: list[str]) -> str | None:
+        """None when a file with this header is this source's format, else what is wrong."""
+        missing = [c for c in self.required_columns if c not in header]
+        if missing:
+            return f"missing required column(s) {', '.join(missing)} for a {self.description} file"
+        return None
+
+    def read_raw(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
+        """Create temp table ``raw_rows`` (all VARCHAR, in file order) and ``raw_rejects``."""
+        encoding = detect_encoding(path)
+        con.execute("drop table if exists raw_rejects")
+        try:
+            con.execute(
+                "create or replace temp table raw_rows as select * from read_csv(?, all_varchar = true, "
+                "header = true, delim = ',', quote = '\"', escape = '\"', encoding = ?, "
+                "store_rejects = true, rejects_table = 'raw_reject_errors', rejects_scan = 'raw_reject_scans', "
+                "parallel = false)",
+                [str(path), encoding if encoding != "cp1252" else "latin-1"],
+            )
+        except duckdb.Error as exc:
+            raise SourceFileError(f"{path}: cannot be read as CSV ({exc})") from exc
+        con.execute(
+            "create or replace temp table raw_rejects as select line as row_number, "
+            "column_name, error_type || ': ' || error_message as reason, "
+            "to_json({'line': csv_line}) as raw_values from raw_reject_errors"
+        )
+
+    def prepare(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Drop rows that are not data (e.g. an HXL hashtag row); runs before row numbers are given."""
+
+    # ---- models ---------------------------------------------------------------------------------
+    @property
+    def stage_sql(self) -> str:
+        return (SQL_DIR / "staging" / f"{self.name}.sql").read_text()
+
+    @property
+    def conform_sql(self) -> str:
+        return (SQL_DIR / "core" / "incidents" / f"{self.name}.sql").read_text()
+
+    @property
+    def perpetrators_sql(self) -> str | None:
+        path = SQL_DIR / "core" / "incident_perpetrators" / f"{self.name}.sql"
+        return path.read_text() if path.exists() else None
+
+    @property
+    def staging_table(self) -> str:
+        return f"staging.{self.name}"
+
+    # ---- stage ----------------------------------------------------------------------------------
+    def stage(self, con: duckdb.DuckDBPyConnection, path: Path, raw_dir: Path) -> FileLoad:
+        """Replace this file's rows in staging.<name>; quarantine what does not parse; account for all."""
+        source_file = self.source_file(path, raw_dir)
+        load = FileLoad(self.name, self.name, source_file, sha256_of(path))
+        self.read_raw(con, path)
+        header = [r[0] for r in con.execute("select column_name from (describe raw_rows)").fetchall()]
+        problem = self.detect(header)
+        if problem:
+            raise SourceFileError(f"{path}: {problem}")
+        self.prepare(con)
+        con.execute("create or replace temp table raw_rows as select row_number() over () as _row_number, * "
+                    "from raw_rows")
+        for column in self.known_columns:
+            if column not in header:
+                con.execute(f"alter table raw_rows add column {quote(column)} varchar")
+        try:
+            con.execute(f"create or replace temp table typed as {self.stage_sql}")
+        except duckdb.Error as exc:
+            raise SourceFileError(f"{path}: staging failed ({exc})") from exc
+        counts = con.execute("select count(*), count(*) filter (where _reject_reason is not null) from typed") \
+                    .fetchone()
+        rejected_by_reader = con.execute("select count(*) from raw_rejects").fetchone()[0]
+        load.rows_read = counts[0] + rejected_by_reader
+        load.rows_loaded = counts[0] - counts[1]
+        staged_columns = [r[0] for r in con.execute("select column_name from (describe typed)").fetchall()
+                          if not r[0].startswith("_reject")]
+        self._ensure_staging_table(con, staged_columns)
+        con.execute("begin transaction")
+        try:
+            con.execute(f"delete from {self.staging_table} where source_file = ?", [source_file])
+            con.execute(
+                f"insert into {self.staging_table} by name select * exclude (_reject_column, _reject_reason), "
+                f"? as source_file, ? as sha256 from typed where _reject_reason is null",
+                [source_file, load.sha256],
+            )
+            # Quarantined: the rows the staging model rejected plus the lines the CSV reader could not parse.
+            load.quarantined_in_sql = counts[1] + rejected_by_reader
+            record_file_load_sql(
+                con, load,
+                "select t._row_number as row_number, t._reject_column as column_name, t._reject_reason as reason, "
+                "to_json(r) as raw_values from typed t join raw_rows r using (_row_number) "
+                "where t._reject_reason is not null "
+                "union all select row_number, column_name, reason, raw_values from raw_rejects",
+            )
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        return load
+
+    def _ensure_staging_table(self, con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
+        """Create staging.<name> from the model's columns; recreate it when the model's columns changed."""
+        wanted = columns + ["source_file", "sha256"]
+        existing = [r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'staging' "
+            "and table_name = ? order by ordinal_position", [self.name]).fetchall()]
+        if existing == wanted:
+            return
+        if existing:
+            # The model changed: every file of this source has to be staged again.
+            con.execute(f"drop table {self.staging_table}")
+            con.execute("update dq.file_loads set is_current = false where source = ?", [self.name])
+        con.execute(f"create table {self.staging_table} as select * exclude (_reject_column, _reject_reason), "
+                    "''::varchar as source_file, ''::varchar as sha256 from typed limit 0")

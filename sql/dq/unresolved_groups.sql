@@ -1,0 +1,26 @@
+-- dq.unresolved_groups: every perpetrator name that did not resolve to a group, per source, with how
+-- many incidents name it; names we class as "not a group" (Unknown, Gunmen, ...) say so and why.
+with names as (
+    select split_part(p.incident_id, ':', 1) as source, p.perpetrator_raw, count(distinct p.incident_id) as incidents,
+           count(distinct p.incident_id) filter (where i.country in ('Pakistan', 'Afghanistan')) as incidents_pak_afg
+    from core.incident_perpetrators p
+    join core.incidents i using (incident_id)
+    where p.group_id is null
+    group by all
+    union all
+    -- sources without a perpetrators model (curated) count their single perpetrator
+    select i.source, i.perpetrator_raw, count(*), count(*) filter (where i.country in ('Pakistan', 'Afghanistan'))
+    from core.incidents i
+    where i.group_id is null and i.perpetrator_raw is not null
+      and i.incident_id not in (select incident_id from core.incident_perpetrators)
+    group by all
+)
+select
+    n.source, n.perpetrator_raw, n.incidents, n.incidents_pak_afg,
+    ng.reason is not null as is_not_a_group,
+    ng.reason             as not_a_group_reason
+from names n
+left join staging.curated_non_group_perpetrators ng
+  on normalize_group_name(ng.perpetrator_raw) = normalize_group_name(n.perpetrator_raw)
+ and ng.source_system = n.source
+order by n.incidents desc, n.source, n.perpetrator_raw
