@@ -24,6 +24,7 @@ class Conformer:
     source_system: str  # which aliases resolve its perpetrators
     conform_sql: str
     perpetrators_sql: str | None
+    whole_source: bool = False  # re-conform every file of the source when any changes
 
 
 def curated_conformer() -> Conformer:
@@ -34,7 +35,8 @@ def curated_conformer() -> Conformer:
 def adapter_conformers() -> list[Conformer]:
     from pipelines.sources.registry import adapters
 
-    return [Conformer(a.name, a.name, a.source_system, a.conform_sql, a.perpetrators_sql) for a in adapters()]
+    return [Conformer(a.name, a.name, a.source_system, a.conform_sql, a.perpetrators_sql, a.conform_whole_source)
+            for a in adapters()]
 
 
 def prune_removed_files(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> list[str]:
@@ -82,6 +84,8 @@ def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) 
         stale, todo = done - current, current - done
         if not stale and not todo:
             continue
+        if c.whole_source:
+            stale, todo = done, current
         files = sorted({f for f, _ in stale | todo})
         con.execute("begin transaction")
         try:

@@ -121,6 +121,10 @@ def connect_build(published: Path) -> duckdb.DuckDBPyConnection:
     marker = (str(path), stat.st_ino, SCHEMA_FILE.stat().st_mtime_ns)
     if marker not in _schema_applied:
         apply_schema(con)
+        from pipelines.sources.registry import adapters  # staging tables every model can rely on
+
+        for adapter in adapters():
+            adapter.ensure_staging_table(con)
         _schema_applied.add(marker)
     return con
 

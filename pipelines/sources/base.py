@@ -57,6 +57,9 @@ class SourceAdapter:
     required_columns: tuple[str, ...]
     known_columns: tuple[str, ...] = ()  # columns the staging model may use; missing ones become NULL
     patterns: tuple[str, ...] = ("*.csv",)
+    # True when a newer file replaces events of older ones (ACLED exports): every change re-conforms
+    # all of the source's staged rows, so the conform model can keep the latest version of each event.
+    conform_whole_source: bool = False
 
     # ---- files and partitions -------------------------------------------------------------------
     def folder(self, raw_dir: Path) -> Path:
@@ -178,6 +181,20 @@ class SourceAdapter:
             con.execute("rollback")
             raise
         return load
+
+    def ensure_staging_table(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Create an empty staging.<name> if no file was ever staged, so models can always read it."""
+        exists = con.execute("select count(*) from information_schema.tables where table_schema = 'staging' "
+                             "and table_name = ?", [self.name]).fetchone()[0]
+        if exists:
+            return
+        columns = ", ".join(f"null::varchar as {quote(c)}" for c in dict.fromkeys(
+            self.required_columns + self.known_columns))
+        con.execute(f"create or replace temp table raw_rows as select 0::bigint as _row_number, {columns} limit 0")
+        con.execute(f"create or replace temp table typed as {self.stage_sql}")
+        columns = [r[0] for r in con.execute("select column_name from (describe typed)").fetchall()
+                   if not r[0].startswith("_reject")]
+        self._ensure_staging_table(con, columns)
 
     def _ensure_staging_table(self, con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
         """Create staging.<name> from the model's columns; recreate it when the model's columns changed."""
