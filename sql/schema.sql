@@ -17,6 +17,12 @@ CREATE OR REPLACE MACRO normalize_group_name(name) AS
         lower(regexp_replace(name, '\(\s*[^()\s]*[A-Z][^()\s]*[A-Z][^()\s]*\s*\)', ' ', 'g')),
         '[^a-z0-9]+', ' ', 'g')), '');
 
+-- The last day a date of the given precision can stand for (2014-06-01 with precision month -> 2014-06-30).
+CREATE OR REPLACE MACRO period_end(d, precision) AS
+    CASE precision WHEN 'month' THEN (d + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE
+                   WHEN 'year' THEN (d + INTERVAL 1 YEAR - INTERVAL 1 DAY)::DATE
+                   ELSE d END;
+
 -- A code or count written as text, possibly as a float ("1.0"): the whole number, or NULL when the
 -- text is blank, not a number, or not whole.
 CREATE OR REPLACE MACRO code_int(x) AS

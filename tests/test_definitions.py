@@ -28,8 +28,9 @@ def test_publish_waits_for_every_core_table():
 
 
 def test_every_writing_asset_is_in_the_duckdb_pool():
-    for spec in defs.resolve_all_asset_specs():
-        assert spec.pool == "duckdb_warehouse", spec.key
+    for assets_def in defs.resolve_asset_graph().assets_defs:
+        if assets_def.is_executable:
+            assert assets_def.node_def.pools == {"duckdb_warehouse"}, assets_def.keys
 
 
 def test_error_checks_are_blocking():

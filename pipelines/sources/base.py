@@ -11,6 +11,7 @@ Everything runs inside DuckDB, so a file of millions of rows never becomes a Pyt
 from __future__ import annotations
 
 import codecs
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,9 +75,11 @@ class SourceAdapter:
         return path.relative_to(self.folder(raw_dir)).as_posix()
 
     def path_for(self, partition_key: str, raw_dir: Path) -> Path:
-        path = (self.folder(raw_dir) / partition_key).resolve()
-        if not path.is_relative_to(self.folder(raw_dir).resolve()):
-            raise SourceFileError(f"partition {partition_key!r} points outside {self.folder(raw_dir)}")
+        # Normalise without following links: a raw file may be a symlink to a dataset kept elsewhere.
+        folder = Path(os.path.normpath(self.folder(raw_dir)))
+        path = Path(os.path.normpath(folder / partition_key))
+        if not path.is_relative_to(folder) or path == folder:
+            raise SourceFileError(f"partition {partition_key!r} points outside {folder}")
         return path
 
     def source_file(self, path: Path, raw_dir: Path) -> str:

@@ -2,32 +2,32 @@
 -- description: a claim's subject exists and the preferred claim's value is the value in the main table
 with main_values as (
     unpivot (select 'groups' as subject_table, group_id as subject_id,
-                    columns(* exclude (group_id))::varchar from core.groups)
+                    columns(*)::varchar from core.groups)
     on columns(* exclude (subject_table, subject_id)) into name attribute value value
     union all by name
     unpivot (select 'group_relations' as subject_table, relation_id as subject_id,
-                    columns(* exclude (relation_id))::varchar from core.group_relations)
+                    columns(*)::varchar from core.group_relations)
     on columns(* exclude (subject_table, subject_id)) into name attribute value value
     union all by name
     unpivot (select 'leaders' as subject_table, leader_id as subject_id,
-                    columns(* exclude (leader_id))::varchar from core.leaders)
+                    columns(*)::varchar from core.leaders)
     on columns(* exclude (subject_table, subject_id)) into name attribute value value
     union all by name
     unpivot (select 'leadership_events' as subject_table, leadership_event_id as subject_id,
-                    columns(* exclude (leadership_event_id))::varchar from core.leadership_events)
+                    columns(*)::varchar from core.leadership_events)
     on columns(* exclude (subject_table, subject_id)) into name attribute value value
     union all by name
     unpivot (select 'policy_events' as subject_table, policy_event_id as subject_id,
-                    columns(* exclude (policy_event_id))::varchar from core.policy_events)
+                    columns(*)::varchar from core.policy_events)
     on columns(* exclude (subject_table, subject_id)) into name attribute value value
     union all by name
     unpivot (select 'incidents' as subject_table, source_event_id as subject_id,
-                    columns(* exclude (source_event_id))::varchar from staging.curated_incidents)
+                    columns(*)::varchar from staging.curated_incidents)
     on columns(* exclude (subject_table, subject_id)) into name attribute value value
     union all by name
     unpivot (select 'published_aggregates' as subject_table,
                     publisher || ':' || country || ':' || period_start || ':' || measure as subject_id,
-                    columns(* exclude (publisher, country, period_start, measure))::varchar
+                    columns(*)::varchar
              from core.published_aggregates)
     on columns(* exclude (subject_table, subject_id)) into name attribute value value
 ),
