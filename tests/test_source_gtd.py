@@ -171,20 +171,21 @@ def test_unreadable_file_fails_alone_and_names_the_problem(gtd_frame, tmp_path):
     assert read_table(warehouse, "select count(*) from core.incidents where source_file = 'gtd/good.csv'") == [(20,)]
 
 
-def test_bad_rows_are_quarantined_with_reasons(gtd_frame, tmp_path):
+def test_untypeable_rows_are_quarantined_with_reasons(gtd_frame, tmp_path):
     raw = copy_curated(tmp_path)
     (raw / "gtd").mkdir()
     rows = gtd_frame.head(6).copy()
     rows.loc[rows.index[1], "nkill"] = "40+"
     rows.loc[rows.index[2], ["imonth", "iday"]] = ["2", "31"]
-    rows.loc[rows.index[3], "eventid"] = rows.iloc[0]["eventid"]
-    rows.loc[rows.index[4], "nkill"] = "-5"
+    rows.loc[rows.index[3], "eventid"] = ""
+    rows.loc[rows.index[4], "nwound"] = "?1.45"
     write_subset(rows, raw / "gtd" / "dirty.csv")
     warehouse = tmp_path / "w.duckdb"
     assert run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse)).returncode == 0
-    quarantine = read_table(warehouse, "select row_number, column_name, reason from dq.quarantine "
+    quarantine = read_table(warehouse, "select row_number, column_name, reason, raw_values from dq.quarantine "
                                        "where source = 'gtd' order by row_number")
-    assert [(r[0], r[1]) for r in quarantine] == [(2, "nkill"), (3, "iday"), (4, "eventid"), (5, "nkill")]
-    assert "40+" in quarantine[0][2] and "impossible date" in quarantine[1][2] and "duplicate" in quarantine[2][2]
+    assert [(r[0], r[1]) for r in quarantine] == [(2, "nkill"), (3, "iday"), (4, "eventid"), (5, "nwound")]
+    assert "40+" in quarantine[0][2] and "impossible date" in quarantine[1][2] and "?1.45" in quarantine[3][2]
+    assert '"nkill":"40+"' in quarantine[0][3].replace(" ", "")  # the raw values, as published
     assert read_table(warehouse, "select rows_read, rows_loaded, rows_quarantined from dq.file_loads "
                                  "where source = 'gtd'") == [(6, 2, 4)]

@@ -14,13 +14,17 @@ with names as (
     where i.group_id is null and i.perpetrator_raw is not null
       and i.incident_id not in (select incident_id from core.incident_perpetrators)
     group by all
+),
+-- A name classed "not a group" for one source system is not a group in any ("Unknown" is unknown anywhere).
+not_groups as (
+    select normalize_group_name(perpetrator_raw) as name, string_agg(distinct reason, ', ') as reason
+    from staging.curated_non_group_perpetrators
+    group by 1
 )
 select
     n.source, n.perpetrator_raw, n.incidents, n.incidents_pak_afg,
     ng.reason is not null as is_not_a_group,
     ng.reason             as not_a_group_reason
 from names n
-left join staging.curated_non_group_perpetrators ng
-  on normalize_group_name(ng.perpetrator_raw) = normalize_group_name(n.perpetrator_raw)
- and ng.source_system = n.source
+left join not_groups ng on ng.name = normalize_group_name(n.perpetrator_raw)
 order by n.incidents desc, n.source, n.perpetrator_raw

@@ -1,6 +1,8 @@
 -- staging.gtd: Global Terrorism Database rows, typed and as published (unknown codes such as -9 are
 -- kept here; the core model turns them into NULL). imonth/iday of 0, -9 or -99 all mean unknown. Reads temp table raw_rows, one row per data row.
 -- _reject_column / _reject_reason: why a row is quarantined instead of staged (first problem found).
+-- Only rows that cannot be typed are quarantined; values that type but break a rule (a duplicated eventid,
+-- a negative count) are staged as published and stopped by the blocking checks on core.incidents.
 with typed as (
     select
         _row_number,
@@ -38,31 +40,24 @@ with typed as (
         try_cast(nkillter as double)               as nkillter,
         try_cast(nwound as double)                 as nwound,
         -- for the reject rules
-        count(*) over (partition by nullif(trim(eventid), ''))            as _id_count,
-        min(_row_number) over (partition by nullif(trim(eventid), ''))    as _id_first_row,
         nkill as _nkill_text, nwound as _nwound_text, iyear as _iyear_text, imonth as _imonth_text,
         iday as _iday_text
     from raw_rows
 )
 select
-    * exclude (_id_count, _id_first_row, _nkill_text, _nwound_text, _iyear_text, _imonth_text, _iday_text),
+    * exclude (_nkill_text, _nwound_text, _iyear_text, _imonth_text, _iday_text),
     case
         when eventid is null then 'eventid'
-        when _id_count > 1 and _row_number > _id_first_row then 'eventid'
         when iyear is null then 'iyear'
         when imonth is null or (imonth not between 0 and 12 and imonth not in (-9, -99)) then 'imonth'
         when iday is null or (iday not between 0 and 31 and iday not in (-9, -99)) then 'iday'
         when imonth > 0 and iday > 0 and try_cast(printf('%04d-%02d-%02d', iyear, imonth, iday) as date) is null then 'iday'
         when country is null and country_txt is null then 'country_txt'
         when not_a_number(_nkill_text) then 'nkill'
-        when nkill < 0 and nkill not in (-9, -99) then 'nkill'
         when not_a_number(_nwound_text) then 'nwound'
-        when nwound < 0 and nwound not in (-9, -99) then 'nwound'
     end as _reject_column,
     case
         when eventid is null then 'eventid is empty'
-        when _id_count > 1 and _row_number > _id_first_row
-            then 'duplicate eventid ' || eventid || ' (first at row ' || _id_first_row || ')'
         when iyear is null then 'iyear ' || coalesce(_iyear_text, 'blank') || ' is not a year'
         when imonth is null or (imonth not between 0 and 12 and imonth not in (-9, -99))
             then 'imonth ' || coalesce(_imonth_text, 'blank') || ' is not 0-12 (or an unknown code)'
@@ -72,8 +67,6 @@ select
             then 'impossible date ' || printf('%04d-%02d-%02d', iyear, imonth, iday)
         when country is null and country_txt is null then 'no country (country_txt and country are blank)'
         when not_a_number(_nkill_text) then 'nkill ' || _nkill_text || ' is not a number'
-        when nkill < 0 and nkill not in (-9, -99) then 'nkill ' || _nkill_text || ' is negative (only -9/-99 mean unknown)'
         when not_a_number(_nwound_text) then 'nwound ' || _nwound_text || ' is not a number'
-        when nwound < 0 and nwound not in (-9, -99) then 'nwound ' || _nwound_text || ' is negative (only -9/-99 mean unknown)'
     end as _reject_reason
 from typed
