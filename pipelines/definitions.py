@@ -9,6 +9,7 @@ from pipelines.assets.incidents import core_incidents, partitions_for, staging_a
 from pipelines.assets.publish import published_warehouse_asset
 from pipelines.assets.reference import core_reference_assets, curated_checks, curated_staging_assets
 from pipelines.checks import sql_asset_checks
+from pipelines.gx_checks import gx_asset_checks
 from pipelines.resources import build_resources
 from pipelines.sensors import raw_files_sensor
 from pipelines.sources.registry import adapters
@@ -28,18 +29,20 @@ def build_definitions(raw_dir: Path | None = None, warehouse_path: Path | None =
     publish = published_warehouse_asset(upstream)
     build_job = dg.define_asset_job(
         BUILD_JOB,
-        selection=dg.AssetSelection.assets(*unpartitioned, publish),
+        # The checks of the staged sources run here too (over every staged file), before conforming.
+        selection=dg.AssetSelection.assets(*unpartitioned, publish) | dg.AssetSelection.checks_for_assets(
+            *staging_assets),
         description="Conform what was staged, run every check, build every table, publish the warehouse.",
     )
     # One job per source loads one file (one partition); the sensor launches them as files arrive.
     load_jobs = [
-        dg.define_asset_job(load_job_name(a.name), selection=dg.AssetSelection.assets(asset),
+        dg.define_asset_job(load_job_name(a.name), selection=dg.AssetSelection.assets(asset).without_checks(),
                             partitions_def=partitions_for(a), description=f"Stage one raw/{a.name}/ file.")
         for a, asset in zip(adapters(), staging_assets)
     ]
     return dg.Definitions(
         assets=[*staging_assets, *unpartitioned, publish],
-        asset_checks=[*curated_checks, *sql_asset_checks()],
+        asset_checks=[*curated_checks, *sql_asset_checks(), *gx_asset_checks()],
         jobs=[build_job, *load_jobs],
         sensors=[raw_files_sensor],
         resources=build_resources(raw_dir, warehouse_path),

@@ -59,9 +59,13 @@ def prune_removed_files(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> list[s
     return removed
 
 
+# A name is resolved with the source system's own spellings first, then the curated names, except when
+# it is classed "not a group" for that system (New America's "Taliban" is a generic label there).
 RESOLVE = """
     left join alias_lookup own on own.source_system = ? and own.alias_normalized = normalize_group_name({col})
     left join alias_lookup cur on cur.source_system = 'curated' and cur.alias_normalized = normalize_group_name({col})
+        and not exists (select 1 from not_groups ng
+                        where ng.source_system = ? and ng.alias_normalized = cur.alias_normalized)
 """
 
 
@@ -69,6 +73,8 @@ def _build_alias_lookup(con: duckdb.DuckDBPyConnection) -> None:
     # One group per (system, spelling); the check group_aliases__one_group_per_spelling guards that.
     con.execute("create or replace temp table alias_lookup as select source_system, alias_normalized, "
                 "min(group_id) as group_id from core.group_aliases group by all")
+    con.execute("create or replace temp table not_groups as select distinct source_system, "
+                "normalize_group_name(perpetrator_raw) as alias_normalized from staging.curated_non_group_perpetrators")
 
 
 def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> dict[str, int]:
@@ -91,10 +97,13 @@ def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) 
         try:
             con.execute("create or replace temp table files_to_conform as select unnest(?::varchar[]) as source_file",
                         [sorted({f for f, _ in todo})])
-            con.execute("delete from core.incidents where source = ? and source_file in (select unnest(?::varchar[]))",
+            # Rows belong to a conformer by the folder their source_file is in: a mapped dataset's rows carry
+            # the mapping's own source name, not the adapter's.
+            con.execute("delete from core.incidents where split_part(source_file, '/', 1) = ? "
+                        "and source_file in (select unnest(?::varchar[]))",
                         [c.source, files])
             con.execute("delete from core.incident_perpetrators where source_file in (select unnest(?::varchar[])) "
-                        "and split_part(incident_id, ':', 1) = ?", [files, c.source])
+                        "and split_part(source_file, '/', 1) = ?", [files, c.source])
             # A source that names our group itself (curated) keeps it; others resolve through the aliases.
             columns = [r[0] for r in con.execute(f"describe ({c.conform_sql})").fetchall()]
             given = "i.group_id, " if "group_id" in columns else ""
@@ -103,14 +112,14 @@ def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) 
                 f"i.source_file, coalesce({given}own.group_id, cur.group_id) as group_id, "
                 f"?::timestamp as loaded_at from ({c.conform_sql}) i {RESOLVE.format(col='i.perpetrator_raw')} "
                 "where i.source_file in (select source_file from files_to_conform)",
-                [now, c.source_system],
+                [now, c.source_system, c.source_system],
             )
             if c.perpetrators_sql:
                 con.execute(
                     "insert into core.incident_perpetrators by name select p.*, coalesce(own.group_id, cur.group_id) "
                     f"as group_id from ({c.perpetrators_sql}) p {RESOLVE.format(col='p.perpetrator_raw')} "
                     "where p.source_file in (select source_file from files_to_conform)",
-                    [c.source_system],
+                    [c.source_system, c.source_system],
                 )
             con.execute("delete from meta.conformed_files where source = ?", [c.source])
             con.execute("insert into meta.conformed_files select ?, source_file, sha256, ? from "
@@ -136,13 +145,15 @@ def _re_resolve(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> 
         cross join (select distinct alias_normalized from alias_lookup) x
         left join alias_lookup own on own.source_system = s.source_system and own.alias_normalized = x.alias_normalized
         left join alias_lookup cur on cur.source_system = 'curated' and cur.alias_normalized = x.alias_normalized
+            and not exists (select 1 from not_groups ng
+                            where ng.source_system = s.source_system and ng.alias_normalized = x.alias_normalized)
     """
     con.execute(f"create or replace temp table resolved_names as {resolved}")
     con.execute("""
         update core.incidents i set group_id = r.group_id
         from (select i2.incident_id, r.group_id
               from core.incidents i2
-              left join resolved_names r on r.source = i2.source
+              left join resolved_names r on r.source = split_part(i2.source_file, '/', 1)
                     and r.alias_normalized = normalize_group_name(i2.perpetrator_raw)
               where i2.source <> 'curated'  -- curated rows name their group themselves
               ) r
@@ -150,9 +161,11 @@ def _re_resolve(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> 
     """)
     con.execute("""
         update core.incident_perpetrators p set group_id = r.group_id
-        from (select p2.incident_id, p2.role, r.group_id
+        from (select p2.incident_id, p2.role, p2.perpetrator_raw, r.group_id
               from core.incident_perpetrators p2
-              left join resolved_names r on r.source = split_part(p2.incident_id, ':', 1)
+              left join resolved_names r on r.source = split_part(p2.source_file, '/', 1)
                     and r.alias_normalized = normalize_group_name(p2.perpetrator_raw)) r
-        where r.incident_id = p.incident_id and r.role = p.role and p.group_id is distinct from r.group_id
+        -- an incident may have several perpetrators in one role (ACLED 'associated'): match the name too
+        where r.incident_id = p.incident_id and r.role = p.role and r.perpetrator_raw = p.perpetrator_raw
+          and p.group_id is distinct from r.group_id
     """)

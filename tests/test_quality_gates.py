@@ -34,13 +34,15 @@ def test_negative_fatalities_and_duplicate_ids_block_the_run(gtd_rows, tmp_path)
     bad.to_csv(raw / "gtd" / "bad.csv", index=False)
     result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
     assert result.returncode != 0
-    assert "incident_id_unique" in result.stdout and "fatalities_not_negative" in result.stdout
+    assert "core.incidents:incident_id_unique" in result.stdout and "core.incidents:gx_errors" in result.stdout
 
     failures = dict(read_table(build_file(warehouse),
-                               "select check_name, unexpected_sample from dq.check_results where not success "
-                               "and severity = 'ERROR'"))
-    assert any(f"gtd:{bad.iloc[2]['eventid']}" in s for s in failures["incident_id_unique"])
-    assert failures["fatalities_not_negative"] == [f"gtd:{bad.iloc[1]['eventid']}"]
+                               "select asset || ':' || check_name, unexpected_sample from dq.check_results "
+                               "where not success and severity = 'ERROR'"))
+    assert any(f"gtd:{bad.iloc[2]['eventid']}" in s for s in failures["core.incidents:incident_id_unique"])
+    # The GX suite (expectations/core.incidents.json) names the row with the negative count.
+    negative = f"gtd:{bad.iloc[1]['eventid']}"
+    assert any("fatalities_best" in s and s.endswith(negative) for s in failures["core.incidents:gx_errors"])
     # Analysts still have the previous good warehouse, byte for byte.
     assert warehouse.read_bytes() == published
     assert read_table(warehouse, "select * from core.incidents order by incident_id") == before
