@@ -164,6 +164,18 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, selec
     return con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
 
 
+def create_table_as(con: duckdb.DuckDBPyConnection, schema: str, table: str, select_sql: str) -> int:
+    """Replace a table with a model's result, in one transaction (marts: the model defines the columns)."""
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create or replace table {schema}.{table} as {select_sql}")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
+
+
 def publish(published: Path, run_id: str | None, raw_dir: Path | None) -> str:
     """Stamp the build, then atomically swap the working copy in as the published warehouse."""
     from pipelines import __version__

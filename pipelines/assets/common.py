@@ -6,7 +6,7 @@ import duckdb
 
 from pipelines.config import SQL_DIR
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
-from pipelines.warehouse import model_dependencies, replace_table, sql_model
+from pipelines.warehouse import create_table_as, model_dependencies, replace_table, sql_model
 
 PREVIEW_ROWS = 10
 
@@ -21,8 +21,12 @@ def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str, rows
     }
 
 
-def sql_model_asset(layer: str, name: str, group_name: str) -> dg.AssetsDefinition:
-    """An asset that replaces ``<layer>.<name>`` with the result of ``sql/<layer>/<name>.sql``."""
+def sql_model_asset(layer: str, name: str, group_name: str, after=None) -> dg.AssetsDefinition:
+    """An asset that replaces ``<layer>.<name>`` with the result of ``sql/<layer>/<name>.sql``.
+
+    Contract tables (sql/schema.sql) keep their declared types; marts take the model's. ``after(con)``
+    runs in the same connection once the table is built (statistics SQL cannot compute).
+    """
     sql = sql_model(layer, name)
     deps = [dg.AssetKey(list(ref)) for ref in model_dependencies(sql) if ref != (layer, name)]
     description = sql.splitlines()[0].lstrip("- ").strip() if sql.startswith("--") else None
@@ -38,7 +42,12 @@ def sql_model_asset(layer: str, name: str, group_name: str) -> dg.AssetsDefiniti
     )
     def _model(warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connect() as con:
-            rows = replace_table(con, layer, name, sql)
+            if layer == "marts":
+                rows = create_table_as(con, layer, name, sql)
+            else:
+                rows = replace_table(con, layer, name, sql)
+            if after is not None:
+                after(con)
             return dg.MaterializeResult(metadata=table_metadata(con, layer, name, rows))
 
     return _model

@@ -1,0 +1,22 @@
+-- marts.incident_facts: core.incidents with what every mart needs: the group family as of the event date and
+-- the period the event counts in. A group's family is its furthest ancestor in marts.group_lineage whose link
+-- was already in force on the event date (a Jamaat-ul-Ahrar attack in 2016 is in the TTP family). Month
+-- fields are NULL when only the year is known; a range counts in the month it starts.
+with families as (
+    select i.incident_id,
+           arg_max(l.ancestor_group_id, [l.depth::varchar, l.ancestor_group_id]) as group_family_id
+    from core.incidents i
+    join marts.group_lineage l
+      on l.descendant_group_id = i.group_id
+     and (l.since_date is null or l.since_date <= i.event_date)
+    where i.group_id is not null
+    group by i.incident_id
+)
+select
+    i.*,
+    f.group_family_id,
+    date_trunc('year', i.event_date)::date                                 as year_start,
+    case when i.date_precision in ('day', 'month', 'range')
+         then date_trunc('month', i.event_date)::date end                  as month_start
+from core.incidents i
+left join families f using (incident_id)
