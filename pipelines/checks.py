@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.config import SQL_DIR
-from pipelines.resources import WarehouseResource
+from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 from pipelines.warehouse import model_dependencies
 
 SAMPLE_SIZE = 20
@@ -90,6 +90,7 @@ def build_sql_check(check: SqlCheck) -> dg.AssetChecksDefinition:
             if ref != (check.schema, check.table) and ref[0] in ("staging", "core", "marts")]
 
     @dg.asset_check(
+        pool=WAREHOUSE_POOL,
         asset=check.asset_key,
         name=check.name,
         description=f"[{check.severity}] {check.description}",

@@ -18,7 +18,7 @@ import dagster as dg
 
 from pipelines.checks import check_result
 from pipelines.config import EXPECTATIONS_DIR
-from pipelines.resources import WarehouseResource
+from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 
 BATCH_VECTORS = 100  # DuckDB hands out 2,048-row vectors: about 200,000 rows per batch
 SAMPLE_SIZE = 20
@@ -127,6 +127,7 @@ def build_gx_check(suite: Suite, severity: str) -> dg.AssetChecksDefinition:
     expectations = suite.expectations(severity)
 
     @dg.asset_check(
+        pool=WAREHOUSE_POOL,
         asset=suite.asset_key,
         name=name,
         blocking=severity == "ERROR",

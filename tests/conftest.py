@@ -62,3 +62,50 @@ def built_warehouse(tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedP
     result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
     assert result.returncode == 0, result.stdout + result.stderr
     return raw, warehouse, result
+
+
+SHARED_LAYOUT = {
+    # raw folder -> files from ../shared/data (the acceptance set of the ingestion issue)
+    "gtd": ["gtd/gtd_0814_extract_31col.csv"],
+    "ucdp_ged": ["ucdp_ged/ged221_pakistan_hdx.csv"],
+    "newamerica_drones": ["newamerica_drones/newamerica_pakistan_strikes_2004_2018.csv"],
+    "mapped/kaggle_suicide": ["kaggle_pakistan/pakistan_suicide_attacks_ver11_plus2.csv"],
+    "mapped/kaggle_drones": ["kaggle_pakistan/pakistan_drone_attacks_2017-11.csv"],
+    "mapped/bij_drones": ["bij_drones/bij_pakistan_strikes_2004_2018.xlsx"],
+}
+MAPPINGS = {
+    "mapped/kaggle_suicide": "kaggle_pakistan_suicide_attacks.yaml",
+    "mapped/kaggle_drones": "kaggle_pakistan_drone_attacks.yaml",
+    "mapped/bij_drones": "bij_pakistan_drone_strikes.yaml",
+}
+
+
+def shared_raw_dir(root: Path, shared: Path) -> Path:
+    """A raw directory with the curated files and links to the real shared datasets."""
+    raw = copy_curated(root)
+    for folder, files in SHARED_LAYOUT.items():
+        (raw / folder).mkdir(parents=True)
+        for name in files:
+            (raw / folder / Path(name).name).symlink_to(shared / name)
+        if folder in MAPPINGS:
+            shutil.copy(PROJECT_ROOT / "mappings" / MAPPINGS[folder], raw / folder / "mapping.yaml")
+    return raw
+
+
+@pytest.fixture(scope="session")
+def shared_warehouse(shared_data, tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    """One warehouse built by the CLI from every shared dataset: (raw dir, warehouse, the run)."""
+    root = tmp_path_factory.mktemp("shared")
+    raw = shared_raw_dir(root, shared_data)
+    warehouse = root / "warehouse.duckdb"
+    result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return raw, warehouse, result
+
+
+def read_frame(warehouse: Path, sql: str, params: list | None = None):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql, params or []).df()
+    finally:
+        con.close()

@@ -50,7 +50,7 @@ def curated_clean_check(table: curated.CuratedTable) -> dg.AssetChecksDefinition
     """Our own data must parse completely: a quarantined curated row blocks the run."""
     key = dg.AssetKey(["staging", f"curated_{table.name}"])
 
-    @dg.asset_check(asset=key, name="no_quarantined_rows", blocking=True,
+    @dg.asset_check(asset=key, pool=WAREHOUSE_POOL, name="no_quarantined_rows", blocking=True,
                     description="[ERROR] every row of the curated file(s) parses (see dq.quarantine)")
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.connect() as con:

@@ -3,8 +3,9 @@
 -- (rel_month 0 = the event's month). Scopes: national (the policy's country; for a leadership event, the
 -- group's base country), province (a policy's scope_admin1), group_family (a policy's target group, or the
 -- leader's group, as a family on the event date). Months outside a source's coverage (before its first or
--- after its last month with data) have in_coverage = false: they are missing, not zero. Curated incidents are
--- a selection of notable attacks, not a count, and are left out. Events known only to the year are left out.
+-- after its last month with data; for a province scope, any month of a source that never names provinces)
+-- have in_coverage = false: they are missing, not zero. Curated incidents are a selection of notable attacks,
+-- not a count, and are left out. Events known only to the year are left out.
 with events as (
     select 'policy' as event_kind, policy_event_id as event_id, start_date as event_date,
            coalesce(scope_country, 'Pakistan') as country, scope_admin1 as admin1, target_group_id as group_id
@@ -17,7 +18,7 @@ with events as (
     where e.event_type in ('killed', 'captured', 'arrested', 'died') and e.event_precision in ('day', 'month')
 ),
 families as (
-    select e.event_id, arg_max(l.ancestor_group_id, [l.depth::varchar, l.ancestor_group_id]) as family_id
+    select e.event_id, arg_max(l.ancestor_group_id, [lpad(l.depth::varchar, 3, '0'), l.ancestor_group_id]) as family_id
     from events e
     join marts.group_lineage l
       on l.descendant_group_id = e.group_id and (l.since_date is null or l.since_date <= e.event_date)
@@ -40,10 +41,13 @@ monthly as (
     group by all
 ),
 coverage as (
-    select source, min(month_start) as first_month, max(month_start) as last_month from monthly group by source
+    -- a source that never names a province (the GTD extract) has no province coverage at all
+    select source, min(month_start) as first_month, max(month_start) as last_month,
+           count(admin1) > 0 as has_provinces
+    from monthly group by source
 ),
 grid as (
-    select s.*, c.source, c.first_month, c.last_month, r.rel_month,
+    select s.*, c.source, c.first_month, c.last_month, c.has_provinces, r.rel_month,
            (date_trunc('month', s.event_date) + to_months(r.rel_month))::date as month_start
     from scoped s
     cross join coverage c
@@ -51,7 +55,7 @@ grid as (
 )
 select
     g.event_kind, g.event_id, g.event_date, g.scope, g.scope_value, g.source, g.rel_month, g.month_start,
-    g.month_start between g.first_month and g.last_month as in_coverage,
+    g.month_start between g.first_month and g.last_month and (g.scope <> 'province' or g.has_provinces) as in_coverage,
     coalesce(sum(m.incidents), 0)       as incidents,
     coalesce(sum(m.fatalities_best), 0) as fatalities_best
 from grid g

@@ -4,7 +4,7 @@
 -- fields are NULL when only the year is known; a range counts in the month it starts.
 with families as (
     select i.incident_id,
-           arg_max(l.ancestor_group_id, [l.depth::varchar, l.ancestor_group_id]) as group_family_id
+           arg_max(l.ancestor_group_id, [lpad(l.depth::varchar, 3, '0'), l.ancestor_group_id]) as group_family_id
     from core.incidents i
     join marts.group_lineage l
       on l.descendant_group_id = i.group_id

@@ -10,7 +10,7 @@ with splits as (
     from core.group_relations r
     -- the parent's own family as of the split
     left join lateral (
-        select arg_max(l.ancestor_group_id, [l.depth::varchar, l.ancestor_group_id]) as ancestor_group_id
+        select arg_max(l.ancestor_group_id, [lpad(l.depth::varchar, 3, '0'), l.ancestor_group_id]) as ancestor_group_id
         from marts.group_lineage l
         where l.descendant_group_id = r.to_group_id and (l.since_date is null or l.since_date <= r.start_date)
     ) f on true
