@@ -98,21 +98,27 @@ CREATE TABLE IF NOT EXISTS core.group_relations (
     sources         VARCHAR[]                 -- every source system asserting the relation, preferred first
 );
 
--- Every source's assertion of a relation (curated row, UCDP actor field, MMP link), each attached to the
--- reconciled relation of core.group_relations it supports (sql/core/group_relation_sources.sql).
+-- Every source's assertion of a relation (curated row, UCDP actor field, MMP link): attached to the reconciled
+-- relation of core.group_relations it supports, or, when it supports none, with relation_id NULL and the
+-- reason (listed again in dq.unmapped_relation_assertions). sql/core/group_relation_sources.sql.
 CREATE TABLE IF NOT EXISTS core.group_relation_sources (
-    relation_id     VARCHAR NOT NULL,         -- the reconciled relation in core.group_relations
-    source_system   VARCHAR NOT NULL,         -- curated, ucdp, mmp
-    source_record   VARCHAR NOT NULL,         -- e.g. 'ucdp actor 5865 Splinter', 'mmp link 957', the curated relation_id
-    from_group_id   VARCHAR NOT NULL,
-    to_group_id     VARCHAR NOT NULL,
-    relation_type   VARCHAR NOT NULL,         -- as this source types it
-    start_date      DATE,                     -- as this source dates it (UCDP gives no dates)
-    start_precision VARCHAR,
-    is_preferred    BOOLEAN NOT NULL,         -- the assertion core.group_relations takes its columns from
-    source          VARCHAR NOT NULL,
-    source_url      VARCHAR NOT NULL,
-    note            VARCHAR
+    relation_id      VARCHAR,                 -- the reconciled relation in core.group_relations; NULL = unmapped
+    source_system    VARCHAR NOT NULL,        -- curated, ucdp, mmp
+    source_record    VARCHAR NOT NULL,        -- the curated relation_id, 'ucdp actor 5865 Splinter 356', 'mmp link 957'
+    source_type      VARCHAR NOT NULL,        -- the source's own kind: a curated type, Splinter, SplitTemp, spl, aff, ...
+    from_external_id VARCHAR,                 -- UCDP actor id / MMP group id (NULL for curated rows)
+    to_external_id   VARCHAR,
+    from_group_id    VARCHAR,
+    to_group_id      VARCHAR,
+    relation_type    VARCHAR,                 -- as this source types it, in our vocabulary
+    start_date       DATE,                    -- as this source dates it (UCDP gives no dates)
+    start_precision  VARCHAR,
+    is_preferred     BOOLEAN NOT NULL,        -- the assertion core.group_relations takes its type and source from
+    touches_pakistan_map BOOLEAN,             -- MMP: a group of the link is on a Pakistan map
+    unmapped_reason  VARCHAR,                 -- why the assertion supports no relation
+    source           VARCHAR NOT NULL,
+    source_url       VARCHAR NOT NULL,
+    note             VARCHAR
 );
 
 -- A group's id in another dataset: the UCDP ActorId, the Stanford MMP group id.
@@ -294,17 +300,19 @@ CREATE TABLE IF NOT EXISTS dq.unmapped_ucdp_actors (
     source_file VARCHAR NOT NULL
 );
 
--- Relation assertions of UCDP and MMP that did not become (or support) a row of core.group_relations.
+-- Relation assertions of UCDP and MMP that support no row of core.group_relations, with the reason.
 CREATE TABLE IF NOT EXISTS dq.unmapped_relation_assertions (
-    source_system VARCHAR NOT NULL,          -- ucdp, mmp
-    source_record VARCHAR NOT NULL,          -- 'ucdp actor 3047 Splinter', 'mmp link 971'
+    source_system    VARCHAR NOT NULL,        -- ucdp, mmp
+    source_record    VARCHAR NOT NULL,        -- 'ucdp actor 3047 Splinter 356', 'mmp link 971'
+    source_type      VARCHAR NOT NULL,
     from_external_id VARCHAR,
     to_external_id   VARCHAR,
-    source_type   VARCHAR NOT NULL,          -- the source's own relation kind (Splinter, spl, aff, ...)
-    start_date    DATE,
-    start_precision VARCHAR,
-    reason        VARCHAR NOT NULL,
-    touches_pakistan_map BOOLEAN             -- MMP: a group of the link is on a Pakistan map
+    from_group_id    VARCHAR,
+    to_group_id      VARCHAR,
+    start_date       DATE,
+    start_precision  VARCHAR,
+    touches_pakistan_map BOOLEAN,
+    reason           VARCHAR NOT NULL
 );
 
 -- Contradictions between relation sources (sql/dq/relation_conflicts.sql).
