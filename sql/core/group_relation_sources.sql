@@ -130,6 +130,15 @@ mmp_far as (  -- the same kind of event between the same groups, dated more than
     where source_record not in (select source_record from mmp_matches)
     qualify row_number() over (partition by source_record order by gap_days, relation_id) = 1
 ),
+mmp_pair as (  -- the nearest relation of any kind between the same groups: it gives a split or merger its direction
+    select m.source_record, b.relation_id, b.from_group_id, b.to_group_id
+    from mmp m
+    join base b
+      on (b.from_group_id = m.group1 and b.to_group_id = m.group2) or (b.from_group_id = m.group2 and b.to_group_id = m.group1)
+    where b.relation_type not in ('allied_with', 'rival_of')
+    qualify row_number() over (partition by m.source_record order by
+        abs(coalesce(datediff('day', b.start_date, m.start_date), 0)), b.relation_id) = 1
+),
 mmp_placed as (
     select m.*,
         coalesce(mm.relation_id, n.relation_id) as relation_id,
@@ -144,22 +153,23 @@ mmp_placed as (
             when m.link_type = 'aff' then 'affiliation with no pledge or faction relation between these groups '
                 || coalesce('within a year of it (nearest: ' || far.relation_id || ')', 'to attach to')
                 || ' (MMP gives neither the direction nor the kind of an affiliation)'
-            else 'direction unknown: MMP lists the groups of a ' || m.link_type || ' link in no fixed order, and '
-                || 'our founding dates do not tell the younger group'
+            else 'direction unknown: MMP lists the groups of a ' || m.link_type || ' link in no fixed order, no '
+                || 'relation of ours links the two groups, and our founding dates do not tell the younger group'
         end as unmapped_reason
     from mmp m
     left join mmp_matches mm using (source_record)
     left join mmp_far far using (source_record)
+    left join mmp_pair pair using (source_record)
     left join lateral (  -- a new relation: alliances and rivalries as listed; a split or merger in the direction
-                         -- of our relation of that kind, else a split from the older group
-        select case when m.link_type in ('all', 'riv') then m.group1 when far.relation_id is not null then far.from_group_id
+                         -- of our nearest relation between the two groups, else a split from the older group
+        select case when m.link_type in ('all', 'riv') then m.group1 when pair.relation_id is not null then pair.from_group_id
                     when g1.founded_on > g2.founded_on then m.group1 else m.group2 end as from_group_id,
-               case when m.link_type in ('all', 'riv') then m.group2 when far.relation_id is not null then far.to_group_id
+               case when m.link_type in ('all', 'riv') then m.group2 when pair.relation_id is not null then pair.to_group_id
                     when g1.founded_on > g2.founded_on then m.group2 else m.group1 end as to_group_id,
                null as relation_id
         from core.groups g1, core.groups g2
         where g1.group_id = m.group1 and g2.group_id = m.group2 and mm.relation_id is null and m.group1 <> m.group2
-          and (m.link_type in ('all', 'riv') or (m.link_type in ('spl', 'mer') and far.relation_id is not null)
+          and (m.link_type in ('all', 'riv') or (m.link_type in ('spl', 'mer') and pair.relation_id is not null)
                or (m.link_type = 'spl' and g1.founded_on is not null and g2.founded_on is not null
                    and g1.founded_on <> g2.founded_on))
     ) n0 on true

@@ -5,11 +5,15 @@
 -- successor (the day the group confirmed it, else the removal's own date). Undated events come last.
 with rel_sources as (
     -- every source of the relation, the preferred first, then curated, UCDP, MMP
-    select relation_id, list_distinct(list(source_system order by rank)) as source_systems,
-           list_distinct(list(source order by rank)) as sources, list_distinct(list(source_url order by rank)) as source_urls
-    from (select *, [(not is_preferred)::int, case source_system when 'curated' then 1 when 'ucdp' then 2 else 3 end]
-                    as rank
-          from core.group_relation_sources where relation_id is not null)
+    select relation_id,
+           list(source_system order by rank) filter (where first_of_system) as source_systems,
+           list(source order by rank) as sources, list(source_url order by rank) as source_urls
+    from (select *, row_number() over (partition by relation_id, source_system order by rank) = 1 as first_of_system
+          from (select relation_id, source_system, source, min(source_url) as source_url,
+                       min([(not is_preferred)::int, case source_system when 'curated' then 1 when 'ucdp' then 2
+                                                                       else 3 end]) as rank
+                from core.group_relation_sources where relation_id is not null
+                group by relation_id, source_system, source))
     group by relation_id
 ),
 names as (select group_id, coalesce(short_name, name) as label from core.groups),
