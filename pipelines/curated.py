@@ -126,6 +126,15 @@ TABLES: tuple[CuratedTable, ...] = (
         description="Dated relations between groups: splits, factions, mergers, pledges, alliances.",
     ),
     CuratedTable(
+        "mmp_group_crosswalk",
+        _cols(
+            Column("mmp_group_id", "int", required=True), Column("group_id", "slug", required=True),
+            Column("mmp_name", required=True), Column("note"),
+        ),
+        key=("mmp_group_id",),
+        description="Stanford Mapping Militants group ids that matter for Pakistan and Afghanistan, mapped to our groups.",
+    ),
+    CuratedTable(
         "leaders",
         _cols(
             Column("leader_id", "slug", required=True), Column("name", required=True), Column("aliases", "list"),

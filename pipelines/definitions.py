@@ -7,6 +7,7 @@ import dagster as dg
 from pipelines.assets.common import sql_models
 from pipelines.assets.marts import mart_assets
 from pipelines.assets.incidents import core_incidents, partitions_for, staging_assets
+from pipelines.assets.lineage import lineage_assets
 from pipelines.assets.publish import published_warehouse_asset
 from pipelines.assets.reference import core_reference_assets, curated_checks, curated_staging_assets
 from pipelines.checks import sql_asset_checks
@@ -25,7 +26,7 @@ def load_job_name(source: str) -> str:
 def build_definitions(raw_dir: Path | None = None, warehouse_path: Path | None = None,
                       loggers: dict | None = None) -> dg.Definitions:
     dq_models = sql_models("dq", "data_quality")
-    unpartitioned = [*curated_staging_assets, *core_reference_assets, core_incidents, *dq_models, *mart_assets]
+    unpartitioned = [*curated_staging_assets, *core_reference_assets, *lineage_assets, core_incidents, *dq_models, *mart_assets]
     upstream = [key for a in unpartitioned for key in a.keys]
     publish = published_warehouse_asset(upstream)
     build_job = dg.define_asset_job(

@@ -1,7 +1,8 @@
 -- The warehouse contract: every schema and every table other issues and analysts rely on.
 -- Names and column names are the interface; add columns, never rename. Applied at every connection:
 -- tables that are missing are created, tables whose columns changed are migrated (see warehouse.py).
--- staging.* tables are created by the source loaders (one per source, typed, renamed).
+-- staging.* tables are created by the source loaders (one per source, typed, renamed); the lineage sources'
+-- staging tables are declared below so that they exist (empty) when their raw folders are absent.
 
 CREATE SCHEMA IF NOT EXISTS staging;
 CREATE SCHEMA IF NOT EXISTS core;
@@ -91,9 +92,44 @@ CREATE TABLE IF NOT EXISTS core.group_relations (
     start_precision VARCHAR,
     end_date        DATE,
     end_precision   VARCHAR,
-    source          VARCHAR NOT NULL,
+    source          VARCHAR NOT NULL,         -- the preferred source's citation (curated first, then UCDP, then MMP)
     source_url      VARCHAR NOT NULL,
-    note            VARCHAR
+    note            VARCHAR,
+    sources         VARCHAR[]                 -- every source system asserting the relation, preferred first
+);
+
+-- Every source's assertion of a relation (curated row, UCDP actor field, MMP link): attached to the reconciled
+-- relation of core.group_relations it supports, or, when it supports none, with relation_id NULL and the
+-- reason (listed again in dq.unmapped_relation_assertions). sql/core/group_relation_sources.sql.
+CREATE TABLE IF NOT EXISTS core.group_relation_sources (
+    relation_id      VARCHAR,                 -- the reconciled relation in core.group_relations; NULL = unmapped
+    source_system    VARCHAR NOT NULL,        -- curated, ucdp, mmp
+    source_record    VARCHAR NOT NULL,        -- the curated relation_id, 'ucdp actor 5865 Splinter 356', 'mmp link 957'
+    source_type      VARCHAR NOT NULL,        -- the source's own kind: a curated type, Splinter, SplitTemp, spl, aff, ...
+    from_external_id VARCHAR,                 -- UCDP actor id / MMP group id (NULL for curated rows)
+    to_external_id   VARCHAR,
+    from_group_id    VARCHAR,
+    to_group_id      VARCHAR,
+    relation_type    VARCHAR,                 -- as this source types it, in our vocabulary
+    start_date       DATE,                    -- as this source dates it (UCDP gives no dates)
+    start_precision  VARCHAR,
+    is_preferred     BOOLEAN NOT NULL,        -- the assertion core.group_relations takes its type and source from
+    touches_pakistan_map BOOLEAN,             -- MMP: a group of the link is on a Pakistan map
+    unmapped_reason  VARCHAR,                 -- why the assertion supports no relation
+    source           VARCHAR NOT NULL,
+    source_url       VARCHAR NOT NULL,
+    note             VARCHAR
+);
+
+-- A group's id in another dataset: the UCDP ActorId, the Stanford MMP group id.
+CREATE TABLE IF NOT EXISTS core.group_external_ids (
+    group_id      VARCHAR NOT NULL,
+    system        VARCHAR NOT NULL,           -- ucdp, mmp
+    external_id   VARCHAR NOT NULL,
+    external_name VARCHAR,                    -- the name that system uses
+    matched_by    VARCHAR,                    -- how the id was matched (the alias or the crosswalk row)
+    source        VARCHAR NOT NULL,
+    source_url    VARCHAR NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS core.leaders (
@@ -252,6 +288,105 @@ CREATE TABLE IF NOT EXISTS dq.unresolved_groups (
     incidents_pak_afg  BIGINT NOT NULL,      -- of them, in Pakistan or Afghanistan
     is_not_a_group     BOOLEAN NOT NULL,     -- classed as not a group in raw/curated/non_group_perpetrators.csv
     not_a_group_reason VARCHAR
+);
+
+-- UCDP actors located in Pakistan or Afghanistan that map to no group, with the reason.
+CREATE TABLE IF NOT EXISTS dq.unmapped_ucdp_actors (
+    actor_id   BIGINT NOT NULL,
+    name       VARCHAR NOT NULL,
+    org        BIGINT,                       -- UCDP Org: 1 organised, 2 informal supporters, 3 identity group, 4 government
+    location   VARCHAR,
+    reason     VARCHAR NOT NULL,             -- state_actor, identity_group, informal_supporters, no_curated_group
+    source_file VARCHAR NOT NULL
+);
+
+-- Relation assertions of UCDP and MMP that support no row of core.group_relations, with the reason.
+CREATE TABLE IF NOT EXISTS dq.unmapped_relation_assertions (
+    source_system    VARCHAR NOT NULL,        -- ucdp, mmp
+    source_record    VARCHAR NOT NULL,        -- 'ucdp actor 3047 Splinter 356', 'mmp link 971'
+    source_type      VARCHAR NOT NULL,
+    from_external_id VARCHAR,
+    to_external_id   VARCHAR,
+    from_group_id    VARCHAR,
+    to_group_id      VARCHAR,
+    start_date       DATE,
+    start_precision  VARCHAR,
+    touches_pakistan_map BOOLEAN,
+    reason           VARCHAR NOT NULL
+);
+
+-- Contradictions between relation sources (sql/dq/relation_conflicts.sql).
+CREATE TABLE IF NOT EXISTS dq.relation_conflicts (
+    conflict_kind     VARCHAR NOT NULL,      -- split_vs_merger, dates_apart, type_disagreement, impossible_dates
+    relation_id       VARCHAR NOT NULL,
+    other_relation_id VARCHAR,
+    from_group_id     VARCHAR NOT NULL,
+    to_group_id       VARCHAR NOT NULL,
+    source_systems    VARCHAR[] NOT NULL,
+    detail            VARCHAR NOT NULL
+);
+
+-- Staging tables of the lineage sources (pipelines/lineage_sources/): typed rows of the raw files.
+CREATE TABLE IF NOT EXISTS staging.ucdp_actors (
+    actor_id            BIGINT NOT NULL,
+    name_data           VARCHAR,
+    name_orig           VARCHAR,
+    name_orig_full      VARCHAR,
+    name_orig_full_eng  VARCHAR,
+    name_change         BOOLEAN,
+    new_names           VARCHAR[],            -- NewName split on commas, in order (a rename chain)
+    new_name_full_eng   VARCHAR,
+    org                 BIGINT,
+    splinter            BOOLEAN,
+    name_prev           VARCHAR,
+    actor_ids_prev      BIGINT[],
+    split_temp          BOOLEAN,
+    name_split_temp     VARCHAR,
+    actor_ids_split_temp BIGINT[],
+    alliance            BOOLEAN,
+    name_alliance       VARCHAR,
+    actor_ids_alliance  BIGINT[],
+    join_group          BOOLEAN,
+    group_name          VARCHAR,
+    actor_ids_group     BIGINT[],
+    location            VARCHAR,
+    locations           VARCHAR[],
+    region              VARCHAR,
+    version             VARCHAR,
+    source_file         VARCHAR NOT NULL,
+    source_row          BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS staging.mmp_links (
+    link_id         BIGINT NOT NULL,
+    link_type       VARCHAR NOT NULL,         -- all, riv, aff, spl, mer
+    group1_id       BIGINT NOT NULL,
+    group2_id       BIGINT NOT NULL,
+    date_raw        VARCHAR,                  -- as published: '2008-08-00', '0000-00-00'
+    start_date      DATE,                     -- first day of the known period; NULL when 0000-00-00
+    start_precision VARCHAR,
+    description     VARCHAR,
+    source_file     VARCHAR NOT NULL,
+    source_row      BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS staging.mmp_map_groups (
+    map_group_id BIGINT NOT NULL,
+    map_id       BIGINT NOT NULL,
+    group_id     BIGINT NOT NULL,
+    source_file  VARCHAR NOT NULL,
+    source_row   BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS staging.mmp_maps (
+    map_id      BIGINT NOT NULL,
+    url         VARCHAR,
+    name        VARCHAR NOT NULL,
+    start_year  BIGINT,
+    end_year    BIGINT,
+    published   BOOLEAN,
+    source_file VARCHAR NOT NULL,
+    source_row  BIGINT NOT NULL
 );
 
 -- One row per check per run, kept across runs so data quality can be followed over time.

@@ -2,7 +2,20 @@
 -- Curated claims, plus the event dates New America gives for curated leadership events it reports as
 -- the same killing (linked by sql/core/leadership_events.sql) on another day: New America's date (not
 -- preferred) and, when no curated claim covers that date yet, the curated event's own (preferred).
-with differing as (
+-- Likewise the start dates UCDP or MMP give a reconciled relation (core.group_relation_sources) when they
+-- differ from the relation's own: that source's date (not preferred), and the relation's date (preferred)
+-- when no curated claim covers it.
+with relation_dates as (
+    select s.relation_id, s.source_record, s.source_system, s.start_date, s.start_precision, s.source, s.source_url,
+           r.start_date as relation_start, r.start_precision as relation_precision, r.source as relation_source,
+           r.source_url as relation_source_url
+    from core.group_relation_sources s
+    join core.group_relations r using (relation_id)
+    where s.source_system <> 'curated' and s.start_date is not null and s.start_date is distinct from r.start_date
+      -- an alliance or rivalry link dates evidence of a state, not the start of it
+      and r.relation_type not in ('allied_with', 'rival_of')
+),
+differing as (
     select e.leadership_event_id, e.event_date, e.source, e.source_url, e.event_precision,
            i.event_date as strike_date, i.source_event_id
     from core.leadership_events e
@@ -31,3 +44,20 @@ select
 from differing d
 where not exists (select 1 from staging.curated_claims c where c.subject_table = 'leadership_events'
                   and c.subject_id = d.leadership_event_id and c.attribute = 'event_date')
+union all
+select
+    d.relation_id || '__start_date__' || regexp_replace(d.source_record, '[^a-z0-9]+', '_', 'g'),
+    'group_relations', d.relation_id, 'start_date', cast(d.start_date as varchar), false,
+    'precision ' || d.start_precision || '; ' || d.source_record, d.source, d.source_url
+from relation_dates d
+union all
+select distinct on (d.relation_id)
+    d.relation_id || '__start_date__relation', 'group_relations', d.relation_id, 'start_date',
+    cast(d.relation_start as varchar), true,
+    'precision ' || coalesce(d.relation_precision, '-') || '; the reconciled relation''s date (curated first, then UCDP, then MMP)',
+    d.relation_source, d.relation_source_url
+from relation_dates d
+where d.relation_start is not null
+  and not exists (select 1 from staging.curated_claims c where c.subject_table = 'group_relations'
+                  and c.subject_id = d.relation_id and c.attribute = 'start_date')
+

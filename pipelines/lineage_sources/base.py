@@ -1,0 +1,103 @@
+"""One lineage table: detect a raw file by its header, read it, type it in SQL, stage or quarantine rows.
+
+A ``LineageTable`` reads every file matching its pattern in its raw folder into ``staging.<table>``
+(declared in sql/schema.sql, so it exists empty when the folder is absent). The typing select runs in
+DuckDB over ``raw_rows`` (every column VARCHAR plus ``_row_number``) and returns the staging columns plus
+``_reject_column`` / ``_reject_reason``: rows with a reason are quarantined with their raw values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.accounting import FileLoad, forget_file, record_file_load_sql, sha256_of
+from pipelines.sources.base import SourceFileError
+
+
+@dataclass(frozen=True)
+class LineageTable:
+    source: str  # dq.file_loads.source, and the folder under raw/
+    dataset: str  # dq.file_loads.dataset
+    table: str  # staging.<table>
+    pattern: str  # file name glob inside the folder
+    required_columns: tuple[str, ...]
+    typing_sql: str  # select ... from raw_rows, with _reject_column and _reject_reason
+
+    def files(self, raw_dir: Path) -> list[Path]:
+        folder = raw_dir / self.source
+        return sorted(p for p in folder.glob(self.pattern) if p.is_file() and not p.name.startswith("."))
+
+    def detect(self, header: list[str]) -> str | None:
+        missing = [c for c in self.required_columns if c not in header]
+        return f"missing required column(s) {', '.join(missing)}" if missing else None
+
+
+def _read_raw(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """``raw_rows``: every cell as text, numbered in file order; ``raw_rejects``: lines that do not parse."""
+    con.execute("drop table if exists raw_reject_errors")
+    con.execute("drop table if exists raw_reject_scans")
+    try:
+        # UTF-8 (a leading BOM is skipped by the reader); NULL is only a blank cell, never the text 'NULL'.
+        con.execute(
+            "create or replace temp table raw_rows as select row_number() over () as _row_number, * "
+            "from read_csv(?, all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"', "
+            "nullstr = '', store_rejects = true, rejects_table = 'raw_reject_errors', "
+            "rejects_scan = 'raw_reject_scans', parallel = false, strict_mode = false)",
+            [str(path)],
+        )
+    except duckdb.Error as exc:
+        raise SourceFileError(f"{path}: cannot be read as CSV ({exc})") from exc
+    con.execute(
+        "create or replace temp table raw_rejects as select line as row_number, column_name, "
+        "error_type || ': ' || error_message as reason, to_json({'line': csv_line}) as raw_values "
+        "from raw_reject_errors"
+    )
+    return [r[0] for r in con.execute("describe raw_rows").fetchall() if r[0] != "_row_number"]
+
+
+def stage_table(con: duckdb.DuckDBPyConnection, spec: LineageTable, raw_dir: Path) -> tuple[int, list[FileLoad]]:
+    """Replace staging.<table> with the typed rows of every file; record each file in dq.file_loads."""
+    loads: list[FileLoad] = []
+    files = spec.files(raw_dir)
+    present = {p.relative_to(raw_dir).as_posix() for p in files}
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from staging.{spec.table}")
+        for path in files:
+            relative = path.relative_to(raw_dir).as_posix()
+            header = _read_raw(con, path)
+            problem = spec.detect([h.strip() for h in header])
+            if problem:
+                raise SourceFileError(f"{path}: {problem} (not a {spec.source} {spec.dataset} file)")
+            con.execute(f"create or replace temp table typed_rows as {spec.typing_sql}")
+            con.execute(f"insert into staging.{spec.table} by name select * exclude (_reject_column, "
+                        f"_reject_reason, _row_number), ? as source_file, _row_number as source_row "
+                        f"from typed_rows where _reject_reason is null", [relative])
+            loaded = con.execute("select count(*) from typed_rows where _reject_reason is null").fetchone()[0]
+            rejected = con.execute("select count(*) from typed_rows where _reject_reason is not null").fetchone()[0]
+            unparsed = con.execute("select count(*) from raw_rejects").fetchone()[0]
+            load = FileLoad(spec.source, spec.dataset, relative, sha256_of(path), rows_read=loaded + rejected + unparsed,
+                            rows_loaded=loaded, quarantined_in_sql=rejected + unparsed)
+            record_file_load_sql(
+                con, load,
+                "select t._row_number as row_number, t._reject_column as column_name, t._reject_reason as reason, "
+                "to_json(r) as raw_values from typed_rows t join raw_rows r using (_row_number) "
+                "where t._reject_reason is not null "
+                "union all select row_number, column_name, reason, raw_values from raw_rejects",
+            )
+            loads.append(load)
+        # A file removed from the folder: its rows went with the delete above; its accounting stops being current.
+        gone = con.execute("select distinct source_file from dq.file_loads where source = ? and dataset = ? "
+                           "and is_current", [spec.source, spec.dataset]).fetchall()
+        for (source_file,) in gone:
+            if source_file not in present:
+                forget_file(con, spec.source, source_file)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    rows = con.execute(f"select count(*) from staging.{spec.table}").fetchone()[0]
+    return rows, loads
