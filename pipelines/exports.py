@@ -144,7 +144,10 @@ def parse_profile(name: str, spec: dict) -> ExportProfile:
 def load_profiles(path: Path = PROFILES_FILE) -> dict[str, ExportProfile]:
     import yaml
 
-    document = yaml.safe_load(Path(path).read_text()) or {}
+    try:
+        document = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ExportError(f"cannot read export profiles from {path}: {exc}") from exc
     profiles = document.get("profiles") if isinstance(document, dict) else None
     if not isinstance(profiles, dict):
         raise ExportError(f"{path}: expected a top-level `profiles:` mapping")
