@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipelines {run,query} ...``. Heavy imports happen inside commands."""
+"""Command line: ``python -m pipelines {run,query,export} ...``. Heavy imports happen inside commands."""
 
 from __future__ import annotations
 
@@ -45,6 +45,20 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--file", type=Path, metavar="FILE", help="read the query from a .sql file")
     query.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format")
     _add_warehouse(query)
+
+    export = commands.add_parser(
+        "export", help="write one export profile of exports.yaml from the published warehouse",
+        description="Write the tables of one export profile (exports.yaml) from the published warehouse, "
+                    "opened read-only, into <out>/<profile>/<YYYY-MM-DD>T<hhmmss>/ with a manifest.json "
+                    "(row counts, sizes, sha256, columns, warehouse build, source files). The folder appears "
+                    "complete or not at all; only the profile's newest keep_last exports are kept.",
+    )
+    export.add_argument("profile", help="profile name in the profiles file")
+    export.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="export root (default: $PIPELINES_EXPORT_ROOT or exports/ beside the warehouse)")
+    export.add_argument("--profiles", type=Path, default=None, metavar="FILE",
+                        help="profiles file (default: exports.yaml at the project root)")
+    _add_warehouse(export)
     return parser
 
 
@@ -55,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "query":
         sql = args.file.read_text() if args.file else args.sql
         return command_query(sql, args.warehouse, args.format)
+    if args.command == "export":
+        return command_export(args.profile, args.out, args.warehouse, args.profiles)
     return 2
 
 
@@ -76,4 +92,24 @@ def command_query(sql: str, warehouse: Path | None, output_format: str) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     sys.stdout.write(format_result(columns, rows, output_format))
+    return 0
+
+
+def command_export(profile: str, out: Path | None, warehouse: Path | None, profiles_file: Path | None) -> int:
+    from pipelines.exports import PROFILES_FILE, ExportError, default_export_root, load_profiles, run_export
+
+    path = (warehouse or default_warehouse_path()).resolve()
+    try:
+        profiles = load_profiles(profiles_file or PROFILES_FILE)
+        if profile not in profiles:
+            raise ExportError(f"no profile {profile!r}; profiles: {', '.join(sorted(profiles)) or '(none)'}")
+        result = run_export(profiles[profile], path, out.absolute() if out else default_export_root(path))
+    except (ExportError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"exported {profile} to {result.folder}")
+    for entry in result.manifest["files"]:
+        print(f"  {entry['file']:<40} {entry['rows']:>9,} rows {entry['bytes']:>12,} bytes")
+    for old in result.removed:
+        print(f"  removed old export {old.name}")
     return 0

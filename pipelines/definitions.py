@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.assets.common import sql_models
+from pipelines.assets.exports import export_assets
 from pipelines.assets.marts import mart_assets
 from pipelines.assets.incidents import core_incidents, partitions_for, staging_assets
 from pipelines.assets.lineage import lineage_assets
@@ -13,10 +14,12 @@ from pipelines.assets.reference import core_reference_assets, curated_checks, cu
 from pipelines.checks import sql_asset_checks
 from pipelines.gx_checks import gx_asset_checks
 from pipelines.resources import build_resources
+from pipelines.schedules import build_schedules
 from pipelines.sensors import raw_files_sensor
 from pipelines.sources.registry import adapters
 
 BUILD_JOB = "build_warehouse"
+REFRESH_JOB = "refresh_warehouse_and_exports"
 
 
 def load_job_name(source: str) -> str:
@@ -29,12 +32,17 @@ def build_definitions(raw_dir: Path | None = None, warehouse_path: Path | None =
     unpartitioned = [*curated_staging_assets, *core_reference_assets, *lineage_assets, core_incidents, *dq_models, *mart_assets]
     upstream = [key for a in unpartitioned for key in a.keys]
     publish = published_warehouse_asset(upstream)
+    exports = export_assets(publish.key)
+    # The checks of the staged sources run here too (over every staged file), before conforming.
+    build_selection = dg.AssetSelection.assets(*unpartitioned, publish) | dg.AssetSelection.checks_for_assets(
+        *staging_assets)
     build_job = dg.define_asset_job(
-        BUILD_JOB,
-        # The checks of the staged sources run here too (over every staged file), before conforming.
-        selection=dg.AssetSelection.assets(*unpartitioned, publish) | dg.AssetSelection.checks_for_assets(
-            *staging_assets),
+        BUILD_JOB, selection=build_selection,
         description="Conform what was staged, run every check, build every table, publish the warehouse.",
+    )
+    refresh_job = dg.define_asset_job(
+        REFRESH_JOB, selection=build_selection | dg.AssetSelection.assets(*exports),
+        description="Rebuild every unpartitioned asset, publish, then write every export profile.",
     )
     # One job per source loads one file (one partition); the sensor launches them as files arrive.
     load_jobs = [
@@ -43,9 +51,10 @@ def build_definitions(raw_dir: Path | None = None, warehouse_path: Path | None =
         for a, asset in zip(adapters(), staging_assets)
     ]
     return dg.Definitions(
-        assets=[*staging_assets, *unpartitioned, publish],
+        assets=[*staging_assets, *unpartitioned, publish, *exports],
         asset_checks=[*curated_checks, *sql_asset_checks(), *gx_asset_checks()],
-        jobs=[build_job, *load_jobs],
+        jobs=[build_job, refresh_job, *load_jobs],
+        schedules=build_schedules(build_job, refresh_job),
         sensors=[raw_files_sensor],
         resources=build_resources(raw_dir, warehouse_path),
         loggers=loggers,

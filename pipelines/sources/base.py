@@ -188,7 +188,7 @@ class SourceAdapter:
     def ensure_staging_table(self, con: duckdb.DuckDBPyConnection) -> None:
         """Create an empty staging.<name> if no file was ever staged, so models can always read it."""
         exists = con.execute("select count(*) from information_schema.tables where table_schema = 'staging' "
-                             "and table_name = ?", [self.name]).fetchone()[0]
+                             "and table_name = ?", [self.name]).fetchall()[0][0]
         if exists:
             return
         columns = ", ".join(f"null::varchar as {quote(c)}" for c in dict.fromkeys(

@@ -388,7 +388,7 @@ class MappedAdapter(SourceAdapter):
 
     def ensure_staging_table(self, con: duckdb.DuckDBPyConnection) -> None:
         exists = con.execute("select count(*) from information_schema.tables where table_schema = 'staging' "
-                             "and table_name = ?", [self.name]).fetchone()[0]
+                             "and table_name = ?", [self.name]).fetchall()[0][0]
         if exists:
             return
         install_mapping(con, None, "")

@@ -1,0 +1,157 @@
+"""Operations: the raw-file sensor, the schedules, and readers of the published file during a run."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import time
+
+import dagster as dg
+import duckdb
+
+from pipelines.definitions import BUILD_JOB, REFRESH_JOB, defs
+from pipelines.resources import RawDirectoryResource
+from pipelines.sensors import raw_files_sensor
+from tests.conftest import PROJECT_ROOT, copy_curated, run_cli
+
+
+# ---- sensor -----------------------------------------------------------------------------------------------
+def _tick(raw, cursor):
+    context = dg.build_sensor_context(cursor=cursor, resources={"raw": RawDirectoryResource(path=str(raw))})
+    return raw_files_sensor(context)
+
+
+def _requested(result) -> set[tuple[str, str]]:
+    return {(r.job_name, r.partition_key) for r in result.run_requests}
+
+
+def _partition_requests(result, kind) -> dict[str, set[str]]:
+    return {r.partitions_def_name: set(r.partition_keys) for r in result.dynamic_partitions_requests
+            if isinstance(r, kind)}
+
+
+def test_sensor_requests_runs_only_for_new_and_changed_files_and_drops_removed_ones(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "gtd").mkdir(parents=True)
+    (raw / "ucdp_ged").mkdir()
+    (raw / "gtd" / "a.csv").write_text("eventid\n1\n")
+    (raw / "gtd" / "b.csv").write_text("eventid\n2\n")
+    (raw / "ucdp_ged" / "c.csv").write_text("id\n3\n")
+
+    first = _tick(raw, None)
+    assert _requested(first) == {("load_gtd_file", "a.csv"), ("load_gtd_file", "b.csv"),
+                                 ("load_ucdp_ged_file", "c.csv")}
+    assert _partition_requests(first, dg.AddDynamicPartitionsRequest) == {
+        "gtd_files": {"a.csv", "b.csv"}, "ucdp_ged_files": {"c.csv"}}
+    for request in first.run_requests:  # every request targets a job that exists
+        assert defs.resolve_job_def(request.job_name) is not None
+
+    unchanged = _tick(raw, first.cursor)
+    assert unchanged.run_requests == []
+    assert unchanged.dynamic_partitions_requests == []
+
+    (raw / "gtd" / "b.csv").write_text("eventid\n2\n22\n")  # changed content
+    (raw / "gtd" / "a.csv").unlink()  # removed
+    (raw / "gtd" / "d.csv").write_text("eventid\n4\n")  # new
+    os.utime(raw / "ucdp_ged" / "c.csv")  # touched, same bytes: not a change
+    changed = _tick(raw, unchanged.cursor)
+    assert _requested(changed) == {("load_gtd_file", "b.csv"), ("load_gtd_file", "d.csv")}
+    assert _partition_requests(changed, dg.AddDynamicPartitionsRequest) == {"gtd_files": {"d.csv"}}
+    assert _partition_requests(changed, dg.DeleteDynamicPartitionsRequest) == {"gtd_files": {"a.csv"}}
+    # A changed file gets a new run key (the key holds the content hash), so Dagster does not dedupe it away.
+    keys_before = {r.partition_key: r.run_key for r in first.run_requests}
+    keys_after = {r.partition_key: r.run_key for r in changed.run_requests}
+    assert keys_after["b.csv"] != keys_before["b.csv"]
+
+    assert _tick(raw, changed.cursor).run_requests == []
+
+
+# ---- schedules ----------------------------------------------------------------------------------------------
+SCHEDULES_SNAPSHOT = {
+    "daily_build": {"cron": "0 2 * * *", "timezone": "UTC", "job": BUILD_JOB, "status": "RUNNING"},
+    "weekly_full_refresh": {"cron": "0 4 * * 0", "timezone": "UTC", "job": REFRESH_JOB, "status": "RUNNING"},
+}
+
+
+def test_schedules_snapshot():
+    schedules = {s.name: s for s in defs.schedules}
+    snapshot = {name: {"cron": s.cron_schedule, "timezone": s.execution_timezone, "job": s.job_name,
+                       "status": s.default_status.value} for name, s in schedules.items()}
+    assert snapshot == SCHEDULES_SNAPSHOT
+
+
+def test_schedule_targets_daily_builds_weekly_rebuilds_and_exports():
+    graph = defs.resolve_asset_graph()
+    exports = {k for k in graph.get_all_asset_keys() if k.path[0] == "exports"}
+    partitioned = {k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is not None}
+    unpartitioned = set(graph.get_all_asset_keys()) - partitioned
+    assert len(exports) >= 2
+
+    build = set(defs.resolve_job_def(BUILD_JOB).asset_layer.selected_asset_keys)
+    refresh = set(defs.resolve_job_def(REFRESH_JOB).asset_layer.selected_asset_keys)
+    assert build == unpartitioned - exports  # builds and publishes, no exports, no staging partitions
+    assert refresh == unpartitioned  # everything unpartitioned, the exports included
+    for key in exports:  # an export runs only after the warehouse it reads was published
+        assert dg.AssetKey(["meta", "published_warehouse"]) in graph.get(key).parent_keys
+
+    for schedule in defs.schedules:
+        context = dg.build_schedule_context(scheduled_execution_time=None)
+        request = schedule.evaluate_tick(context).run_requests
+        assert len(request) == 1 and request[0].partition_key is None
+
+
+# ---- readers during a run -----------------------------------------------------------------------------------
+COUNTS_SQL = "select (select count(*) from core.incidents) as incidents, (select build_id from meta.build_info) as build"
+
+
+def _query(warehouse) -> tuple[int, str]:
+    result = run_cli("query", COUNTS_SQL, "--format", "csv", "--warehouse", str(warehouse), timeout=120)
+    assert result.returncode == 0, result.stderr
+    row = list(csv.DictReader(result.stdout.splitlines()))[0]
+    return int(row["incidents"]), row["build"]
+
+
+def test_queries_during_a_run_see_the_old_or_the_new_warehouse_and_the_run_succeeds(tmp_path):
+    raw = copy_curated(tmp_path)
+    warehouse = tmp_path / "warehouse" / "warehouse.duckdb"
+    assert run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse)).returncode == 0
+    old = _query(warehouse)
+
+    # One more curated incident: the next run publishes one more row.
+    incidents = raw / "curated" / "incidents.csv"
+    rows = list(csv.DictReader(incidents.open(newline="")))
+    extra = dict(rows[-1], source_event_id=rows[-1]["source_event_id"] + "_second_report")
+    with incidents.open("a", newline="") as handle:
+        csv.DictWriter(handle, fieldnames=list(rows[0])).writerow(extra)
+
+    # A reader that keeps the published file open through the whole run must not make it fail or wait.
+    held = duckdb.connect(str(warehouse), read_only=True)
+    env = {**os.environ}
+    env.pop("DAGSTER_HOME", None)
+    run = subprocess.Popen([sys.executable, "-m", "pipelines", "run", "--raw", str(raw), "--warehouse",
+                            str(warehouse)], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    seen = []
+    try:
+        while run.poll() is None:
+            seen.append(_query(warehouse))
+            time.sleep(0.2)  # leave the run most of the CPU
+        output = run.communicate(timeout=600)[0]
+        seen.append(_query(warehouse))
+        held_count = held.execute("select count(*) from core.incidents").fetchone()[0]
+    finally:
+        if run.poll() is None:
+            run.kill()
+        held.close()
+
+    assert run.returncode == 0, output
+    new = seen[-1]
+    assert new[0] == old[0] + 1 and new[1] != old[1]
+    assert len(seen) >= 3, "the run ended before the readers could query it"
+    assert set(seen) <= {old, new}, set(seen)
+    # Once the new warehouse is published, no reader sees the old one again.
+    assert seen == sorted(seen, key=lambda s: s == new)
+    assert held_count == old[0]  # the open reader kept its consistent snapshot
+    assert not list(warehouse.parent.glob(".*publishing*"))
