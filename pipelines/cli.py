@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipelines {run,query} ...``. Heavy imports happen inside commands."""
+"""Command line: ``python -m pipelines {run,query,report} ...``. Heavy imports happen inside commands."""
 
 from __future__ import annotations
 
@@ -45,6 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--file", type=Path, metavar="FILE", help="read the query from a .sql file")
     query.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format")
     _add_warehouse(query)
+
+    report = commands.add_parser(
+        "report", help="write the analyst report (self-contained HTML with charts) of the published warehouse",
+        description="Read the published warehouse (read-only) and write one self-contained HTML page with charts "
+                    "of attack trends, group lineage, event studies, source reconciliation and data quality. The "
+                    "page needs no network to open.",
+    )
+    report.add_argument("--out", type=Path, default=None, metavar="FILE",
+                        help="HTML file to write (default: report/index.html beside the warehouse file)")
+    _add_warehouse(report)
     return parser
 
 
@@ -55,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "query":
         sql = args.file.read_text() if args.file else args.sql
         return command_query(sql, args.warehouse, args.format)
+    if args.command == "report":
+        return command_report(args.warehouse, args.out)
     return 2
 
 
@@ -76,4 +88,23 @@ def command_query(sql: str, warehouse: Path | None, output_format: str) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     sys.stdout.write(format_result(columns, rows, output_format))
+    return 0
+
+
+def command_report(warehouse: Path | None, out: Path | None) -> int:
+    from pipelines.report import build_report, default_report_path
+
+    path = (warehouse or default_warehouse_path()).resolve()
+    target = out.absolute() if out else default_report_path(path)
+    if target.is_dir():
+        print(f"error: --out {target} is a directory; give a file name", file=sys.stderr)
+        return 2
+    try:
+        result = build_report(path, target)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"report written to {result.path} ({result.bytes:,} bytes, {len(result.charts)} charts)")
+    if result.too_little_data:
+        print(f"  too little data for: {', '.join(result.too_little_data)}")
     return 0

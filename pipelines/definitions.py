@@ -8,6 +8,7 @@ from pipelines.assets.common import sql_models
 from pipelines.assets.marts import mart_assets
 from pipelines.assets.incidents import core_incidents, partitions_for, staging_assets
 from pipelines.assets.publish import published_warehouse_asset
+from pipelines.assets.report import analyst_report_asset
 from pipelines.assets.reference import core_reference_assets, curated_checks, curated_staging_assets
 from pipelines.checks import sql_asset_checks
 from pipelines.gx_checks import gx_asset_checks
@@ -28,10 +29,12 @@ def build_definitions(raw_dir: Path | None = None, warehouse_path: Path | None =
     unpartitioned = [*curated_staging_assets, *core_reference_assets, core_incidents, *dq_models, *mart_assets]
     upstream = [key for a in unpartitioned for key in a.keys]
     publish = published_warehouse_asset(upstream)
+    # The report reads the published file, so it waits for publishing (and thereby for the marts).
+    report = analyst_report_asset([*(key for a in mart_assets for key in a.keys), publish.key])
     build_job = dg.define_asset_job(
         BUILD_JOB,
         # The checks of the staged sources run here too (over every staged file), before conforming.
-        selection=dg.AssetSelection.assets(*unpartitioned, publish) | dg.AssetSelection.checks_for_assets(
+        selection=dg.AssetSelection.assets(*unpartitioned, publish, report) | dg.AssetSelection.checks_for_assets(
             *staging_assets),
         description="Conform what was staged, run every check, build every table, publish the warehouse.",
     )
@@ -42,7 +45,7 @@ def build_definitions(raw_dir: Path | None = None, warehouse_path: Path | None =
         for a, asset in zip(adapters(), staging_assets)
     ]
     return dg.Definitions(
-        assets=[*staging_assets, *unpartitioned, publish],
+        assets=[*staging_assets, *unpartitioned, publish, report],
         asset_checks=[*curated_checks, *sql_asset_checks(), *gx_asset_checks()],
         jobs=[build_job, *load_jobs],
         sensors=[raw_files_sensor],
