@@ -141,7 +141,7 @@ def _trend_section(data, charts) -> Section:
                     "marts.attack_trends (group_family_id), marts.group_lineage, core.groups",
                     "A group family is the furthest ancestor of the perpetrator group in the lineage (split_from and "
                     "faction_of only) as of the event date. '(unattributed)': unknown perpetrator, not a group, or a "
-                    "name not yet resolved. Panels have their own y scales.",
+                    f"name not yet resolved. Panels have their own y scales. Shown from {TRENDS_FROM_YEAR}.",
                     _years(families, "source", charts.source_label))
     if _event_incidents(families, "source") >= MIN_TREND_INCIDENTS:
         figure.spec = charts.small_multiples(figure.chart_id, families, "family", "group family")
@@ -154,7 +154,7 @@ def _trend_section(data, charts) -> Section:
                     "marts.attack_trends (admin1)",
                     "Provinces conformed across spellings. FATA merged into Khyber Pakhtunkhwa on 31 May 2018: events "
                     "from that day on are Khyber Pakhtunkhwa; add FATA to Khyber Pakhtunkhwa to compare across 2018. "
-                    "Panels have their own y scales.",
+                    f"Panels have their own y scales. Shown from {TRENDS_FROM_YEAR}.",
                     _years(provinces, "source", charts.source_label))
     if _event_incidents(provinces, "source") >= MIN_TREND_INCIDENTS:
         figure.spec = charts.small_multiples(figure.chart_id, provinces, "province", "province")
@@ -292,7 +292,7 @@ def _quality_section(data, charts) -> Section:
                       "resolve to a group.")
     checks = f["checks"]
     failed = checks[~checks["success"]]
-    coverage = (f"{len(checks)} checks, latest run {checks['checked_at'].max():%Y-%m-%d %H:%M} UTC; "
+    coverage = (f"{len(checks)} checks, latest run {checks['checked_at'].max():%Y-%m-%d %H:%M}; "
                 f"{len(failed)} not passed" if len(checks) else "no check results")
     figure = Figure("checks_table", "Latest result of every check", "dq.check_results (latest row per asset and check)",
                     "ERROR checks block publishing; WARN checks are recorded. Checks that did not pass come first.",

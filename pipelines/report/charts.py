@@ -47,8 +47,8 @@ def _source_color(field: str, labels, title: str = "source"):
 def _kind_dash():
     import altair as alt
 
-    return alt.StrokeDash("kind:N", title="kind", scale=alt.Scale(**KIND_DASH),
-                          legend=alt.Legend(symbolType="stroke", symbolStrokeColor="#333", symbolStrokeWidth=2, symbolSize=300))
+    # No legend (its dash symbols do not show beside line+point marks): the chart's subtitle says it.
+    return alt.StrokeDash("kind:N", scale=alt.Scale(**KIND_DASH), legend=None)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -73,6 +73,9 @@ def _data(name: str, frame: pd.DataFrame):
     import altair as alt
 
     return alt.InlineData(values=_records(frame), name=name)
+
+
+DASH_NOTE = "solid lines: event datasets · dashed lines: published totals"
 
 
 def _finish(chart, title: str | None = None) -> dict:
@@ -120,7 +123,8 @@ def yearly_trend(name: str, frame: pd.DataFrame, policies: pd.DataFrame, kills: 
         ).transform_filter(f"isValid(datum.{measure})")
         panels.append(alt.layer(lines, *_markers(policies, kills, f"{name}_{measure}", 220)).properties(
             width=WIDTH - 200, height=220))
-    return _finish(alt.vconcat(*panels).resolve_scale(color="shared"))
+    return _finish(alt.vconcat(*panels).resolve_scale(color="shared").properties(
+        title=alt.TitleParams(DASH_NOTE, fontSize=12, fontWeight="normal", color="#555")))
 
 
 def monthly_trend(name: str, frame: pd.DataFrame, policies: pd.DataFrame, kills: pd.DataFrame) -> dict:
@@ -229,7 +233,7 @@ def event_study(name: str, frame: pd.DataFrame) -> dict:
     )
     zero = alt.Chart().mark_rule(color="#c62828", strokeDash=[4, 3]).encode(x=alt.datum(0))
     chart = alt.layer(lines, zero, data=_data(name, frame)).properties(width=230, height=120).facet(
-        facet=alt.Facet("event_label:N", sort=order, title=None, header=alt.Header(labelFontSize=10, labelLimit=250)),
+        facet=alt.Facet("event_label:N", sort=order, title=None, header=alt.Header(labelFontSize=10, labelLimit=300)),
         columns=3,
     ).resolve_scale(y="independent")
     return _finish(chart)
@@ -278,7 +282,8 @@ def reconciliation(name: str, frame: pd.DataFrame) -> dict:
             tooltip=[alt.Tooltip("source_name:N", title="source"), alt.Tooltip("year:Q"),
                      alt.Tooltip(f"{measure}:Q", format=",.0f"), alt.Tooltip("counts:N", title="what it counts")],
         ).transform_filter(f"isValid(datum.{measure})").properties(width=WIDTH - 200, height=200))
-    return _finish(alt.vconcat(*panels))
+    return _finish(alt.vconcat(*panels).properties(
+        title=alt.TitleParams(DASH_NOTE, fontSize=12, fontWeight="normal", color="#555")))
 
 
 def quarantine(name: str, frame: pd.DataFrame) -> dict:

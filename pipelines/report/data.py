@@ -90,7 +90,7 @@ def family_trend(con, country: str) -> pd.DataFrame:
             select coalesce(t.group_family_id, '(unattributed)') as family_id, t.source,
                    year(t.period_start)::integer as year, sum(t.incidents)::bigint as incidents
             from marts.attack_trends t
-            where t.period_grain = 'year' and t.country = ?
+            where t.period_grain = 'year' and t.country = ? and year(t.period_start) >= ?
             group by all
         ), top as (
             select family_id from fam group by family_id
@@ -99,16 +99,16 @@ def family_trend(con, country: str) -> pd.DataFrame:
         select fam.*, coalesce(g.short_name, fam.family_id) as family
         from fam join top using (family_id) left join core.groups g on g.group_id = fam.family_id
         order by family_id, source, year
-    """, [country, TOP_FAMILIES + 1])
+    """, [country, TRENDS_FROM_YEAR, TOP_FAMILIES + 1])
 
 
 def province_trend(con, country: str) -> pd.DataFrame:
     return _df(con, """
         select coalesce(admin1, '(province unknown)') as province, source, year(period_start)::integer as year,
                sum(incidents)::bigint as incidents
-        from marts.attack_trends where period_grain = 'year' and country = ?
+        from marts.attack_trends where period_grain = 'year' and country = ? and year(period_start) >= ?
         group by all order by province, source, year
-    """, [country])
+    """, [country, TRENDS_FROM_YEAR])
 
 
 def policy_markers(con, country: str) -> pd.DataFrame:
