@@ -7,6 +7,7 @@ vega-embed JavaScript that vl-convert ships, inlined into the page: opening it n
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import json
 import os
@@ -348,12 +349,18 @@ def _json_script(value) -> str:
     return json.dumps(value, ensure_ascii=False, default=str).replace("</", "<\\/")
 
 
-def render_html(data, sections: list[Section]) -> str:
+@functools.cache
+def vega_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one script (bundling takes seconds: once per process)."""
     import vl_convert
 
+    return vl_convert.javascript_bundle().replace("</script", "<\\/script")
+
+
+def render_html(data, sections: list[Section]) -> str:
     from pipelines.report.page import PAGE
 
-    bundle = vl_convert.javascript_bundle().replace("</script", "<\\/script")
+    bundle = vega_bundle()
     build = data.build
     coverage = data.coverage.copy()
     for column in ("first_event", "last_event"):
