@@ -351,10 +351,22 @@ def _json_script(value) -> str:
 
 @functools.cache
 def vega_bundle() -> str:
-    """Vega, Vega-Lite and vega-embed as one script (bundling takes seconds: once per process)."""
+    """Vega, Vega-Lite and vega-embed as one script. Bundling takes seconds, so the result is kept per
+    vl-convert version in the user's cache folder (and per process)."""
     import vl_convert
 
-    return vl_convert.javascript_bundle().replace("</script", "<\\/script")
+    cache_dir = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pipelines"
+    cached = cache_dir / f"vega-bundle-vl-convert-{vl_convert.__version__}.js"
+    try:
+        return cached.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    bundle = vl_convert.javascript_bundle().replace("</script", "<\\/script")
+    try:
+        write_atomically(cached, bundle)
+    except OSError:
+        pass  # a read-only home only costs the bundling time
+    return bundle
 
 
 def render_html(data, sections: list[Section]) -> str:
