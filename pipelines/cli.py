@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipelines {run,query,export} ...``. Heavy imports happen inside commands."""
+"""Command line: ``python -m pipelines {run,query,export,report} ...``. Heavy imports happen inside commands."""
 
 from __future__ import annotations
 
@@ -59,6 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--profiles", type=Path, default=None, metavar="FILE",
                         help="profiles file (default: exports.yaml at the project root)")
     _add_warehouse(export)
+    report = commands.add_parser(
+        "report", help="write the analyst report (self-contained HTML with charts) of the published warehouse",
+        description="Read the published warehouse (read-only) and write one self-contained HTML page with charts "
+                    "of attack trends, group lineage, event studies, source reconciliation and data quality. The "
+                    "page needs no network to open.",
+    )
+    report.add_argument("--out", type=Path, default=None, metavar="FILE",
+                        help="HTML file to write (default: report/index.html beside the warehouse file)")
+    _add_warehouse(report)
     return parser
 
 
@@ -71,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         return command_query(sql, args.warehouse, args.format)
     if args.command == "export":
         return command_export(args.profile, args.out, args.warehouse, args.profiles)
+    if args.command == "report":
+        return command_report(args.warehouse, args.out)
     return 2
 
 
@@ -112,4 +123,23 @@ def command_export(profile: str, out: Path | None, warehouse: Path | None, profi
         print(f"  {entry['file']:<40} {entry['rows']:>9,} rows {entry['bytes']:>12,} bytes")
     for old in result.removed:
         print(f"  removed old export {old.name}")
+    return 0
+
+
+def command_report(warehouse: Path | None, out: Path | None) -> int:
+    from pipelines.report import build_report, default_report_path
+
+    path = (warehouse or default_warehouse_path()).resolve()
+    target = out.absolute() if out else default_report_path(path)
+    if target.is_dir():
+        print(f"error: --out {target} is a directory; give a file name", file=sys.stderr)
+        return 2
+    try:
+        result = build_report(path, target)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"report written to {result.path} ({result.bytes:,} bytes, {len(result.charts)} charts)")
+    if result.too_little_data:
+        print(f"  too little data for: {', '.join(result.too_little_data)}")
     return 0

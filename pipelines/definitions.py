@@ -10,6 +10,7 @@ from pipelines.assets.marts import mart_assets
 from pipelines.assets.incidents import core_incidents, partitions_for, staging_assets
 from pipelines.assets.lineage import lineage_assets
 from pipelines.assets.publish import published_warehouse_asset
+from pipelines.assets.report import analyst_report_asset
 from pipelines.assets.reference import core_reference_assets, curated_checks, curated_staging_assets
 from pipelines.checks import sql_asset_checks
 from pipelines.gx_checks import gx_asset_checks
@@ -33,8 +34,10 @@ def build_definitions(raw_dir: Path | None = None, warehouse_path: Path | None =
     upstream = [key for a in unpartitioned for key in a.keys]
     publish = published_warehouse_asset(upstream)
     exports = export_assets(publish.key)
+    # The report reads the published file, so it waits for publishing (and thereby for the marts).
+    report = analyst_report_asset([*(key for a in mart_assets for key in a.keys), publish.key])
     # The checks of the staged sources run here too (over every staged file), before conforming.
-    build_selection = dg.AssetSelection.assets(*unpartitioned, publish) | dg.AssetSelection.checks_for_assets(
+    build_selection = dg.AssetSelection.assets(*unpartitioned, publish, report) | dg.AssetSelection.checks_for_assets(
         *staging_assets)
     build_job = dg.define_asset_job(
         BUILD_JOB, selection=build_selection,
@@ -51,7 +54,7 @@ def build_definitions(raw_dir: Path | None = None, warehouse_path: Path | None =
         for a, asset in zip(adapters(), staging_assets)
     ]
     return dg.Definitions(
-        assets=[*staging_assets, *unpartitioned, publish, *exports],
+        assets=[*staging_assets, *unpartitioned, publish, report, *exports],
         asset_checks=[*curated_checks, *sql_asset_checks(), *gx_asset_checks()],
         jobs=[build_job, refresh_job, *load_jobs],
         schedules=build_schedules(build_job, refresh_job),

@@ -1,0 +1,270 @@
+"""The report's numbers: read-only queries on the published warehouse, one frame per chart or table.
+
+Every figure comes from a mart or a contract table as documented in docs/data_dictionary.md; nothing here
+adds sources together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+COUNTRIES = ["Pakistan", "Afghanistan"]
+# Families whose lineage the report draws (and whose leaders' deaths mark the trend charts).
+LINEAGE_ROOTS = ["ttp", "is"]
+# Relations that make or move a group's membership of a family; alliances and rivalries do not.
+LINEAGE_RELATIONS = ["split_from", "faction_of", "merged_into", "rejoined", "pledged_allegiance_to", "renamed_to"]
+# Leadership events that remove a leader (a false report of death is not a removal).
+REMOVALS = ["killed", "captured", "arrested", "died"]
+MONTHLY_FROM = "2001-01-01"
+TRENDS_FROM_YEAR = 1990
+TOP_FAMILIES = 8
+TOP_UNRESOLVED = 15
+EVENT_STUDY_MIN_INCIDENTS = 10
+OUTCOME_WINDOW = 12
+
+
+@dataclass
+class ReportData:
+    build: dict
+    coverage: pd.DataFrame
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
+    return con.execute(sql, params or []).df()
+
+
+def build_info(con) -> dict:
+    row = con.execute("select build_id, run_id, built_at, raw_dir from meta.build_info").fetchone()
+    if row is None:
+        return {"build_id": None, "run_id": None, "built_at": None, "raw_dir": None}
+    return dict(zip(["build_id", "run_id", "built_at", "raw_dir"], row))
+
+
+def source_coverage(con) -> pd.DataFrame:
+    """First and last dated event and incident count per source, Pakistan and Afghanistan only."""
+    return _df(con, """
+        select source, country, count(*) as incidents, min(event_date) as first_event, max(event_date) as last_event,
+               count(*) filter (where date_precision = 'year') as incidents_year_only
+        from core.incidents where country in ('Pakistan', 'Afghanistan')
+        group by source, country order by country desc, source
+    """)
+
+
+def yearly_trend(con, country: str) -> pd.DataFrame:
+    """Per source and year: incidents and known fatalities (attack_trends year rows) plus PIPS totals."""
+    events = _df(con, """
+        select year(period_start)::integer as year, source, 'event data' as kind,
+               sum(incidents)::bigint as incidents, sum(fatalities_best) as fatalities
+        from marts.attack_trends where period_grain = 'year' and country = ?
+        group by all
+    """, [country])
+    published = _df(con, """
+        select year(period_start)::integer as year, publisher as source, 'published total' as kind,
+               max(value) filter (where measure = 'attacks')::bigint as incidents,
+               max(value) filter (where measure = 'killed')::double as fatalities
+        from core.published_aggregates
+        where publisher = 'PIPS' and country = ? and period_grain = 'year' and measure in ('attacks', 'killed')
+        group by all
+    """, [country])
+    frame = pd.concat([events, published], ignore_index=True).sort_values(["source", "year"], ignore_index=True)
+    return frame[frame["year"] >= TRENDS_FROM_YEAR].reset_index(drop=True)
+
+
+def monthly_trend(con, country: str) -> pd.DataFrame:
+    return _df(con, """
+        select period_start as month, source, sum(incidents)::bigint as incidents,
+               sum(fatalities_best) as fatalities
+        from marts.attack_trends where period_grain = 'month' and country = ? and period_start >= ?
+        group by all order by source, month
+    """, [country, MONTHLY_FROM])
+
+
+def family_trend(con, country: str) -> pd.DataFrame:
+    """Yearly incidents per source for the largest group families (and the unattributed)."""
+    return _df(con, """
+        with fam as (
+            select coalesce(t.group_family_id, '(unattributed)') as family_id, t.source,
+                   year(t.period_start)::integer as year, sum(t.incidents)::bigint as incidents
+            from marts.attack_trends t
+            where t.period_grain = 'year' and t.country = ? and year(t.period_start) >= ?
+            group by all
+        ), top as (
+            select family_id from fam group by family_id
+            order by family_id = '(unattributed)' desc, sum(incidents) desc limit ?
+        )
+        select fam.*, coalesce(g.short_name, fam.family_id) as family
+        from fam join top using (family_id) left join core.groups g on g.group_id = fam.family_id
+        order by family_id, source, year
+    """, [country, TRENDS_FROM_YEAR, TOP_FAMILIES + 1])
+
+
+def province_trend(con, country: str) -> pd.DataFrame:
+    return _df(con, """
+        select coalesce(admin1, '(province unknown)') as province, source, year(period_start)::integer as year,
+               sum(incidents)::bigint as incidents
+        from marts.attack_trends where period_grain = 'year' and country = ? and year(period_start) >= ?
+        group by all order by province, source, year
+    """, [country, TRENDS_FROM_YEAR])
+
+
+def policy_markers(con, country: str) -> pd.DataFrame:
+    return _df(con, """
+        select name, category, start_date as date, start_precision as precision
+        from core.policy_events
+        where scope_country = ? and start_precision in ('day', 'month')
+        order by start_date
+    """, [country])
+
+
+def leader_kill_markers(con, country: str) -> pd.DataFrame:
+    """Leaders of TTP- and IS-family groups removed (killed, captured, ...) in the country."""
+    return _df(con, f"""
+        select distinct coalesce(l.name, e.leader_id) as leader, e.group_id, coalesce(g.short_name, e.group_id) as grp,
+               e.event_type, e.event_date as date
+        from core.leadership_events e
+        join marts.group_lineage gl on gl.descendant_group_id = e.group_id
+             and gl.ancestor_group_id in ({", ".join("?" * len(LINEAGE_ROOTS))})
+        left join core.leaders l using (leader_id)
+        left join core.groups g on g.group_id = e.group_id
+        where e.event_type = 'killed' and e.country = ? and e.event_precision in ('day', 'month')
+        order by date
+    """, [*LINEAGE_ROOTS, country])
+
+
+def lineage(con) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(groups, relations) of the TTP and IS families: descendants in marts.group_lineage plus every group
+    that a lineage relation (split, faction, merger, rejoining, pledge, renaming) links to them."""
+    roots = ", ".join("?" * len(LINEAGE_ROOTS))
+    kinds = ", ".join("?" * len(LINEAGE_RELATIONS))
+    members = _df(con, f"""
+        select descendant_group_id as group_id, ancestor_group_id as family_root
+        from marts.group_lineage where ancestor_group_id in ({roots})
+    """, LINEAGE_ROOTS)
+    ids = list(members["group_id"])
+    if not ids:
+        return pd.DataFrame(), pd.DataFrame()
+    marks = ", ".join("?" * len(ids))
+    relations = _df(con, f"""
+        select r.from_group_id, r.to_group_id, r.relation_type, r.start_date, r.start_precision, r.end_date,
+               r.source, coalesce(r.note, '') as note
+        from core.group_relations r
+        where r.relation_type in ({kinds}) and (r.from_group_id in ({marks}) or r.to_group_id in ({marks}))
+          and r.start_date is not null
+        order by r.start_date
+    """, [*LINEAGE_RELATIONS, *ids, *ids])
+    linked = set(relations["from_group_id"]) | set(relations["to_group_id"]) | set(ids)
+    marks = ", ".join("?" * len(linked))
+    groups = _df(con, f"""
+        select group_id, coalesce(short_name, name) as short_name, name, founded_on, founded_precision,
+               dissolved_on
+        from core.groups where group_id in ({marks})
+    """, sorted(linked))
+    family = dict(zip(members["group_id"], members["family_root"]))
+    # A group in both families (none today) is drawn in the first root's.
+    groups["family"] = [
+        {"ttp": "TTP family", "is": "IS family"}.get(family.get(g), "linked group") for g in groups["group_id"]
+    ]
+    return groups, relations
+
+
+def event_study(con) -> pd.DataFrame:
+    """Incidents by month relative to each leader's removal, for the sources with any incident in the window
+    and the removals of curated leaders with at least EVENT_STUDY_MIN_INCIDENTS in one source."""
+    return _df(con, f"""
+        with s as (
+            select d.*, sum(d.incidents) over (partition by d.leadership_event_id, d.source) as source_total
+            from marts.decapitation_event_study d
+        ), kept as (
+            -- Leaders with a curated role (founder, emir, deputy, commander): the drone-era targets that only
+            -- New America lists would bury them in dozens of near-identical al-Qaeda panels.
+            select * from s where source_total > 0
+              and leadership_event_id in (select leadership_event_id from s group by 1
+                                          having max(source_total) >= {EVENT_STUDY_MIN_INCIDENTS})
+              and leadership_event_id in (select e.leadership_event_id from core.leadership_events e
+                                          join core.leaders l using (leader_id) where l.role is not null)
+        )
+        select k.leadership_event_id, k.group_family_id, k.rel_month::integer as rel_month, k.source,
+               k.incidents::bigint as incidents, k.fatalities_best,
+               coalesce(l.name, e.leader_id) as leader, e.event_type, e.event_date,
+               coalesce(l.name, e.leader_id) || ' (' || coalesce(g.short_name, k.group_family_id) || ' family), '
+                 || e.event_type || ' ' || strftime(e.event_date, '%Y-%m-%d') as event_label
+        from kept k
+        join core.leadership_events e using (leadership_event_id)
+        join core.leaders l using (leader_id)
+        left join core.groups g on g.group_id = k.group_family_id
+        order by e.event_date, k.leadership_event_id, k.source, k.rel_month
+    """)
+
+
+def policy_outcomes(con) -> pd.DataFrame:
+    return _df(con, """
+        select p.name as policy, o.event_date, o.scope, o.scope_value, o.source, o.window_months,
+               o.incidents_before::bigint as incidents_before, o.incidents_after::bigint as incidents_after,
+               o.n_months_pre, o.n_months_post, o.rate_ratio, o.rr_ci_low, o.rr_ci_high,
+               o.its_level_change, o.its_level_p
+        from marts.policy_outcomes o join core.policy_events p on p.policy_event_id = o.event_id
+        where o.event_kind = 'policy' and o.window_months = ? and o.incidents_before + o.incidents_after > 0
+        order by o.event_date, o.scope, o.scope_value, o.source
+    """, [OUTCOME_WINDOW])
+
+
+def reconciliation(con, country: str) -> pd.DataFrame:
+    return _df(con, """
+        select year::integer as year, source, kind, counts, incidents::bigint as incidents,
+               fatalities_best as fatalities
+        from marts.source_reconciliation where country = ? and year >= ?
+        order by source, year
+    """, [country, TRENDS_FROM_YEAR])
+
+
+def latest_checks(con) -> pd.DataFrame:
+    return _df(con, """
+        select asset, check_name, severity, success, observed_value, unexpected_count, checked_at
+        from dq.check_results
+        qualify row_number() over (partition by asset, check_name order by checked_at desc) = 1
+        order by success, severity, asset, check_name
+    """)
+
+
+def file_loads(con) -> pd.DataFrame:
+    return _df(con, """
+        select source, source_file, rows_read, rows_loaded, rows_quarantined, loaded_at
+        from dq.file_loads where is_current order by rows_quarantined desc, source_file
+    """)
+
+
+def unresolved(con) -> pd.DataFrame:
+    """The names that should have resolved and did not ('not a group' names are left out on purpose)."""
+    return _df(con, f"""
+        select source, perpetrator_raw, incidents, incidents_pak_afg
+        from dq.unresolved_groups where not coalesce(is_not_a_group, false)
+        order by incidents_pak_afg desc, incidents desc, source, perpetrator_raw limit {TOP_UNRESOLVED}
+    """)
+
+
+def collect(con: duckdb.DuckDBPyConnection) -> ReportData:
+    data = ReportData(build=build_info(con), coverage=source_coverage(con))
+    f = data.frames
+    for country in COUNTRIES:
+        key = country.lower()
+        f[f"trend_yearly_{key}"] = yearly_trend(con, country)
+        f[f"policy_markers_{key}"] = policy_markers(con, country)
+        f[f"kill_markers_{key}"] = leader_kill_markers(con, country)
+        f[f"reconciliation_{key}"] = reconciliation(con, country)
+    f["trend_monthly_pakistan"] = monthly_trend(con, "Pakistan")
+    f["trend_family_pakistan"] = family_trend(con, "Pakistan")
+    f["trend_province_pakistan"] = province_trend(con, "Pakistan")
+    f["lineage_groups"], f["lineage_relations"] = lineage(con)
+    f["event_study"] = event_study(con)
+    f["policy_outcomes"] = policy_outcomes(con)
+    f["checks"] = latest_checks(con)
+    f["file_loads"] = file_loads(con)
+    f["unresolved"] = unresolved(con)
+    f["not_a_group"] = _df(con, """
+        select count(*) as names, coalesce(sum(incidents_pak_afg), 0)::bigint as incidents_pak_afg
+        from dq.unresolved_groups where is_not_a_group""")
+    return data

@@ -1,0 +1,189 @@
+"""The analyst report: written after every run and by `report`, opened in headless Chromium as a person would.
+
+The page's numbers are read back from the rendered Vega views and compared with SQL written here against the
+marts, not with the report code's own queries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.browser import Browser, chromium_path
+from tests.conftest import read_frame, run_cli
+
+CHART_QUERY = """Array.from(document.querySelectorAll('div.chart[data-chart]')).map(function (el) {
+  const svg = el.querySelector('svg');
+  const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+  return {id: el.dataset.chart, width: box.width, height: box.height,
+          marks: el.querySelectorAll('svg .mark-line path, svg .mark-symbol path, svg .mark-rect path, svg .mark-rule line').length};
+})"""
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    path = chromium_path()
+    if path is None:
+        message = "chromium not installed (apt-get install chromium; .ci/run installs it)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def open_report(chromium: str, html: Path, screenshot: Path):
+    """Render the page; return (charts, console errors, requests, page data reader, notices)."""
+    with Browser(chromium) as browser:
+        page = browser.open(html)
+        assert page.wait_until("window.reportReady") is True, page.console_errors
+        charts = page.evaluate(CHART_QUERY)
+        notices = page.evaluate("Array.from(document.querySelectorAll('[data-notice]')).map(e => e.dataset.notice)")
+        views = {c["id"]: None for c in charts}
+        data = {}
+        for chart_id in views:
+            data[chart_id] = page.evaluate(
+                f"window.reportViews[{chart_id!r}].data({chart_id!r})")
+        page.screenshot(screenshot)
+        return charts, list(page.console_errors), list(page.requests), data, notices
+
+
+def assert_rendered(charts, errors, requests):
+    assert errors == []
+    # Self-contained: the only request is the page itself.
+    assert [r for r in requests if not r.startswith(("file:", "data:", "blob:"))] == []
+    for chart in charts:
+        assert chart["width"] > 100 and chart["height"] > 50, chart
+        assert chart["marks"] > 0, chart
+
+
+def yearly_from_marts(warehouse: Path, country: str) -> dict:
+    """{(source, year): (incidents, fatalities)} recomputed from marts.attack_trends and PIPS published totals."""
+    events = read_frame(warehouse, """
+        select source, year(period_start) as year, sum(incidents) as incidents, sum(fatalities_best) as fatalities
+        from marts.attack_trends where period_grain = 'year' and country = ? and year(period_start) >= 1990
+        group by 1, 2
+    """, [country])
+    published = read_frame(warehouse, """
+        select 'PIPS' as source, year(period_start) as year,
+               sum(value) filter (where measure = 'attacks') as incidents,
+               sum(value) filter (where measure = 'killed') as fatalities
+        from core.published_aggregates
+        where publisher = 'PIPS' and country = ? and period_grain = 'year' and year(period_start) >= 1990
+          and measure in ('attacks', 'killed')
+        group by 1, 2
+    """, [country])
+    out = {}
+    for frame in (events, published):
+        for row in frame.itertuples():
+            fat = None if pd.isna(row.fatalities) else float(row.fatalities)
+            inc = None if pd.isna(row.incidents) else int(row.incidents)
+            out[(row.source, int(row.year))] = (inc, fat)
+    return out
+
+
+def yearly_from_page(rows: list[dict]) -> dict:
+    return {(r["source"], r["year"]): (r["incidents"], None if r["fatalities"] is None else float(r["fatalities"]))
+            for r in rows}
+
+
+def test_run_writes_the_report_of_the_published_warehouse(built_warehouse):
+    _, warehouse, result = built_warehouse
+    report = warehouse.parent / "report" / "index.html"
+    assert "report.analyst_report" in result.stdout
+    text = report.read_text()
+    build_id = read_frame(warehouse, "select build_id from meta.build_info")["build_id"][0]
+    # The report names the build it read: the one published by this run.
+    assert build_id in text
+    assert "<script src=" not in text and "cdn." not in text
+
+
+def test_curated_report_renders_and_says_which_sections_have_too_little_data(built_warehouse, chromium, tmp_path):
+    _, warehouse, _ = built_warehouse
+    out = tmp_path / "curated" / "report.html"
+    before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+    result = run_cli("report", "--warehouse", str(warehouse), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before  # read-only
+
+    charts, errors, requests, data, notices = open_report(chromium, out, tmp_path / "curated.png")
+    assert_rendered(charts, errors, requests)
+    assert (tmp_path / "curated.png").stat().st_size > 10_000
+    ids = {c["id"] for c in charts}
+    assert {"trend_yearly_pakistan", "lineage", "reconciliation_pakistan", "quarantine"} <= ids
+    # The curated data have no event-study incidents: the section says so instead of drawing an empty chart.
+    assert read_frame(warehouse, "select count(*) as n from marts.decapitation_event_study")["n"][0] == 0
+    assert "event_study" in notices and "event_study" not in ids
+    assert not ids & set(notices)
+    assert yearly_from_page(data["trend_yearly_pakistan"]) == yearly_from_marts(warehouse, "Pakistan")
+
+
+def test_lineage_chart_draws_every_dated_ttp_split(built_warehouse, chromium, tmp_path):
+    _, warehouse, _ = built_warehouse
+    out = tmp_path / "report.html"
+    assert run_cli("report", "--warehouse", str(warehouse), "--out", str(out)).returncode == 0
+    _, errors, _, data, _ = open_report(chromium, out, tmp_path / "lineage.png")
+    assert errors == []
+    splits = read_frame(warehouse, """
+        select from_group_id, strftime(start_date, '%Y-%m-%d') as day from core.group_relations
+        where relation_type = 'split_from' and to_group_id = 'ttp' and start_date is not null""")
+    drawn = {(r["from_group_id"], r["date_text"][:10]) for r in data["lineage"] if r["relation_type"] == "split_from"}
+    assert set(zip(splits["from_group_id"], splits["day"])) <= drawn
+    assert len(splits) >= 3
+
+
+def test_report_on_the_shared_data_renders_every_chart_with_the_marts_numbers(shared_warehouse, chromium, tmp_path):
+    _, warehouse, _ = shared_warehouse
+    out = tmp_path / "index.html"
+    result = run_cli("report", "--warehouse", str(warehouse), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    charts, errors, requests, data, notices = open_report(chromium, out, tmp_path / "shared.png")
+    print(f"screenshot: {tmp_path / 'shared.png'}")
+    assert_rendered(charts, errors, requests)
+    assert notices == []  # every section has data
+    assert len(charts) >= 12
+    assert yearly_from_page(data["trend_yearly_pakistan"]) == yearly_from_marts(warehouse, "Pakistan")
+
+    study = read_frame(warehouse, """
+        select leadership_event_id, source, rel_month, incidents from marts.decapitation_event_study
+        where leadership_event_id = 'hakimullah_mehsud_killed_20131101'""")
+    page = {(r["source"], r["rel_month"]): r["incidents"] for r in data["event_study"]
+            if r["leadership_event_id"] == "hakimullah_mehsud_killed_20131101"}
+    expected = {(s, m): n for s, m, n in zip(study["source"], study["rel_month"], study["incidents"])
+                if study.loc[study["source"] == s, "incidents"].sum() > 0}
+    assert page and page == expected
+
+    recon = read_frame(warehouse, """select source, year, incidents from marts.source_reconciliation
+                                     where country = 'Pakistan' and year >= 1990""")
+    page = {(r["source"], r["year"]): r["incidents"] for r in data["reconciliation_pakistan"]}
+    assert page == {(s, y): (None if pd.isna(n) else int(n))
+                    for s, y, n in zip(recon["source"], recon["year"], recon["incidents"])}
+
+
+def test_report_command_defaults_and_errors(built_warehouse, tmp_path):
+    _, warehouse, _ = built_warehouse
+    copy = tmp_path / "wh" / "warehouse.duckdb"
+    copy.parent.mkdir()
+    copy.write_bytes(warehouse.read_bytes())
+    result = run_cli("report", "--warehouse", str(copy))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "wh" / "report" / "index.html").stat().st_size > 500_000  # the JavaScript is inline
+
+    missing = run_cli("report", "--warehouse", str(tmp_path / "none.duckdb"))
+    assert missing.returncode == 1 and "no warehouse" in missing.stderr
+
+
+def test_out_that_is_a_symlink_is_replaced_not_followed(built_warehouse, tmp_path):
+    _, warehouse, _ = built_warehouse
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("keep me")
+    link = tmp_path / "site" / "index.html"
+    link.parent.mkdir()
+    link.symlink_to(outside)
+    result = run_cli("report", "--warehouse", str(warehouse), "--out", str(link))
+    assert result.returncode == 0, result.stderr
+    assert outside.read_text() == "keep me"
+    assert not link.is_symlink() and "<!DOCTYPE html>" in link.read_text()
