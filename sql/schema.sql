@@ -218,6 +218,14 @@ CREATE TABLE IF NOT EXISTS meta.conformed_files (
     conformed_at TIMESTAMP NOT NULL
 );
 
+-- The group each (source, normalised perpetrator name) resolved to at the last conforming, so that a
+-- run re-resolves stored incidents only for the names whose group changed (pipelines/incidents.py).
+CREATE TABLE IF NOT EXISTS meta.group_resolution (
+    source           VARCHAR NOT NULL,
+    alias_normalized VARCHAR NOT NULL,
+    group_id         VARCHAR NOT NULL
+);
+
 -- One row per file version that a loader read. rows_read = rows_loaded + rows_quarantined, always.
 CREATE TABLE IF NOT EXISTS dq.file_loads (
     source           VARCHAR NOT NULL,        -- the adapter: curated, gtd, ucdp_ged, ...
