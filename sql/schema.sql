@@ -281,5 +281,12 @@ CREATE TABLE IF NOT EXISTS meta.build_info (
     run_id       VARCHAR,
     built_at     TIMESTAMP NOT NULL,
     raw_dir      VARCHAR,
-    pipelines_version VARCHAR
+    pipelines_version VARCHAR,
+    inputs_fingerprint VARCHAR             -- raw files, SQL, suites and code it was built from (NULL: unknown)
+);
+
+-- The inputs_fingerprint of the CLI run now building the working copy (at most one row): written once
+-- every raw file staged cleanly, moved into meta.build_info by publish. A no-op run compares against it.
+CREATE TABLE IF NOT EXISTS meta.run_inputs (
+    inputs_fingerprint VARCHAR NOT NULL
 );
