@@ -7,6 +7,7 @@ its accounting rows instead of adding to them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -16,6 +17,14 @@ import duckdb
 
 
 def sha256_of(path: Path) -> str:
+    # A run hashes each raw file more than once (change detection, staging, the no-op check): a file whose
+    # size, modification time and inode did not change is not read again within one process.
+    stat = Path(path).stat()
+    return _sha256_cached(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sha256_cached(path: str, size: int, mtime_ns: int, inode: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):

@@ -61,11 +61,16 @@ def prune_removed_files(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> list[s
 
 # A name is resolved with the source system's own spellings first, then the curated names, except when
 # it is classed "not a group" for that system (New America's "Taliban" is a generic label there).
-RESOLVE = """
-    left join alias_lookup own on own.source_system = ? and own.alias_normalized = normalize_group_name({col})
-    left join alias_lookup cur on cur.source_system = 'curated' and cur.alias_normalized = normalize_group_name({col})
+# Resolution works on distinct names (a few thousand), never per row: the regular expressions of
+# normalize_group_name then cost nothing at ten million incidents, and rows join on the raw name.
+RESOLVE_NAMES = """
+    select n.name as perpetrator_raw, coalesce(own.group_id, cur.group_id) as group_id
+    from ({names}) n
+    left join alias_lookup own on own.source_system = $system and own.alias_normalized = normalize_group_name(n.name)
+    left join alias_lookup cur on cur.source_system = 'curated' and cur.alias_normalized = normalize_group_name(n.name)
         and not exists (select 1 from not_groups ng
-                        where ng.source_system = ? and ng.alias_normalized = cur.alias_normalized)
+                        where ng.source_system = $system and ng.alias_normalized = cur.alias_normalized)
+    where n.name is not null
 """
 
 
@@ -77,9 +82,17 @@ def _build_alias_lookup(con: duckdb.DuckDBPyConnection) -> None:
                 "normalize_group_name(perpetrator_raw) as alias_normalized from staging.curated_non_group_perpetrators")
 
 
+def _resolve_names(con: duckdb.DuckDBPyConnection, table: str, names_sql: str, system: str) -> None:
+    """temp table ``table``: (perpetrator_raw, group_id) for the distinct names ``names_sql`` returns."""
+    con.execute(f"create or replace temp table {table} as {RESOLVE_NAMES.format(names=names_sql)}",
+                {"system": system})
+
+
 def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> dict[str, int]:
     """Bring core.incidents and core.incident_perpetrators up to date with what is staged."""
     _build_alias_lookup(con)
+    # Rows already conformed follow alias changes first; rows conformed below use today's aliases.
+    _re_resolve(con, conformers)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     changed: dict[str, int] = {}
     for c in conformers:
@@ -107,19 +120,26 @@ def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) 
             # A source that names our group itself (curated) keeps it; others resolve through the aliases.
             columns = [r[0] for r in con.execute(f"describe ({c.conform_sql})").fetchall()]
             given = "i.group_id, " if "group_id" in columns else ""
+            in_files = "where source_file in (select source_file from files_to_conform)"
+            # Only the name column of the model is computed here (DuckDB prunes the others).
+            _resolve_names(con, "incident_names",
+                           f"select distinct perpetrator_raw as name from ({c.conform_sql}) {in_files}",
+                           c.source_system)
             con.execute(
                 f"insert into core.incidents by name select i.* exclude ({'group_id, ' if given else ''}source_file), "
-                f"i.source_file, coalesce({given}own.group_id, cur.group_id) as group_id, "
-                f"?::timestamp as loaded_at from ({c.conform_sql}) i {RESOLVE.format(col='i.perpetrator_raw')} "
-                "where i.source_file in (select source_file from files_to_conform)",
-                [now, c.source_system, c.source_system],
+                f"i.source_file, coalesce({given}r.group_id) as group_id, ?::timestamp as loaded_at "
+                f"from (select * from ({c.conform_sql}) {in_files}) i "
+                "left join incident_names r on r.perpetrator_raw = i.perpetrator_raw",
+                [now],
             )
             if c.perpetrators_sql:
+                _resolve_names(con, "perpetrator_names",
+                               f"select distinct perpetrator_raw as name from ({c.perpetrators_sql}) {in_files}",
+                               c.source_system)
                 con.execute(
-                    "insert into core.incident_perpetrators by name select p.*, coalesce(own.group_id, cur.group_id) "
-                    f"as group_id from ({c.perpetrators_sql}) p {RESOLVE.format(col='p.perpetrator_raw')} "
-                    "where p.source_file in (select source_file from files_to_conform)",
-                    [c.source_system, c.source_system],
+                    "insert into core.incident_perpetrators by name select p.*, r.group_id "
+                    f"from (select * from ({c.perpetrators_sql}) {in_files}) p "
+                    "left join perpetrator_names r on r.perpetrator_raw = p.perpetrator_raw"
                 )
             con.execute("delete from meta.conformed_files where source = ?", [c.source])
             con.execute("insert into meta.conformed_files select ?, source_file, sha256, ? from "
@@ -130,12 +150,16 @@ def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) 
             con.execute("rollback")
             raise
         changed[c.source] = len(todo)
-    _re_resolve(con, conformers)
     return changed
 
 
-def _re_resolve(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> None:
-    """Aliases may have changed since rows were conformed: resolve every perpetrator again."""
+def _re_resolve(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> int:
+    """Aliases may have changed since rows were conformed: resolve again the names whose group changed.
+
+    meta.group_resolution keeps, per source and normalised name, the group the aliases gave at the
+    last run. Only names whose group differs now are looked up in the incident tables, so a run whose
+    aliases did not change touches no stored row. Returns the number of names whose group changed.
+    """
     systems = {c.source: c.source_system for c in conformers}
     con.execute("create or replace temp table source_systems as select unnest(?::varchar[]) as source, "
                 "unnest(?::varchar[]) as source_system", [list(systems), list(systems.values())])
@@ -148,24 +172,52 @@ def _re_resolve(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> 
             and not exists (select 1 from not_groups ng
                             where ng.source_system = s.source_system and ng.alias_normalized = x.alias_normalized)
     """
-    con.execute(f"create or replace temp table resolved_names as {resolved}")
-    con.execute("""
-        update core.incidents i set group_id = r.group_id
-        from (select i2.incident_id, r.group_id
-              from core.incidents i2
-              left join resolved_names r on r.source = split_part(i2.source_file, '/', 1)
-                    and r.alias_normalized = normalize_group_name(i2.perpetrator_raw)
-              where i2.source <> 'curated'  -- curated rows name their group themselves
-              ) r
-        where r.incident_id = i.incident_id and i.group_id is distinct from r.group_id
-    """)
-    con.execute("""
-        update core.incident_perpetrators p set group_id = r.group_id
-        from (select p2.incident_id, p2.role, p2.perpetrator_raw, r.group_id
-              from core.incident_perpetrators p2
-              left join resolved_names r on r.source = split_part(p2.source_file, '/', 1)
-                    and r.alias_normalized = normalize_group_name(p2.perpetrator_raw)) r
-        -- an incident may have several perpetrators in one role (ACLED 'associated'): match the name too
-        where r.incident_id = p.incident_id and r.role = p.role and r.perpetrator_raw = p.perpetrator_raw
-          and p.group_id is distinct from r.group_id
-    """)
+    con.execute(f"create or replace temp table resolved_names as select * from ({resolved}) where group_id is not null")
+    con.execute("begin transaction")
+    try:
+        # A warehouse conformed before meta.group_resolution existed has no record: resolve every name once.
+        recorded = con.execute("select count(*) from meta.group_resolution").fetchone()[0] > 0
+        stored = con.execute("select count(*) from core.incidents where source <> 'curated'").fetchone()[0] > 0
+        if recorded or not stored:
+            con.execute("""
+                create or replace temp table changed_names as
+                select coalesce(n.source, o.source) as source, coalesce(n.alias_normalized, o.alias_normalized)
+                       as alias_normalized
+                from resolved_names n
+                full join meta.group_resolution o on o.source = n.source and o.alias_normalized = n.alias_normalized
+                where n.group_id is distinct from o.group_id
+            """)
+            names_filter = "join changed_names c on c.source = x.source and c.alias_normalized = x.alias_normalized"
+        else:
+            con.execute("create or replace temp table changed_names as select source, alias_normalized "
+                        "from resolved_names")
+            names_filter = ""
+        changed = con.execute("select count(*) from changed_names").fetchone()[0]
+        if changed or not recorded:
+            for table, where in (("core.incidents", "where source <> 'curated'"),  # curated rows name their group
+                                 ("core.incident_perpetrators", "")):
+                # The distinct raw names stored (one pass over one column), normalised once each.
+                con.execute(f"""
+                    create or replace temp table names_to_update as
+                    select x.source, x.perpetrator_raw, r.group_id
+                    from (select source, perpetrator_raw, normalize_group_name(perpetrator_raw) as alias_normalized
+                          from (select distinct split_part(source_file, '/', 1) as source, perpetrator_raw
+                                from {table} {where})) x
+                    {names_filter}
+                    left join resolved_names r on r.source = x.source and r.alias_normalized = x.alias_normalized
+                """)
+                extra = "and t.source <> 'curated'" if where else ""
+                con.execute(f"""
+                    update {table} t set group_id = u.group_id
+                    from names_to_update u
+                    where split_part(t.source_file, '/', 1) = u.source and t.perpetrator_raw = u.perpetrator_raw
+                      and t.group_id is distinct from u.group_id {extra}
+                """)
+            con.execute("delete from meta.group_resolution")
+            con.execute("insert into meta.group_resolution select source, alias_normalized, group_id "
+                        "from resolved_names")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return changed

@@ -1,7 +1,9 @@
 """``python -m pipelines run``: every asset materialized in this process through Dagster.
 
 One Dagster run per new or changed raw file (its source's staging partition), then one run of the
-build job (curated data, conforming, checks, marts, publish). Unchanged files are not staged again.
+build job (curated data, conforming, checks, marts, publish). Unchanged files are not staged again,
+and when no input at all changed since the published build (pipelines/fingerprint.py) the run stops
+before loading Dagster.
 """
 
 from __future__ import annotations
@@ -10,19 +12,23 @@ import os
 import sys
 import time
 from pathlib import Path
-
-import dagster as dg
+from typing import TYPE_CHECKING
 
 from pipelines.accounting import sha256_of
-from pipelines.definitions import BUILD_JOB, build_definitions, load_job_name
-from pipelines.progress import ProgressHandler, progress_logger
+from pipelines.fingerprint import inputs_fingerprint, published_build, record_run_inputs
 from pipelines.sources.registry import adapters
-from pipelines.warehouse import WarehouseBusyError, build_path_for, connect_build, file_lock, run_lock_path_for
+from pipelines.warehouse import (WarehouseBusyError, build_path_for, connect_build, file_lock, run_lock_path_for,
+                                 writer_lock)
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 RUN_CONFIG = {"loggers": {"progress": {}}}
 
 
 def _instance() -> dg.DagsterInstance:
+    import dagster as dg
+
     # With DAGSTER_HOME set (e.g. to the repo root, as for `dagster dev`), runs are recorded in that
     # instance and show up in the UI; otherwise an ephemeral instance keeps the CLI self-contained.
     if os.environ.get("DAGSTER_HOME"):
@@ -63,6 +69,17 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
         print(f"error: raw directory {raw_dir} does not exist", file=sys.stderr)
         return 2
     print(f"pipelines run: raw {raw_dir} -> warehouse {warehouse}", file=out, flush=True)
+    fingerprint = inputs_fingerprint(raw_dir)
+    published = published_build(warehouse)
+    if published is not None and published[2] == fingerprint:
+        print("  0 raw file(s) new or changed", file=out)
+        print(f"  nothing changed since the published build {published[0]} ({published[1]} UTC): no raw file, "
+              f"SQL model, suite or code; nothing to do ({time.monotonic() - started:.1f}s)", file=out, flush=True)
+        return 0
+    # Dagster and the definitions load only when there is work (a few seconds).
+    from pipelines.definitions import BUILD_JOB, build_definitions, load_job_name
+    from pipelines.progress import ProgressHandler, progress_logger
+
     handler = ProgressHandler(out)
     defs = build_definitions(raw_dir, warehouse, loggers={"progress": progress_logger(handler)})
     results = []
@@ -75,6 +92,13 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
                     job = defs.resolve_job_def(load_job_name(source))
                     results.append(job.execute_in_process(instance=instance, partition_key=key,
                                                           raise_on_error=False, run_config=RUN_CONFIG))
+                # Only a build from cleanly staged inputs may later be taken as "nothing changed".
+                with writer_lock(warehouse):
+                    con = connect_build(warehouse)
+                    try:
+                        record_run_inputs(con, fingerprint if all(r.success for r in results) else None)
+                    finally:
+                        con.close()
                 job = defs.resolve_job_def(BUILD_JOB)
                 results.append(job.execute_in_process(instance=instance, raise_on_error=False,
                                                       run_config=RUN_CONFIG))
@@ -85,6 +109,8 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
 
 
 def summarize(results: list, warehouse: Path, seconds: float, out) -> int:
+    import dagster as dg
+
     built = [e for r in results for e in r.get_asset_materialization_events()]
     rows = 0
     for event in built:

@@ -111,12 +111,24 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 _schema_applied: set[tuple[str, int, int]] = set()
 
+# DuckDB's default memory limit is 80% of RAM; a bounded one makes big sorts, joins and aggregates spill
+# to disk beside the working copy instead of growing the process (10 million incidents stay < 2 GB).
+MEMORY_LIMIT_ENV = "PIPELINES_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1GB"
+
+
+def _bound_memory(con: duckdb.DuckDBPyConnection, build_dir: Path) -> None:
+    limit = os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+    con.execute(f"set memory_limit = '{limit}'")
+    con.execute(f"set temp_directory = '{build_dir / 'spill'}'")
+
 
 def connect_build(published: Path) -> duckdb.DuckDBPyConnection:
     """Open the working copy read-write; the contract is applied once per file per process."""
     path = build_path_for(published)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
+    _bound_memory(con, path.parent)
     stat = path.stat()
     marker = (str(path), stat.st_ino, SCHEMA_FILE.stat().st_mtime_ns)
     if marker not in _schema_applied:
@@ -185,10 +197,14 @@ def publish(published: Path, run_id: str | None, raw_dir: Path | None) -> str:
     con = duckdb.connect(str(build))
     try:
         apply_schema(con)
+        # The fingerprint of the inputs is known only when the CLI runner started this build (meta.run_inputs).
+        fingerprint = con.execute("select any_value(inputs_fingerprint) from meta.run_inputs").fetchone()[0]
+        con.execute("delete from meta.run_inputs")
         con.execute("delete from meta.build_info")
         con.execute(
-            "insert into meta.build_info values (?, ?, ?, ?, ?)",
-            [build_id, run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), str(raw_dir) if raw_dir else None, __version__],
+            "insert into meta.build_info values (?, ?, ?, ?, ?, ?)",
+            [build_id, run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), str(raw_dir) if raw_dir else None, __version__,
+             fingerprint],
         )
         con.execute("checkpoint")
     finally:

@@ -254,6 +254,14 @@ CREATE TABLE IF NOT EXISTS meta.conformed_files (
     conformed_at TIMESTAMP NOT NULL
 );
 
+-- The group each (source, normalised perpetrator name) resolved to at the last conforming, so that a
+-- run re-resolves stored incidents only for the names whose group changed (pipelines/incidents.py).
+CREATE TABLE IF NOT EXISTS meta.group_resolution (
+    source           VARCHAR NOT NULL,
+    alias_normalized VARCHAR NOT NULL,
+    group_id         VARCHAR NOT NULL
+);
+
 -- One row per file version that a loader read. rows_read = rows_loaded + rows_quarantined, always.
 CREATE TABLE IF NOT EXISTS dq.file_loads (
     source           VARCHAR NOT NULL,        -- the adapter: curated, gtd, ucdp_ged, ...
@@ -408,5 +416,12 @@ CREATE TABLE IF NOT EXISTS meta.build_info (
     run_id       VARCHAR,
     built_at     TIMESTAMP NOT NULL,
     raw_dir      VARCHAR,
-    pipelines_version VARCHAR
+    pipelines_version VARCHAR,
+    inputs_fingerprint VARCHAR             -- raw files, SQL, suites and code it was built from (NULL: unknown)
+);
+
+-- The inputs_fingerprint of the CLI run now building the working copy (at most one row): written once
+-- every raw file staged cleanly, moved into meta.build_info by publish. A no-op run compares against it.
+CREATE TABLE IF NOT EXISTS meta.run_inputs (
+    inputs_fingerprint VARCHAR NOT NULL
 );

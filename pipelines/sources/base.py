@@ -48,6 +48,13 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _drop_numbered_view(con: duckdb.DuckDBPyConnection) -> None:
+    """Remove the ``raw_rows`` view a staging leaves (loaders create a table of that name)."""
+    if con.execute("select count(*) from duckdb_views() where view_name = 'raw_rows' and temporary").fetchone()[0]:
+        con.execute("drop view raw_rows")
+    con.execute("drop table if exists raw_rows_read")
+
+
 @dataclass(frozen=True)
 class SourceAdapter:
     """One source format. Subclasses override ``read_raw`` for formats DuckDB's CSV reader can't take."""
@@ -139,21 +146,41 @@ class SourceAdapter:
         """Replace this file's rows in staging.<name>; quarantine what does not parse; account for all."""
         source_file = self.source_file(path, raw_dir)
         load = FileLoad(self.name, self.name, source_file, sha256_of(path))
+        _drop_numbered_view(con)
         self.read_raw(con, path)
         header = [r[0] for r in con.execute("select column_name from (describe raw_rows)").fetchall()]
         problem = self.detect(header)
         if problem:
             raise SourceFileError(f"{path}: {problem}")
         self.prepare(con)
-        con.execute("create or replace temp table raw_rows as select row_number() over () as _row_number, * "
-                    "from raw_rows")
-        for column in self.known_columns:
-            if column not in header:
-                con.execute(f"alter table raw_rows add column {quote(column)} varchar")
         try:
-            con.execute(f"create or replace temp table typed as {self.stage_sql}")
-        except duckdb.Error as exc:
-            raise SourceFileError(f"{path}: staging failed ({exc})") from exc
+            self._number_rows(con, [c for c in self.known_columns if c not in header])
+            try:
+                con.execute(f"create or replace temp table typed as {self.stage_sql}")
+            except duckdb.Error as exc:
+                raise SourceFileError(f"{path}: staging failed ({exc})") from exc
+            return self._store(con, load, source_file)
+        finally:
+            _drop_numbered_view(con)
+
+    @staticmethod
+    def _number_rows(con: duckdb.DuckDBPyConnection, missing: list[str]) -> None:
+        """Make ``raw_rows`` a view with ``_row_number`` and every known column, without copying the rows.
+
+        The rows as read stay in ``raw_rows_read``; their ``rowid`` is their position in the file. Only
+        when ``prepare`` removed rows are they copied once and renumbered.
+        """
+        con.execute("alter table raw_rows rename to raw_rows_read")
+        count, positions = con.execute("select count(*), coalesce(max(rowid) + 1, 0) from raw_rows_read").fetchone()
+        if count != positions:
+            con.execute("create or replace temp table raw_rows_kept as select * from raw_rows_read order by rowid")
+            con.execute("drop table raw_rows_read")
+            con.execute("alter table raw_rows_kept rename to raw_rows_read")
+        added = "".join(f", null::varchar as {quote(c)}" for c in missing)
+        con.execute(f"create temp view raw_rows as select rowid + 1 as _row_number, *{added} from raw_rows_read")
+
+    def _store(self, con: duckdb.DuckDBPyConnection, load: FileLoad, source_file: str) -> FileLoad:
+        """Staged rows to staging.<name>, the rejected ones to dq.quarantine, the counts to dq.file_loads."""
         counts = con.execute("select count(*), count(*) filter (where _reject_reason is not null) from typed") \
                     .fetchone()
         rejected_by_reader = con.execute("select count(*) from raw_rejects").fetchone()[0]

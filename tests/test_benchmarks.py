@@ -1,0 +1,61 @@
+"""The benchmark scripts work end to end on tiny files (correctness only: speed is for RESULTS.md)."""
+
+import json
+import subprocess
+import sys
+
+import duckdb
+
+from tests.conftest import PROJECT_ROOT
+
+BENCHMARKS = PROJECT_ROOT / "benchmarks"
+
+
+def _csv(path):
+    con = duckdb.connect()
+    try:
+        return con.execute("select * from read_csv(?, all_varchar = true)", [str(path)]).df()
+    finally:
+        con.close()
+
+
+def test_generated_files_resample_real_rows_with_new_unique_ids(shared_data, tmp_path):
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "generate.py"), "--scale", "0.02", "--scale", "1.5",
+                             "--out", str(tmp_path)], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    real_gtd = _csv(shared_data / "gtd" / "gtd_0814_extract_31col.csv")
+    for scale in (0.02, 1.5):
+        gtd = _csv(tmp_path / "gtd" / f"gtd_{scale:g}x_b0.csv")
+        assert len(gtd) == round(scale * len(real_gtd))
+        assert gtd["eventid"].is_unique
+        assert list(gtd.columns) == list(real_gtd.columns)
+        # each row is a real row under a new id: the real id is the new id without its 4-digit batch
+        merged = gtd.assign(eventid=gtd["eventid"].str[:-4]).merge(real_gtd, how="left", indicator=True)
+        assert (merged["_merge"] == "both").all()
+    ucdp_path = tmp_path / "ucdp_ged" / "ucdp_0.02x_b0.csv"
+    real_ucdp = shared_data / "ucdp_ged" / "ged221_pakistan_hdx.csv"
+    # the HXL hashtag row stays under the header, as in the real file
+    assert ucdp_path.read_text().splitlines()[1] == real_ucdp.read_text().splitlines()[1]
+    ucdp = _csv(ucdp_path).iloc[1:]
+    assert len(ucdp) == round(0.02 * 6416) and ucdp["id"].is_unique
+
+
+def test_smoke_benchmark_loads_every_row_on_every_path(shared_data, tmp_path):
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "run.py"), "--smoke", "--out", str(tmp_path)],
+                            capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    results = json.loads((tmp_path / "results.json").read_text())
+    report = (tmp_path / "report.md").read_text()
+    assert "### 1. Full ingest" in report and "### 6. Start-up" in report
+    rows = results["files"]["full"]["rows"]
+    # the pipeline, DuckDB, pandas and the CLI run each hold every generated row
+    assert results["ingest"]["rows"] == {"pipeline": rows, "duckdb": rows, "pandas": rows, "cli": rows}
+    assert results["incremental"]["month_rows"] == results["files"]["month"]["rows"] > 0
+    assert results["incremental"]["total_rows"] == rows + results["files"]["month"]["rows"]
+    assert results["startup"]["noop_said_nothing_changed"]
+    # GX and its plain-SQL translation agree on every expectation
+    assert results["checks"]["gx"]["unexpected"] == results["checks"]["sql"]["unexpected"]
+    assert results["checks"]["gx"]["sql_checks"] == results["checks"]["sql"]["sql_checks"]
+    assert set(results["marts"]["0.02x"]) == {"attack_trends", "incident_facts", "policy_outcomes", "split_outcomes",
+                                              "decapitation_event_study", "event_monthly_series",
+                                              "source_reconciliation", "group_lineage"}
