@@ -228,7 +228,8 @@ CREATE TABLE IF NOT EXISTS dq.file_loads (
     rows_loaded      BIGINT NOT NULL,
     rows_quarantined BIGINT NOT NULL,
     is_current       BOOLEAN NOT NULL,        -- false once a newer version replaced it or the file was removed
-    loaded_at        TIMESTAMP NOT NULL
+    loaded_at        TIMESTAMP NOT NULL,
+    extra_columns    VARCHAR[]                -- headers the loader does not use: accepted and ignored
 );
 
 -- Every rejected row: where it was, what it said, which column was at fault and why.

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import codecs
 import os
+import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import duckdb
 
 from pipelines.accounting import FileLoad, record_file_load_sql, sha256_of
 from pipelines.config import SQL_DIR
+from pipelines.faults import fault_point
 
 
 class SourceFileError(ValueError):
@@ -57,6 +60,8 @@ class SourceAdapter:
     source_system: str  # which core.group_aliases spellings apply
     required_columns: tuple[str, ...]
     known_columns: tuple[str, ...] = ()  # columns the staging model may use; missing ones become NULL
+    # Further headers the staging model reads by pattern (e.g. repeated columns Source, Source_1, ...).
+    known_column_pattern: str | None = None
     patterns: tuple[str, ...] = ("*.csv",)
     # True when a newer file replaces events of older ones (ACLED exports): every change re-conforms
     # all of the source's staged rows, so the conform model can keep the latest version of each event.
@@ -113,6 +118,12 @@ class SourceAdapter:
             "to_json({'line': csv_line}) as raw_values from raw_reject_errors"
         )
 
+    def extra_columns(self, con: duckdb.DuckDBPyConnection, header: list[str]) -> list[str]:
+        """Headers the staging model does not read: accepted, and their names recorded in dq.file_loads."""
+        known = set(self.required_columns) | set(self.known_columns)
+        pattern = re.compile(self.known_column_pattern) if self.known_column_pattern else None
+        return [c for c in header if c not in known and not (pattern and pattern.fullmatch(c))]
+
     def prepare(self, con: duckdb.DuckDBPyConnection) -> None:
         """Drop rows that are not data (e.g. an HXL hashtag row); runs before row numbers are given."""
 
@@ -139,11 +150,14 @@ class SourceAdapter:
         """Replace this file's rows in staging.<name>; quarantine what does not parse; account for all."""
         source_file = self.source_file(path, raw_dir)
         load = FileLoad(self.name, self.name, source_file, sha256_of(path))
+        if self._adopt_same_content(con, load, path, raw_dir):
+            return load
         self.read_raw(con, path)
         header = [r[0] for r in con.execute("select column_name from (describe raw_rows)").fetchall()]
         problem = self.detect(header)
         if problem:
             raise SourceFileError(f"{path}: {problem}")
+        load.extra_columns = self.extra_columns(con, header)
         self.prepare(con)
         con.execute("create or replace temp table raw_rows as select row_number() over () as _row_number, * "
                     "from raw_rows")
@@ -179,11 +193,45 @@ class SourceAdapter:
                 "where t._reject_reason is not null "
                 "union all select row_number, column_name, reason, raw_values from raw_rejects",
             )
+            fault_point("ingest", source_file)
             con.execute("commit")
         except Exception:
             con.execute("rollback")
             raise
         return load
+
+    def _adopt_same_content(self, con: duckdb.DuckDBPyConnection, load: FileLoad, path: Path,
+                            raw_dir: Path) -> bool:
+        """A file whose bytes are already loaded under another name of the same folder is not loaded twice.
+
+        If that other file is gone, this is a rename: its staged rows, accounting and quarantine take the
+        new name (True, nothing is read again). If it is still there, this is a copy: refused.
+        """
+        same = con.execute(
+            "select source_file, rows_read, rows_loaded, rows_quarantined, extra_columns from dq.file_loads "
+            "where source = ? and sha256 = ? and is_current and source_file <> ? order by source_file",
+            [self.name, load.sha256, load.source_file]).fetchall()
+        same = [r for r in same if posixpath.dirname(r[0]) == posixpath.dirname(load.source_file)]
+        if not same:
+            return False
+        old = same[0]
+        if (raw_dir / old[0]).exists():
+            raise SourceFileError(f"{path}: same content (sha256 {load.sha256[:12]}) as {old[0]}, which is "
+                                  "already loaded; a copy is not loaded twice: remove one of the two files")
+        con.execute("begin transaction")
+        try:
+            for table in (self.staging_table, "dq.quarantine"):
+                con.execute(f"update {table} set source_file = ? where source_file = ? and sha256 = ?",
+                            [load.source_file, old[0], load.sha256])
+            con.execute("update dq.file_loads set source_file = ? where source = ? and source_file = ? "
+                        "and sha256 = ? and is_current", [load.source_file, self.name, old[0], load.sha256])
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        load.rows_read, load.rows_loaded, load.quarantined_in_sql = old[1], old[2], old[3]
+        load.extra_columns, load.renamed_from = list(old[4] or []), old[0]
+        return True
 
     def ensure_staging_table(self, con: duckdb.DuckDBPyConnection) -> None:
         """Create an empty staging.<name> if no file was ever staged, so models can always read it."""

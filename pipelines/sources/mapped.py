@@ -386,6 +386,11 @@ class MappedAdapter(SourceAdapter):
         header = [r[0] for r in con.execute("select column_name from (describe raw_rows)").fetchall()]
         install_mapping(con, mapping, path.parent.name, _resolve_header(mapping, header, path))
 
+    def extra_columns(self, con: duckdb.DuckDBPyConnection, header: list[str]) -> list[str]:
+        used = {r[0] for r in con.execute("select source_column from mapping_fields union "
+                                          "select source_column from mapping_drop_rules").fetchall()}
+        return [c for c in header if c not in used]
+
     def ensure_staging_table(self, con: duckdb.DuckDBPyConnection) -> None:
         exists = con.execute("select count(*) from information_schema.tables where table_schema = 'staging' "
                              "and table_name = ?", [self.name]).fetchone()[0]
