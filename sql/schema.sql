@@ -28,9 +28,10 @@ CREATE OR REPLACE MACRO period_end(d, precision) AS
 CREATE OR REPLACE MACRO code_int(x) AS
     CASE WHEN try_cast(x AS DOUBLE) = floor(try_cast(x AS DOUBLE)) THEN try_cast(x AS DOUBLE)::BIGINT END;
 
--- True when text that is not blank fails to parse as a number (such a value is quarantined, not nulled).
+-- True when text that is not blank fails to parse as a finite number (such a value is quarantined, not
+-- nulled); 'inf', 'nan' and numbers beyond DOUBLE (1e400) are not counts.
 CREATE OR REPLACE MACRO not_a_number(x) AS
-    nullif(trim(x), '') IS NOT NULL AND try_cast(trim(x) AS DOUBLE) IS NULL;
+    nullif(trim(x), '') IS NOT NULL AND coalesce(NOT isfinite(try_cast(trim(x) AS DOUBLE)), true);
 
 -- A count as published, with the unknown codes -9 / -99 (and blanks) turned into NULL: unknown, never 0.
 CREATE OR REPLACE MACRO count_or_unknown(x) AS

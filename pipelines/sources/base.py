@@ -47,6 +47,24 @@ def detect_encoding(path: Path, candidates: tuple[str, ...] = ("utf-8", "cp1252"
     return "latin-1"
 
 
+def drop_reader_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    # DuckDB appends to an existing rejects table: a second file read on this connection must start clean.
+    for table in ("raw_rejects", "raw_reject_errors", "raw_reject_scans"):
+        con.execute(f"drop table if exists {table}")
+
+
+def collect_reader_rejects(con: duckdb.DuckDBPyConnection, line_offset: int = 0) -> None:
+    """``raw_rejects``: one row per line the CSV reader could not parse (it reports one error per column
+    of a short line), with the first column at fault and its error."""
+    con.execute(
+        "create or replace temp table raw_rejects as select line - ? as row_number, "
+        "arg_min(column_name, column_idx) as column_name, "
+        "arg_min(error_type || ': ' || error_message, column_idx) as reason, "
+        "to_json({'line': any_value(csv_line)}) as raw_values from raw_reject_errors group by line",
+        [line_offset],
+    )
+
+
 def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -100,8 +118,10 @@ class SourceAdapter:
 
     def read_raw(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
         """Create temp table ``raw_rows`` (all VARCHAR, in file order) and ``raw_rejects``."""
+        if path.stat().st_size == 0:
+            raise SourceFileError(f"{path}: the file is empty (0 bytes), not even a header")
         encoding = detect_encoding(path)
-        con.execute("drop table if exists raw_rejects")
+        drop_reader_rejects(con)
         try:
             con.execute(
                 "create or replace temp table raw_rows as select * from read_csv(?, all_varchar = true, "
@@ -111,12 +131,8 @@ class SourceAdapter:
                 [str(path), encoding if encoding != "cp1252" else "latin-1"],
             )
         except duckdb.Error as exc:
-            raise SourceFileError(f"{path}: cannot be read as CSV ({exc})") from exc
-        con.execute(
-            "create or replace temp table raw_rejects as select line as row_number, "
-            "column_name, error_type || ': ' || error_message as reason, "
-            "to_json({'line': csv_line}) as raw_values from raw_reject_errors"
-        )
+            raise SourceFileError(f"{path}: cannot be read as CSV ({str(exc).splitlines()[0]})") from exc
+        collect_reader_rejects(con)
 
     def extra_columns(self, con: duckdb.DuckDBPyConnection, header: list[str]) -> list[str]:
         """Headers the staging model does not read: accepted, and their names recorded in dq.file_loads."""
@@ -156,7 +172,9 @@ class SourceAdapter:
         header = [r[0] for r in con.execute("select column_name from (describe raw_rows)").fetchall()]
         problem = self.detect(header)
         if problem:
-            raise SourceFileError(f"{path}: {problem}")
+            other = [d for d in (";", "\t", "|") if len(header) == 1 and d in header[0]]
+            hint = f" (the header looks delimited by {other[0]!r}; files must be comma-separated)" if other else ""
+            raise SourceFileError(f"{path}: {problem}{hint}")
         load.extra_columns = self.extra_columns(con, header)
         self.prepare(con)
         con.execute("create or replace temp table raw_rows as select row_number() over () as _row_number, * "
