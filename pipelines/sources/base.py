@@ -131,7 +131,8 @@ class SourceAdapter:
                 [str(path), encoding if encoding != "cp1252" else "latin-1"],
             )
         except duckdb.Error as exc:
-            raise SourceFileError(f"{path}: cannot be read as CSV ({str(exc).splitlines()[0]})") from exc
+            # from None: the message says it all, and the run's summary shows the innermost error
+            raise SourceFileError(f"{path}: cannot be read as CSV ({str(exc).splitlines()[0]})") from None
         collect_reader_rejects(con)
 
     def extra_columns(self, con: duckdb.DuckDBPyConnection, header: list[str]) -> list[str]:
