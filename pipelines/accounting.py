@@ -50,6 +50,8 @@ class FileLoad:
     rows_loaded: int = 0
     quarantined: list[QuarantinedRow] = field(default_factory=list)
     quarantined_in_sql: int = 0  # rows a loader quarantined with a SQL select instead of a Python list
+    extra_columns: list[str] = field(default_factory=list)  # headers the loader does not use
+    renamed_from: str | None = None  # same bytes were loaded under this name, now gone: not read again
 
     @property
     def rows_quarantined(self) -> int:
@@ -124,9 +126,10 @@ def record_file_load_sql(
                 [load.source, load.source_file, load.sha256])
     con.execute(
         "insert into dq.file_loads by name select ? as source, ? as dataset, ? as source_file, ? as sha256, "
-        "? as rows_read, ? as rows_loaded, ? as rows_quarantined, true as is_current, ? as loaded_at",
+        "? as rows_read, ? as rows_loaded, ? as rows_quarantined, true as is_current, ? as loaded_at, "
+        "?::varchar[] as extra_columns",
         [load.source, load.dataset, load.source_file, load.sha256, load.rows_read, load.rows_loaded,
-         load.rows_quarantined, now],
+         load.rows_quarantined, now, load.extra_columns],
     )
     if quarantine_select:
         con.execute(

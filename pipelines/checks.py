@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.config import SQL_DIR
+from pipelines.faults import fault_point
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 from pipelines.warehouse import model_dependencies
 
@@ -60,6 +61,7 @@ def record_check_result(
         [run_id, asset, check_name, severity, success, observed_value, unexpected_count, sample,
          dt.datetime.now(dt.UTC).replace(tzinfo=None)],
     )
+    fault_point("check", f"{asset}:{check_name}")
 
 
 def check_result(

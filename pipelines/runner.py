@@ -105,6 +105,11 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
     except WarehouseBusyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
+    except OSError as exc:
+        # e.g. the warehouse folder is a file or cannot be written; the published file is not touched
+        print(f"error: cannot write the working copy of {warehouse} ({exc}); the published warehouse is "
+              "unchanged", file=sys.stderr)
+        return 2
     return summarize(results, warehouse, time.monotonic() - started, out)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import SQL_DIR
+from pipelines.faults import fault_point
 
 SCHEMA_FILE = SQL_DIR / "schema.sql"
 # Tables whose rows are history that a rebuild from raw cannot recreate: migrate them in place.
@@ -181,6 +182,7 @@ def create_table_as(con: duckdb.DuckDBPyConnection, schema: str, table: str, sel
     con.execute("begin transaction")
     try:
         con.execute(f"create or replace table {schema}.{table} as {select_sql}")
+        fault_point("mart", f"{schema}.{table}")
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -210,11 +212,15 @@ def publish(published: Path, run_id: str | None, raw_dir: Path | None) -> str:
     finally:
         con.close()
     published.parent.mkdir(parents=True, exist_ok=True)
+    # A copy left by a publish that was killed half-way (callers hold the writer lock, so it is stale).
+    for stale in published.parent.glob(f".{published.name}.publishing-*"):
+        stale.unlink(missing_ok=True)
     staging_copy = published.parent / f".{published.name}.publishing-{os.getpid()}"
     try:
         shutil.copyfile(build, staging_copy)
         with open(staging_copy, "rb+") as handle:
             os.fsync(handle.fileno())
+        fault_point("publish")
         os.replace(staging_copy, published)
     finally:
         staging_copy.unlink(missing_ok=True)

@@ -29,9 +29,10 @@ CREATE OR REPLACE MACRO period_end(d, precision) AS
 CREATE OR REPLACE MACRO code_int(x) AS
     CASE WHEN try_cast(x AS DOUBLE) = floor(try_cast(x AS DOUBLE)) THEN try_cast(x AS DOUBLE)::BIGINT END;
 
--- True when text that is not blank fails to parse as a number (such a value is quarantined, not nulled).
+-- True when text that is not blank fails to parse as a finite number (such a value is quarantined, not
+-- nulled); 'inf', 'nan' and numbers beyond DOUBLE (1e400) are not counts.
 CREATE OR REPLACE MACRO not_a_number(x) AS
-    nullif(trim(x), '') IS NOT NULL AND try_cast(trim(x) AS DOUBLE) IS NULL;
+    nullif(trim(x), '') IS NOT NULL AND coalesce(NOT isfinite(try_cast(trim(x) AS DOUBLE)), true);
 
 -- A count as published, with the unknown codes -9 / -99 (and blanks) turned into NULL: unknown, never 0.
 CREATE OR REPLACE MACRO count_or_unknown(x) AS
@@ -272,7 +273,8 @@ CREATE TABLE IF NOT EXISTS dq.file_loads (
     rows_loaded      BIGINT NOT NULL,
     rows_quarantined BIGINT NOT NULL,
     is_current       BOOLEAN NOT NULL,        -- false once a newer version replaced it or the file was removed
-    loaded_at        TIMESTAMP NOT NULL
+    loaded_at        TIMESTAMP NOT NULL,
+    extra_columns    VARCHAR[]                -- headers the loader does not use: accepted and ignored
 );
 
 -- Every rejected row: where it was, what it said, which column was at fault and why.

@@ -36,13 +36,16 @@ def staging_asset(adapter: SourceAdapter) -> dg.AssetsDefinition:
             preview = con.execute(f"select * from staging.{adapter.name} where source_file = ? limit 5",
                                   [load.source_file]).df()
         context.log.info(f"{load.source_file}: read {load.rows_read}, loaded {load.rows_loaded}, "
-                         f"quarantined {load.rows_quarantined}")
+                         f"quarantined {load.rows_quarantined}"
+                         + (f" (same bytes as {load.renamed_from}: renamed, not read again)" if load.renamed_from
+                            else ""))
         return dg.MaterializeResult(metadata={
             "dagster/row_count": dg.MetadataValue.int(load.rows_loaded),
             "source_file": load.source_file,
             "sha256": load.sha256,
             "rows_read": dg.MetadataValue.int(load.rows_read),
             "rows_quarantined": dg.MetadataValue.int(load.rows_quarantined),
+            "extra_columns": dg.MetadataValue.json(load.extra_columns),
             "preview": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "(empty)"),
         })
 

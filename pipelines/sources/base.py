@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import codecs
 import os
+import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import duckdb
 
 from pipelines.accounting import FileLoad, record_file_load_sql, sha256_of
 from pipelines.config import SQL_DIR
+from pipelines.faults import fault_point
 
 
 class SourceFileError(ValueError):
@@ -44,6 +47,24 @@ def detect_encoding(path: Path, candidates: tuple[str, ...] = ("utf-8", "cp1252"
     return "latin-1"
 
 
+def drop_reader_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    # DuckDB appends to an existing rejects table: a second file read on this connection must start clean.
+    for table in ("raw_rejects", "raw_reject_errors", "raw_reject_scans"):
+        con.execute(f"drop table if exists {table}")
+
+
+def collect_reader_rejects(con: duckdb.DuckDBPyConnection, line_offset: int = 0) -> None:
+    """``raw_rejects``: one row per line the CSV reader could not parse (it reports one error per column
+    of a short line), with the first column at fault and its error."""
+    con.execute(
+        "create or replace temp table raw_rejects as select line - ? as row_number, "
+        "arg_min(column_name, column_idx) as column_name, "
+        "arg_min(error_type || ': ' || error_message, column_idx) as reason, "
+        "to_json({'line': any_value(csv_line)}) as raw_values from raw_reject_errors group by line",
+        [line_offset],
+    )
+
+
 def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -64,6 +85,8 @@ class SourceAdapter:
     source_system: str  # which core.group_aliases spellings apply
     required_columns: tuple[str, ...]
     known_columns: tuple[str, ...] = ()  # columns the staging model may use; missing ones become NULL
+    # Further headers the staging model reads by pattern (e.g. repeated columns Source, Source_1, ...).
+    known_column_pattern: str | None = None
     patterns: tuple[str, ...] = ("*.csv",)
     # True when a newer file replaces events of older ones (ACLED exports): every change re-conforms
     # all of the source's staged rows, so the conform model can keep the latest version of each event.
@@ -102,8 +125,10 @@ class SourceAdapter:
 
     def read_raw(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
         """Create temp table ``raw_rows`` (all VARCHAR, in file order) and ``raw_rejects``."""
+        if path.stat().st_size == 0:
+            raise SourceFileError(f"{path}: the file is empty (0 bytes), not even a header")
         encoding = detect_encoding(path)
-        con.execute("drop table if exists raw_rejects")
+        drop_reader_rejects(con)
         try:
             con.execute(
                 "create or replace temp table raw_rows as select * from read_csv(?, all_varchar = true, "
@@ -113,12 +138,15 @@ class SourceAdapter:
                 [str(path), encoding if encoding != "cp1252" else "latin-1"],
             )
         except duckdb.Error as exc:
-            raise SourceFileError(f"{path}: cannot be read as CSV ({exc})") from exc
-        con.execute(
-            "create or replace temp table raw_rejects as select line as row_number, "
-            "column_name, error_type || ': ' || error_message as reason, "
-            "to_json({'line': csv_line}) as raw_values from raw_reject_errors"
-        )
+            # from None: the message says it all, and the run's summary shows the innermost error
+            raise SourceFileError(f"{path}: cannot be read as CSV ({str(exc).splitlines()[0]})") from None
+        collect_reader_rejects(con)
+
+    def extra_columns(self, con: duckdb.DuckDBPyConnection, header: list[str]) -> list[str]:
+        """Headers the staging model does not read: accepted, and their names recorded in dq.file_loads."""
+        known = set(self.required_columns) | set(self.known_columns)
+        pattern = re.compile(self.known_column_pattern) if self.known_column_pattern else None
+        return [c for c in header if c not in known and not (pattern and pattern.fullmatch(c))]
 
     def prepare(self, con: duckdb.DuckDBPyConnection) -> None:
         """Drop rows that are not data (e.g. an HXL hashtag row); runs before row numbers are given."""
@@ -147,11 +175,16 @@ class SourceAdapter:
         source_file = self.source_file(path, raw_dir)
         load = FileLoad(self.name, self.name, source_file, sha256_of(path))
         _drop_numbered_view(con)
+        if self._adopt_same_content(con, load, path, raw_dir):
+            return load
         self.read_raw(con, path)
         header = [r[0] for r in con.execute("select column_name from (describe raw_rows)").fetchall()]
         problem = self.detect(header)
         if problem:
-            raise SourceFileError(f"{path}: {problem}")
+            other = [d for d in (";", "\t", "|") if len(header) == 1 and d in header[0]]
+            hint = f" (the header looks delimited by {other[0]!r}; files must be comma-separated)" if other else ""
+            raise SourceFileError(f"{path}: {problem}{hint}")
+        load.extra_columns = self.extra_columns(con, header)
         self.prepare(con)
         try:
             self._number_rows(con, [c for c in self.known_columns if c not in header])
@@ -206,11 +239,45 @@ class SourceAdapter:
                 "where t._reject_reason is not null "
                 "union all select row_number, column_name, reason, raw_values from raw_rejects",
             )
+            fault_point("ingest", source_file)
             con.execute("commit")
         except Exception:
             con.execute("rollback")
             raise
         return load
+
+    def _adopt_same_content(self, con: duckdb.DuckDBPyConnection, load: FileLoad, path: Path,
+                            raw_dir: Path) -> bool:
+        """A file whose bytes are already loaded under another name of the same folder is not loaded twice.
+
+        If that other file is gone, this is a rename: its staged rows, accounting and quarantine take the
+        new name (True, nothing is read again). If it is still there, this is a copy: refused.
+        """
+        same = con.execute(
+            "select source_file, rows_read, rows_loaded, rows_quarantined, extra_columns from dq.file_loads "
+            "where source = ? and sha256 = ? and is_current and source_file <> ? order by source_file",
+            [self.name, load.sha256, load.source_file]).fetchall()
+        same = [r for r in same if posixpath.dirname(r[0]) == posixpath.dirname(load.source_file)]
+        if not same:
+            return False
+        old = same[0]
+        if (raw_dir / old[0]).exists():
+            raise SourceFileError(f"{path}: same content (sha256 {load.sha256[:12]}) as {old[0]}, which is "
+                                  "already loaded; a copy is not loaded twice: remove one of the two files")
+        con.execute("begin transaction")
+        try:
+            for table in (self.staging_table, "dq.quarantine"):
+                con.execute(f"update {table} set source_file = ? where source_file = ? and sha256 = ?",
+                            [load.source_file, old[0], load.sha256])
+            con.execute("update dq.file_loads set source_file = ? where source = ? and source_file = ? "
+                        "and sha256 = ? and is_current", [load.source_file, self.name, old[0], load.sha256])
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        load.rows_read, load.rows_loaded, load.quarantined_in_sql = old[1], old[2], old[3]
+        load.extra_columns, load.renamed_from = list(old[4] or []), old[0]
+        return True
 
     def ensure_staging_table(self, con: duckdb.DuckDBPyConnection) -> None:
         """Create an empty staging.<name> if no file was ever staged, so models can always read it."""

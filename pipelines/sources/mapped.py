@@ -17,7 +17,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from pipelines.sources.base import SourceAdapter, SourceFileError, detect_encoding, quote
+from pipelines.sources.base import (SourceAdapter, SourceFileError, collect_reader_rejects, detect_encoding,
+                                    drop_reader_rejects, quote)
 from pipelines.sources.xlsx import read_xlsx_sheet
 
 MAPPING_FILE = "mapping.yaml"
@@ -294,7 +295,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping) -> N
             Path(tmp.name).unlink(missing_ok=True)
             raise SourceFileError(f"{path}: not {encoding} as {mapping.path} says ({exc})") from exc
         source, encoding = Path(tmp.name), "utf-8"
-    con.execute("drop table if exists raw_rejects")
+    drop_reader_rejects(con)
     try:
         con.execute(
             "create or replace temp table raw_rows as select * from read_csv(?, all_varchar = true, "
@@ -308,12 +309,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping) -> N
     finally:
         if tmp is not None:
             Path(tmp.name).unlink(missing_ok=True)
-    con.execute(
-        "create or replace temp table raw_rejects as select line - ? as row_number, "
-        "column_name, error_type || ': ' || error_message as reason, "
-        "to_json({'line': csv_line}) as raw_values from raw_reject_errors",
-        [(mapping.header_row or 1) - 1],
-    )
+    collect_reader_rejects(con, (mapping.header_row or 1) - 1)
 
 
 def install_mapping(con: duckdb.DuckDBPyConnection, mapping: Mapping | None, dataset: str,
@@ -385,6 +381,11 @@ class MappedAdapter(SourceAdapter):
             _read_csv(con, path, mapping)
         header = [r[0] for r in con.execute("select column_name from (describe raw_rows)").fetchall()]
         install_mapping(con, mapping, path.parent.name, _resolve_header(mapping, header, path))
+
+    def extra_columns(self, con: duckdb.DuckDBPyConnection, header: list[str]) -> list[str]:
+        used = {r[0] for r in con.execute("select source_column from mapping_fields union "
+                                          "select source_column from mapping_drop_rules").fetchall()}
+        return [c for c in header if c not in used]
 
     def ensure_staging_table(self, con: duckdb.DuckDBPyConnection) -> None:
         exists = con.execute("select count(*) from information_schema.tables where table_schema = 'staging' "

@@ -23,6 +23,7 @@ ADAPTER = SourceAdapter(
     required_columns=("date", "village", "region", "total_low", "total_high", "total_avg", "leaders_killed",
                       "leader_names"),
     known_columns=KNOWN_COLUMNS,
+    known_column_pattern=r"Source_[0-9]+",  # the repeated Source columns, read by pattern in staging
 )
 
 __all__ = ["ADAPTER", "SourceFileError"]

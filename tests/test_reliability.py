@@ -1,0 +1,216 @@
+"""Faults: a run killed at any point, two runs at once, a full disk or an unwritable folder never damage the
+published warehouse, and the next run ends where an uninterrupted run would have. Re-runs change nothing;
+renamed, replaced and deleted files are followed without loading anything twice."""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from tests.conftest import PROJECT_ROOT, copy_curated, read_table, run_cli
+from tests.content_hash import file_sha256, table_hashes
+
+GTD_FILE = "gtd/gtd_0814_extract_31col.csv"
+UCDP_FILE = "ucdp_ged/ged221_pakistan_hdx.csv"
+
+
+def run(raw, warehouse, **env):
+    return run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse), env=env)
+
+
+def copy_warehouse(warehouse, destination):
+    """A copy of a warehouse folder: the published file and its working copy."""
+    shutil.copytree(warehouse.parent, destination)
+    return destination / warehouse.name
+
+
+@pytest.fixture(scope="module")
+def states(shared_data, tmp_path_factory):
+    """Raw state A (curated + one GTD file), its published warehouse, raw state B (A + a second GTD file
+    and a UCDP file) and the warehouse an uninterrupted run on B made from A's."""
+    root = tmp_path_factory.mktemp("reliability")
+    gtd = pd.read_csv(shared_data / GTD_FILE, dtype=str, keep_default_na=False)
+    pak = gtd[gtd["country_txt"] == "Pakistan"]
+    raw_a = copy_curated(root / "a")
+    (raw_a / "gtd").mkdir()
+    pak.head(300).to_csv(raw_a / "gtd" / "first.csv", index=False)
+    raw_b = copy_curated(root / "b")
+    shutil.copytree(raw_a / "gtd", raw_b / "gtd", dirs_exist_ok=True)
+    pak.iloc[300:500].to_csv(raw_b / "gtd" / "second.csv", index=False)
+    (raw_b / "ucdp_ged").mkdir()
+    lines = (shared_data / UCDP_FILE).read_text(encoding="utf-8").splitlines(keepends=True)
+    (raw_b / "ucdp_ged" / "ged.csv").write_text("".join(lines[:202]), encoding="utf-8")  # header, HXL, 200
+
+    published_a = root / "wa" / "warehouse.duckdb"
+    result = run(raw_a, published_a)
+    assert result.returncode == 0, result.stdout + result.stderr
+    reference = copy_warehouse(published_a, root / "ref")
+    result = run(raw_b, reference)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {"root": root, "raw_a": raw_a, "raw_b": raw_b, "published_a": published_a, "reference": reference,
+            "hashes_a": table_hashes(published_a), "hashes_ref": table_hashes(reference),
+            "bytes_a": file_sha256(published_a)}
+
+
+def test_the_reference_run_loaded_state_b(states):
+    # the comparisons below would be empty if the uninterrupted run had not loaded the new files
+    counts = dict(read_table(states["reference"], "select source_file, count(*) from core.incidents "
+                                                  "where source <> 'curated' group by 1"))
+    assert counts == {"gtd/first.csv": 300, "gtd/second.csv": 200, "ucdp_ged/ged.csv": 200}
+    assert states["hashes_a"] != states["hashes_ref"]
+
+
+@pytest.mark.parametrize("point", [
+    "ingest:gtd/second.csv",                    # staging a file, before its transaction commits
+    "check:core.incidents:incident_id_unique",  # in the checks, after core.incidents was rebuilt
+    "mart:marts.attack_trends",                 # building a mart, before its transaction commits
+    "publish",                                  # the new file copied beside the published one, not swapped in
+])
+def test_a_run_killed_midway_leaves_the_published_warehouse_and_the_next_run_recovers(states, tmp_path, point):
+    warehouse = copy_warehouse(states["published_a"], tmp_path / "w")
+    killed = run(states["raw_b"], warehouse, PIPELINES_FAULT_AT=point)
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    assert "summary" not in killed.stdout  # it really died half-way
+    # What analysts read is the warehouse of state A, byte for byte, and it answers queries.
+    assert file_sha256(warehouse) == states["bytes_a"]
+    query = run_cli("query", "select count(*) as n from core.incidents where source = 'gtd'", "--warehouse", str(warehouse),
+                    "--format", "csv")
+    assert query.returncode == 0 and query.stdout.splitlines()[1] == "300", query.stderr
+    assert table_hashes(warehouse) == states["hashes_a"]
+
+    again = run(states["raw_b"], warehouse)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert table_hashes(warehouse) == states["hashes_ref"]
+    assert not list(warehouse.parent.glob(".*publishing*"))  # a copy left by a killed publish is cleared
+
+
+def test_a_rerun_on_unchanged_inputs_changes_no_table(states, tmp_path):
+    warehouse = copy_warehouse(states["reference"], tmp_path / "w")
+    again = run(states["raw_b"], warehouse)
+    assert again.returncode == 0 and "0 raw file(s) new or changed" in again.stdout
+    assert table_hashes(warehouse) == states["hashes_ref"]
+
+
+def test_a_second_run_started_during_a_run_is_refused_and_nothing_is_damaged(states, tmp_path):
+    warehouse = copy_warehouse(states["published_a"], tmp_path / "w")
+    env = {**os.environ}
+    env.pop("DAGSTER_HOME", None)
+    command = [sys.executable, "-m", "pipelines", "run", "--raw", str(states["raw_b"]), "--warehouse", str(warehouse)]
+    first = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    try:
+        for line in first.stdout:  # this line is printed once the first run holds the warehouse
+            if "raw file(s) new or changed" in line:
+                break
+        second = run(states["raw_b"], warehouse)
+        rest, errors = first.communicate(timeout=600)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert second.returncode == 3
+    assert f"warehouse {warehouse} is being built by pid {first.pid}" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert first.returncode == 0, rest + errors
+    assert table_hashes(warehouse) == states["hashes_ref"]
+
+
+def limit_file_size(max_bytes):
+    def apply():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
+    return apply
+
+
+def test_a_full_disk_fails_the_run_clearly_and_leaves_the_published_file(states, tmp_path):
+    # RLIMIT_FSIZE makes every write past the limit fail (EFBIG) the way a full disk fails it (ENOSPC),
+    # without root or a special mount; Python ignores SIGXFSZ, so the write raises instead of killing.
+    warehouse = copy_warehouse(states["published_a"], tmp_path / "w")
+    limit = min(warehouse.stat().st_size, (warehouse.parent / ".build" / warehouse.name).stat().st_size) // 2
+    env = {**os.environ}
+    env.pop("DAGSTER_HOME", None)
+    full = subprocess.run([sys.executable, "-m", "pipelines", "run", "--raw", str(states["raw_b"]),
+                           "--warehouse", str(warehouse)], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                          text=True, timeout=600, preexec_fn=limit_file_size(limit))
+    assert full.returncode not in (0, -signal.SIGXFSZ), full.stdout + full.stderr
+    assert "File too large" in full.stdout + full.stderr
+    assert "published      no (the previous warehouse is unchanged)" in full.stdout or \
+        full.stderr.startswith("error: ")
+    assert "Traceback" not in full.stderr
+    assert file_sha256(warehouse) == states["bytes_a"]
+    assert table_hashes(warehouse) == states["hashes_a"]
+
+
+def test_an_unwritable_warehouse_folder_is_a_clear_error_and_the_published_file_stays(states, tmp_path):
+    # Tests run as root, so chmod cannot make a folder unwritable: a file where a folder must be can.
+    warehouse = copy_warehouse(states["published_a"], tmp_path / "w")
+    shutil.rmtree(warehouse.parent / ".build")
+    (warehouse.parent / ".build").write_text("not a folder")
+    result = run(states["raw_b"], warehouse)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: cannot write the working copy of {warehouse}")
+    assert "the published warehouse is unchanged" in result.stderr and "Traceback" not in result.stderr
+    assert file_sha256(warehouse) == states["bytes_a"]
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    result = run(states["raw_b"], blocked / "warehouse.duckdb")
+    assert result.returncode == 2 and result.stderr.startswith("error: cannot write the working copy")
+
+
+def test_renamed_replaced_and_deleted_files(states, tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(states["raw_b"], raw)
+    warehouse = copy_warehouse(states["reference"], tmp_path / "w")
+    before = read_table(warehouse, "select * exclude (source_file, loaded_at) from core.incidents order by all")
+
+    # Renamed: the same bytes under a new name are recognised by their sha256 and not read again.
+    first_loaded = read_table(warehouse, "select loaded_at from dq.file_loads where source_file = 'gtd/second.csv'")
+    (raw / "gtd" / "second.csv").rename(raw / "gtd" / "second_renamed.csv")
+    result = run(raw, warehouse)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # not read again: the accounting row is the original load's, under the new name
+    assert read_table(warehouse, "select loaded_at from dq.file_loads where source_file = "
+                                 "'gtd/second_renamed.csv'") == first_loaded
+    loads = read_table(warehouse, "select source_file, rows_read, is_current from dq.file_loads "
+                                  "where source = 'gtd' order by all")
+    assert loads == [("gtd/first.csv", 300, True), ("gtd/second_renamed.csv", 200, True)]
+    assert read_table(warehouse, "select * exclude (source_file, loaded_at) from core.incidents "
+                                 "order by all") == before
+    assert read_table(warehouse, "select count(*) from core.incidents where source_file = "
+                                 "'gtd/second_renamed.csv'") == [(200,)]
+    assert read_table(warehouse, "select count(distinct source_file) from staging.gtd") == [(2,)]
+
+    # A copy of a loaded file under a second name is refused, alone; nothing is doubled.
+    shutil.copy(raw / "gtd" / "first.csv", raw / "gtd" / "first_copy.csv")
+    result = run(raw, warehouse)
+    assert result.returncode != 0
+    assert "first_copy.csv: same content" in result.stdout and "as gtd/first.csv" in result.stdout
+    assert "published      yes" in result.stdout
+    assert read_table(warehouse, "select count(*) from core.incidents where source = 'gtd'") == [(500,)]
+    (raw / "gtd" / "first_copy.csv").unlink()
+
+    # Replaced by a new version: its rows are replaced, the old version stays in the history, not current.
+    frame = pd.read_csv(raw / "gtd" / "first.csv", dtype=str, keep_default_na=False).head(250)
+    frame.to_csv(raw / "gtd" / "first.csv", index=False)
+    # Deleted: its rows go.
+    (raw / "ucdp_ged" / "ged.csv").unlink()
+    assert run(raw, warehouse).returncode == 0
+    counts = dict(read_table(warehouse, "select source_file, count(*) from core.incidents "
+                                        "where source <> 'curated' group by 1"))
+    assert counts == {"gtd/first.csv": 250, "gtd/second_renamed.csv": 200}
+    assert read_table(warehouse, "select source_file, rows_read, is_current from dq.file_loads "
+                                 "where source <> 'curated' order by all") == [
+        ("gtd/first.csv", 250, True), ("gtd/first.csv", 300, False), ("gtd/second_renamed.csv", 200, True),
+        ("ucdp_ged/ged.csv", 200, False)]
+    assert read_table(warehouse, "select count(*) from staging.ucdp_ged") == [(0,)]
+    # the result is what a warehouse built from nothing on the same files holds
+    fresh = tmp_path / "fresh" / "warehouse.duckdb"
+    assert run(raw, fresh).returncode == 0
+    assert read_table(fresh, "select * exclude (loaded_at) from core.incidents order by all") == \
+        read_table(warehouse, "select * exclude (loaded_at) from core.incidents order by all")
