@@ -25,9 +25,9 @@ CREATE OR REPLACE MACRO period_end(d, precision) AS
                    ELSE d END;
 
 -- A code or count written as text, possibly as a float ("1.0"): the whole number, or NULL when the
--- text is blank, not a number, or not whole.
+-- text is blank, not a number, not whole, or beyond BIGINT ('inf', '1e20': NULL, never an error).
 CREATE OR REPLACE MACRO code_int(x) AS
-    CASE WHEN try_cast(x AS DOUBLE) = floor(try_cast(x AS DOUBLE)) THEN try_cast(x AS DOUBLE)::BIGINT END;
+    CASE WHEN try_cast(x AS DOUBLE) = floor(try_cast(x AS DOUBLE)) THEN try_cast(try_cast(x AS DOUBLE) AS BIGINT) END;
 
 -- True when text that is not blank fails to parse as a finite number (such a value is quarantined, not
 -- nulled); 'inf', 'nan' and numbers beyond DOUBLE (1e400) are not counts.

@@ -154,6 +154,10 @@ def catalogue(shared_data, tmp_path_factory):
     gtd_file("original.csv", copied)
     gtd_file("zz_copy_of_original.csv", copied)
     info["xlsx"] = gtd.take(4)
+    infinite = gtd.take(3)
+    set_cell(infinite, 0, "iday", "INF")
+    set_cell(infinite, 1, "imonth", "1e20")
+    gtd_file("infinite_codes.csv", infinite)
 
     # -- UCDP folder -----------------------------------------------------------------------------
     hxl = ucdp_lines[:2] + ucdp_lines[2 + ucdp.next: 2 + ucdp.next + 6]
@@ -523,6 +527,13 @@ def test_33_a_copy_of_a_loaded_file_is_refused(catalogue):
     rejected(catalogue, "gtd/zz_copy_of_original.csv", "same content", "as gtd/original.csv")
 
 
+def test_34_infinite_or_out_of_range_codes_are_quarantined(catalogue):
+    assert load_of(catalogue, "gtd/infinite_codes.csv")[:3] == (3, 1, 2)
+    assert quarantine_of(catalogue, "gtd/infinite_codes.csv") == [
+        (1, "iday", "iday INF is not 0-31 (or an unknown code)"),
+        (2, "imonth", "imonth 1e20 is not 0-12 (or an unknown code)")]
+
+
 def test_the_catalogue_documents_every_test():
     doc = (PROJECT_ROOT / "docs" / "bad_inputs.md").read_text()
     numbers = sorted(int(name.split("_")[1]) for name in globals() if name.startswith("test_") and
@@ -547,7 +558,7 @@ GTD_ROW = st.fixed_dictionaries({
     "eventid": st.one_of(st.integers(197000000000, 201400000000).map(str), ANY_TEXT),
     "iyear": st.one_of(st.integers(1960, 2030).map(str), ANY_TEXT),
     "imonth": st.one_of(st.integers(-99, 13).map(str), ANY_TEXT),
-    "iday": st.one_of(st.integers(-99, 32).map(str), ANY_TEXT),
+    "iday": st.one_of(st.integers(-99, 32).map(str), st.sampled_from(["INF", "1e20", "nan"]), ANY_TEXT),
     "country_txt": st.one_of(st.sampled_from(["Pakistan", "Afghanistan", ""]), ANY_TEXT),
     "gname": st.one_of(st.sampled_from(["Tehrik-i-Taliban Pakistan (TTP)", "Unknown", " ttp "]), ANY_TEXT),
     "gsubname": ANY_TEXT,
