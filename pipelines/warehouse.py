@@ -118,18 +118,17 @@ MEMORY_LIMIT_ENV = "PIPELINES_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1GB"
 
 
-def _bound_memory(con: duckdb.DuckDBPyConnection, build_dir: Path) -> None:
-    limit = os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
-    con.execute(f"set memory_limit = '{limit}'")
-    con.execute(f"set temp_directory = '{build_dir / 'spill'}'")
+def _memory_config(build_dir: Path) -> dict[str, str]:
+    # Passed as connection configuration, never formatted into SQL: the path may hold any character.
+    return {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
+            "temp_directory": str(build_dir / "spill")}
 
 
 def connect_build(published: Path) -> duckdb.DuckDBPyConnection:
     """Open the working copy read-write; the contract is applied once per file per process."""
     path = build_path_for(published)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    _bound_memory(con, path.parent)
+    con = duckdb.connect(str(path), config=_memory_config(path.parent))
     stat = path.stat()
     marker = (str(path), stat.st_ino, SCHEMA_FILE.stat().st_mtime_ns)
     if marker not in _schema_applied:
