@@ -7,6 +7,8 @@ import base64
 import itertools
 import json
 import shutil
+import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -102,11 +104,13 @@ class Browser:
         self.executable, self.width, self.height = executable, width, height
 
     def __enter__(self) -> "Browser":
-        self.profile = tempfile.TemporaryDirectory(prefix="report-chromium-")
+        # Chromium's helper processes can still write the profile while the browser exits: ignore that
+        # when the folder is removed.
+        self.profile = tempfile.TemporaryDirectory(prefix="report-chromium-", ignore_cleanup_errors=True)
         self.process = subprocess.Popen(
             [self.executable, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile.name}",
              f"--window-size={self.width},{self.height}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         port_file = Path(self.profile.name) / "DevToolsActivePort"
         deadline = time.monotonic() + 60
         while not (port_file.exists() and port_file.read_text().strip()):
@@ -136,10 +140,15 @@ class Browser:
         return page
 
     def __exit__(self, *exc) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        # The browser and its helper processes share a session: stop them all before removing the profile.
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.process.wait(timeout=20)
+                time.sleep(0.5)
+            except subprocess.TimeoutExpired:
+                continue
         self.profile.cleanup()
