@@ -18,6 +18,10 @@ CREATE OR REPLACE MACRO normalize_group_name(name) AS
         lower(regexp_replace(name, '\(\s*[^()\s]*[A-Z][^()\s]*[A-Z][^()\s]*\s*\)', ' ', 'g')),
         '[^a-z0-9]+', ' ', 'g')), '');
 
+-- A person's name for exact matching: lower case, accents dropped, every run of other characters one space.
+CREATE OR REPLACE MACRO normalize_person_name(name) AS
+    trim(regexp_replace(lower(strip_accents(name)), '[^a-z0-9]+', ' ', 'g'));
+
 -- The last day a date of the given precision can stand for (2014-06-01 with precision month -> 2014-06-30).
 CREATE OR REPLACE MACRO period_end(d, precision) AS
     CASE precision WHEN 'month' THEN (d + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE

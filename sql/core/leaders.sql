@@ -8,7 +8,7 @@
 -- target_organization_name resolved through core.group_aliases (newamerica, then curated) unless
 -- raw/curated/non_group_perpetrators.csv classes that name as not a group for newamerica.
 with curated_spellings as (
-    select leader_id, trim(regexp_replace(lower(strip_accents(spelling)), '[^a-z0-9]+', ' ', 'g')) as spelling
+    select leader_id, normalize_person_name(spelling) as spelling
     from (select leader_id,
                  unnest(list_concat([name, regexp_replace(name, '\s*[''"‘’“”][^''"‘’“”]+[''"‘’“”]', '', 'g'),
                                      replace(leader_id, '_', ' ')], coalesce(aliases, []))) as spelling
@@ -18,7 +18,7 @@ named_persons as (
     select s.source_event_id, s.strike_date, s.target_organization_name, s.leader_description,
            s.leaders_named[i].name as name, s.leaders_named[i].aliases as aliases, i as person_ordinal,
            list_transform(list_concat([s.leaders_named[i].name], s.leaders_named[i].aliases),
-                          lambda x: trim(regexp_replace(lower(strip_accents(x)), '[^a-z0-9]+', ' ', 'g')))
+                          lambda x: normalize_person_name(x))
                as spellings
     from staging.newamerica_drones s
     cross join lateral (select unnest(range(1, len(s.leaders_named) + 1)) as i) g

@@ -7,7 +7,7 @@
 -- the nearest such strike; a differing date goes to core.claims. Every other New America person becomes
 -- a 'killed' event of its own, source newamerica, linked to its strike's incident.
 with curated_spellings as (
-    select leader_id, trim(regexp_replace(lower(strip_accents(spelling)), '[^a-z0-9]+', ' ', 'g')) as spelling
+    select leader_id, normalize_person_name(spelling) as spelling
     from (select leader_id,
                  unnest(list_concat([name, regexp_replace(name, '\s*[''"‘’“”][^''"‘’“”]+[''"‘’“”]', '', 'g'),
                                      replace(leader_id, '_', ' ')], coalesce(aliases, []))) as spelling
@@ -18,7 +18,7 @@ named_persons as (
            'newamerica_drones:' || s.source_event_id as incident_id,
            s.leaders_named[i].name as name, i as person_ordinal,
            list_transform(list_concat([s.leaders_named[i].name], s.leaders_named[i].aliases),
-                          lambda x: trim(regexp_replace(lower(strip_accents(x)), '[^a-z0-9]+', ' ', 'g')))
+                          lambda x: normalize_person_name(x))
                as spellings
     from staging.newamerica_drones s
     cross join lateral (select unnest(range(1, len(s.leaders_named) + 1)) as i) g
