@@ -149,6 +149,12 @@ def catalogue(shared_data, tmp_path_factory):
     short_row = csv_text(gtd.take(3)).splitlines(keepends=True)
     short_row.insert(2, "1,2,3\n")
     files["gtd/short_row.csv"] = "".join(short_row).encode()
+    # A line the reader rejects, then a row the staging model rejects: the second keeps its own row number.
+    both = gtd.take(4)
+    set_cell(both, 2, "iyear", "19xx")  # data row 4 once the short line is in
+    both_lines = csv_text(both).splitlines(keepends=True)
+    both_lines.insert(2, "1,2,3\n")  # data row 2
+    files["gtd/short_row_then_bad_year.csv"] = "".join(both_lines).encode()
     files["gtd/binary.csv"] = bytes(range(256)) * 8
     copied = gtd.take(3)
     gtd_file("original.csv", copied)
@@ -507,6 +513,16 @@ def test_29_quoted_cell_with_newlines_is_one_row_kept_intact(catalogue):
 def test_30_gtd_file_in_the_ucdp_folder_is_rejected(catalogue):
     rejected(catalogue, "ucdp_ged/gtd_file_in_ucdp.csv", "missing required column(s) id, type_of_violence",
              "for a UCDP GED file")
+
+
+def test_31b_a_row_after_a_reader_rejected_line_keeps_its_own_row_number(catalogue):
+    # Lines the reader rejects are missing from what the staging model sees: positions after them are
+    # shifted, and a quarantined row must still be named by its place in the file.
+    read, loaded, quarantined, _ = load_of(catalogue, "gtd/short_row_then_bad_year.csv")
+    assert (read, loaded, quarantined) == (5, 3, 2)
+    (reader_line, _, reader_reason), (row, column, reason) = quarantine_of(catalogue, "gtd/short_row_then_bad_year.csv")
+    assert reader_line == 3 and "MISSING COLUMNS" in reader_reason  # the file's line (the header is line 1)
+    assert (row, column) == (4, "iyear") and "19xx" in reason  # the data row (the header is row 0)
 
 
 def test_31_short_row_in_the_middle_is_quarantined_by_the_reader(catalogue):

@@ -53,6 +53,9 @@ def test_smoke_benchmark_loads_every_row_on_every_path(shared_data, tmp_path):
     assert results["incremental"]["month_rows"] == results["files"]["month"]["rows"] > 0
     assert results["incremental"]["total_rows"] == rows + results["files"]["month"]["rows"]
     assert results["startup"]["noop_said_nothing_changed"]
+    # the design's floor was measured: reading as text and writing each of the three tables
+    assert set(results["ingest"]["floor_s"]) == {"read as text", "write staging.gtd", "write core.incidents",
+                                                 "write core.incident_perpetrators"}
     # GX and its plain-SQL translation agree on every expectation
     assert results["checks"]["gx"]["unexpected"] == results["checks"]["sql"]["unexpected"]
     assert results["checks"]["gx"]["sql_checks"] == results["checks"]["sql"]["sql_checks"]

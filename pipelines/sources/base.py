@@ -70,10 +70,13 @@ def quote(name: str) -> str:
 
 
 def _drop_numbered_view(con: duckdb.DuckDBPyConnection) -> None:
-    """Remove the ``raw_rows`` view a staging leaves (loaders create a table of that name)."""
-    if con.execute("select count(*) from duckdb_views() where view_name = 'raw_rows' and temporary").fetchone()[0]:
-        con.execute("drop view raw_rows")
+    """Remove the ``raw_rows`` and ``typed`` views a staging leaves (loaders create tables of those names)."""
+    views = {r[0] for r in con.execute("select view_name from duckdb_views() where temporary and "
+                                       "view_name in ('raw_rows', 'typed')").fetchall()}
+    for view in sorted(views):
+        con.execute(f"drop view {view}")
     con.execute("drop table if exists raw_rows_read")
+    con.execute("drop table if exists typed_rejects")
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ class SourceAdapter:
                 "create or replace temp table raw_rows as select * from read_csv(?, all_varchar = true, "
                 "header = true, delim = ',', quote = '\"', escape = '\"', encoding = ?, "
                 "store_rejects = true, rejects_table = 'raw_reject_errors', rejects_scan = 'raw_reject_scans', "
-                "parallel = false)",
+                "parallel = true)",
                 [str(path), encoding if encoding != "cp1252" else "latin-1"],
             )
         except duckdb.Error as exc:
@@ -188,11 +191,13 @@ class SourceAdapter:
         self.prepare(con)
         try:
             self._number_rows(con, [c for c in self.known_columns if c not in header])
+            # A view, not a table: the typed rows are written once, straight into staging.<name>.
+            con.execute("drop table if exists typed")
             try:
-                con.execute(f"create or replace temp table typed as {self.stage_sql}")
+                con.execute(f"create temp view typed as {self.stage_sql}")
             except duckdb.Error as exc:
                 raise SourceFileError(f"{path}: staging failed ({exc})") from exc
-            return self._store(con, load, source_file)
+            return self._store(con, load, source_file, path)
         finally:
             _drop_numbered_view(con)
 
@@ -212,31 +217,51 @@ class SourceAdapter:
         added = "".join(f", null::varchar as {quote(c)}" for c in missing)
         con.execute(f"create temp view raw_rows as select rowid + 1 as _row_number, *{added} from raw_rows_read")
 
-    def _store(self, con: duckdb.DuckDBPyConnection, load: FileLoad, source_file: str) -> FileLoad:
-        """Staged rows to staging.<name>, the rejected ones to dq.quarantine, the counts to dq.file_loads."""
-        counts = con.execute("select count(*), count(*) filter (where _reject_reason is not null) from typed") \
-                    .fetchone()
-        rejected_by_reader = con.execute("select count(*) from raw_rejects").fetchone()[0]
-        load.rows_read = counts[0] + rejected_by_reader
-        load.rows_loaded = counts[0] - counts[1]
+    def _store(self, con: duckdb.DuckDBPyConnection, load: FileLoad, source_file: str, path: Path) -> FileLoad:
+        """Staged rows to staging.<name>, the rejected ones to dq.quarantine, the counts to dq.file_loads.
+
+        The model runs once over every row, inserting those it accepts. Only when fewer rows went in than
+        were read does it run again over the file to find the rejected ones (most files have none).
+        """
         staged_columns = [r[0] for r in con.execute("select column_name from (describe typed)").fetchall()
                           if not r[0].startswith("_reject")]
         self._ensure_staging_table(con, staged_columns)
         con.execute("begin transaction")
         try:
             con.execute(f"delete from {self.staging_table} where source_file = ?", [source_file])
-            con.execute(
-                f"insert into {self.staging_table} by name select * exclude (_reject_column, _reject_reason), "
-                f"? as source_file, ? as sha256 from typed where _reject_reason is null",
-                [source_file, load.sha256],
-            )
+            try:
+                inserted = con.execute(
+                    f"insert into {self.staging_table} by name select * exclude (_reject_column, _reject_reason), "
+                    f"? as source_file, ? as sha256 from typed where _reject_reason is null",
+                    [source_file, load.sha256],
+                ).fetchone()[0]
+            except duckdb.Error as exc:
+                raise SourceFileError(f"{path}: staging failed ({exc})") from exc
+            parsed = con.execute("select count(*) from raw_rows").fetchone()[0]
+            rejected = "where _reject_reason is not null" if inserted < parsed else "limit 0"
+            # data_row: lines the CSV reader rejected are not in raw_rows, so a row's position there is behind
+            # its place in the file by the number of rejected lines before it (a reader reject's row_number is
+            # its line, the header being line 1: data row = row_number - 1).
+            con.execute("""
+                create or replace temp table typed_rejects as
+                select t._row_number, t._row_number + (
+                           select count(*) from (select row_number - 1 - row_number() over (order by row_number)
+                                                 as rows_before from raw_rejects) r
+                           where r.rows_before < t._row_number) as data_row,
+                       t._reject_column, t._reject_reason
+                from (select _row_number, _reject_column, _reject_reason from typed REJECTED) t
+            """.replace("REJECTED", rejected))
+            rejected_by_model = con.execute("select count(*) from typed_rejects").fetchone()[0]
+            rejected_by_reader = con.execute("select count(*) from raw_rejects").fetchone()[0]
+            load.rows_read = parsed + rejected_by_reader
+            load.rows_loaded = inserted
             # Quarantined: the rows the staging model rejected plus the lines the CSV reader could not parse.
-            load.quarantined_in_sql = counts[1] + rejected_by_reader
+            # (record_file_load_sql refuses counts that do not add up.)
+            load.quarantined_in_sql = rejected_by_model + rejected_by_reader
             record_file_load_sql(
                 con, load,
-                "select t._row_number as row_number, t._reject_column as column_name, t._reject_reason as reason, "
-                "to_json(r) as raw_values from typed t join raw_rows r using (_row_number) "
-                "where t._reject_reason is not null "
+                "select t.data_row as row_number, t._reject_column as column_name, t._reject_reason as reason, "
+                "to_json(r) as raw_values from typed_rejects t join raw_rows r using (_row_number) "
                 "union all select row_number, column_name, reason, raw_values from raw_rejects",
             )
             fault_point("ingest", source_file)
