@@ -183,15 +183,26 @@ class _Target:
                 item["success"] = item["success"] and bool(result.success)
                 details = result.result or {}
                 item["unexpected_count"] += int(details.get("unexpected_count") or 0)
-                if result.exception_info and result.exception_info.get("raised_exception"):
+                if (error := _exception_message(result.exception_info)) is not None:
                     item["success"] = False
-                    item["error"] = result.exception_info.get("exception_message")
+                    item["error"] = error
                 for row in details.get("unexpected_index_list") or []:
                     if len(item["sample"]) < SAMPLE_SIZE:
                         item["sample"].append(str(row.get(self.id_column)) if self.id_column else str(row))
                 if "observed_value" in details:
                     item["observed_value"] = str(details["observed_value"])
         return results
+
+
+def _exception_message(info: dict | None) -> str | None:
+    """The error of an expectation that could not be evaluated, else None. GX's exception_info is one
+    ``{raised_exception, exception_message, ...}`` dict or, when a metric raised (a bad regex, a missing
+    column), one such dict per metric, keyed by the metric."""
+    if not info:
+        return None
+    entries = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
+    messages = [str(e.get("exception_message")) for e in entries if e.get("raised_exception")]
+    return "; ".join(messages) if messages else None
 
 
 def _gx_runner(suite: Suite, expectations: list[dict]):
