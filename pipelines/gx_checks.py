@@ -178,7 +178,10 @@ class _Target:
         while not (frame := cursor.fetch_df_chunk(BATCH_VECTORS)).empty:
             batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
             outcome = batch.validate(gx_suite, result_format=result_format)
-            for item, result in zip(results, outcome.results):
+            if sorted(r.expectation_config.meta.get(POSITION) for r in outcome.results) != list(range(len(results))):
+                raise RuntimeError(f"{self.table}: GX returned results that do not match the suite's expectations")
+            for result in outcome.results:
+                item = results[result.expectation_config.meta[POSITION]]
                 item["batches"] += 1
                 item["success"] = item["success"] and bool(result.success)
                 details = result.result or {}
@@ -205,9 +208,15 @@ def _exception_message(info: dict | None) -> str | None:
     return "; ".join(messages) if messages else None
 
 
+# GX returns a suite's results grouped by column, not in the suite's order: each expectation carries its
+# position in this meta key, and each result is matched to its expectation by it.
+POSITION = "pipelines_position"
+
+
 def _gx_runner(suite: Suite, expectations: list[dict]):
     gx, batch_definition = _batch_definition()
-    return gx.ExpectationSuite(name=suite.path.stem, expectations=[dict(e) for e in expectations]), batch_definition
+    tagged = [dict(e, meta={**e.get("meta", {}), POSITION: i}) for i, e in enumerate(expectations)]
+    return gx.ExpectationSuite(name=suite.path.stem, expectations=tagged), batch_definition
 
 
 def _merge(expectations: list[dict], per_file: list[list[dict]]) -> list[dict]:
