@@ -431,3 +431,21 @@ CREATE TABLE IF NOT EXISTS meta.build_info (
 CREATE TABLE IF NOT EXISTS meta.run_inputs (
     inputs_fingerprint VARCHAR NOT NULL
 );
+
+-- Great Expectations results per (suite, severity, source file), so that a run runs GX only on the files
+-- whose rows or expectations changed: adding one month costs that month, not the warehouse
+-- (pipelines/gx_checks.py). An entry is used only while its whole key matches: the expectations with the
+-- column types and the GX, DuckDB and pandas versions (expectations_hash), and the file's rows over the
+-- columns the suite reads (row_count, rows_hash: an order-blind sum and xor of their hashes). A file whose
+-- key changed is validated again and its entry replaced; a removed file's entry is dropped; a result with
+-- an error is never stored. Only a cache: emptying it makes the next run validate everything again.
+CREATE TABLE IF NOT EXISTS meta.gx_results (
+    suite             VARCHAR NOT NULL,       -- file name in expectations/, e.g. core.incidents.json
+    severity          VARCHAR NOT NULL,       -- ERROR (gx_errors) / WARN (gx_warnings)
+    source_file       VARCHAR,                -- NULL: a table without source_file, validated as one
+    expectations_hash VARCHAR NOT NULL,
+    row_count         BIGINT NOT NULL,
+    rows_hash         VARCHAR NOT NULL,
+    results           JSON NOT NULL,          -- per cached expectation: success, unexpected_count, sample, ...
+    checked_at        TIMESTAMP NOT NULL
+);
