@@ -1,11 +1,11 @@
 """Great Expectations suites from ``expectations/<schema>.<table>.json`` as Dagster asset checks.
 
 GX's SQL datasource fails on DuckDB (GX issues #10738, #11579), so each suite runs on pandas batches
-pulled from DuckDB: one source file at a time, at most BATCH_ROWS rows per batch, and only the columns
-the suite names, so memory stays bounded whatever the table's size. Each expectation carries GX's own
-``severity``: ``critical`` expectations form the suite's blocking ERROR check (``gx_errors``), the
-``warning``/``info`` ones its WARN check (``gx_warnings``). ``import great_expectations`` costs
-seconds, so it happens inside the checks, never at definition load.
+pulled from DuckDB: one source file at a time, at most BATCH_VECTORS DuckDB vectors (about 200,000 rows)
+per batch, and only the columns the suite names, so memory stays bounded whatever the table's size.
+Each expectation carries GX's own ``severity``: ``critical`` expectations form the suite's blocking
+ERROR check (``gx_errors``), the ``warning``/``info`` ones its WARN check (``gx_warnings``).
+``import great_expectations`` costs seconds, so it happens inside the checks, never at definition load.
 
 Results are cached per source file in ``meta.gx_results`` (``validate_cached``): a check fingerprints
 every file of its table in one grouped DuckDB scan over the columns the suite reads, and runs GX only on
