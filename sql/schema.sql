@@ -267,6 +267,17 @@ CREATE TABLE IF NOT EXISTS meta.group_resolution (
     group_id         VARCHAR NOT NULL
 );
 
+-- What marts.incident_facts holds (pipelines/incident_facts.py), so that a run replaces only the rows of the
+-- source files whose incidents changed instead of rebuilding the mart: one row per source file, with the key of
+-- its rows in core.incidents when the mart was built (pipelines/incidents.py conformed_row_keys) and what every
+-- row was computed with. A different code_fingerprint or group_lineage_digest rebuilds the whole mart.
+CREATE TABLE IF NOT EXISTS meta.incident_facts_inputs (
+    source_file          VARCHAR NOT NULL,
+    row_key              VARCHAR NOT NULL,
+    code_fingerprint     VARCHAR NOT NULL,    -- SQL, suites, package code, libraries (pipelines/fingerprint.py)
+    group_lineage_digest VARCHAR NOT NULL     -- md5 of the rows of marts.group_lineage
+);
+
 -- One row per file version that a loader read. rows_read = rows_loaded + rows_quarantined, always.
 CREATE TABLE IF NOT EXISTS dq.file_loads (
     source           VARCHAR NOT NULL,        -- the adapter: curated, gtd, ucdp_ged, ...
