@@ -78,7 +78,8 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
     if published is not None and published.fingerprint == inputs.fingerprint:
         print("  0 raw file(s) new or changed", file=out)
         print(f"  nothing changed since the published build {published.build_id} ({published.built_at} UTC): no raw "
-              f"file, SQL model, suite or code; nothing to do ({time.monotonic() - started:.1f}s)", file=out, flush=True)
+              f"file, SQL model, suite or code; nothing to do ({time.monotonic() - started:.1f}s)", file=out,
+              flush=True)
         return 0
     # Dagster and the definitions load only when there is work (a few seconds).
     from pipelines.definitions import BUILD_JOB, INCREMENTAL_BUILD_JOB, build_definitions, job_contents, load_job_name
