@@ -16,6 +16,7 @@ import pytest
 
 from pipelines.config import SQL_DIR
 from pipelines.definitions import BUILD_JOB, INCREMENTAL_BUILD_JOB, build_definitions, job_contents
+from pipelines import fingerprint
 from pipelines.fingerprint import PublishedBuild, RunInputs, plan_build
 from pipelines.sources.registry import adapters
 from pipelines.warehouse import model_dependencies
@@ -135,6 +136,8 @@ def test_a_new_gtd_file_builds_only_what_it_reaches_and_equals_a_build_from_noth
         == [(200,)]
 
     assert differences(warehouse, fresh_build(raw, tmp_path)) == {}
+    # (and the comparison does see 200 incidents more than before)
+    assert differences(warehouse, base["warehouse"])["marts.incident_facts"] == (200, 0)
 
 
 def test_removing_a_gtd_file_removes_its_rows_and_equals_a_build_from_nothing(base, tmp_path):
@@ -276,6 +279,28 @@ def test_plan_full_whenever_in_doubt():
     assert plan_build(inputs(change, code="new"), published(BEFORE), "b1").reason.startswith("code changed")
     # a file that was not an incident source's and now is (or the reverse) is not taken as one
     assert not plan_build(inputs({"gtd/a.csv": ("a1", None)}), published(BEFORE), "b1").incremental
+
+
+def test_inputs_split_into_code_and_raw_files_attributed_to_incident_sources(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    for path in ("curated/groups.csv", "gtd/a.csv", "mapped/kaggle/data.csv", "mapped/kaggle/mapping.yaml",
+                 "mmp/links.csv", "gtd/.hidden.csv"):
+        (raw / path).parent.mkdir(parents=True, exist_ok=True)
+        (raw / path).write_text(path)
+    found = fingerprint.run_inputs(raw)
+    assert set(found.raw_files) == {"curated/groups.csv", "gtd/a.csv", "mapped/kaggle/data.csv",
+                                    "mapped/kaggle/mapping.yaml", "mmp/links.csv"}
+    assert found.sources == {"gtd/a.csv": "gtd", "mapped/kaggle/data.csv": "mapped"}
+    # any SQL model (or suite, or module) changes the code part, and with it the whole fingerprint
+    sql = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, sql)
+    monkeypatch.setattr(fingerprint, "SQL_DIR", sql)
+    assert fingerprint.run_inputs(raw) == found
+    with open(sql / "marts" / "incident_facts.sql", "a") as handle:
+        handle.write("\n-- a comment\n")
+    changed = fingerprint.run_inputs(raw)
+    assert changed.code != found.code and changed.fingerprint != found.fingerprint
+    assert changed.raw_files == found.raw_files
 
 
 # ---- the asset graph: the subset must hold everything that reads what the change touches --------------------
