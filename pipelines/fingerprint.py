@@ -125,15 +125,16 @@ def published_build(published: Path) -> PublishedBuild | None:
         con.close()
 
 
-def record_run_inputs(con: duckdb.DuckDBPyConnection, inputs: RunInputs | None) -> None:
-    """Stamp the working copy with the inputs of the run building it; publish moves them to meta.build_info.
+def record_run_inputs(con: duckdb.DuckDBPyConnection, inputs: RunInputs | None, run_id: str) -> None:
+    """Stamp the working copy with the inputs of the build run ``run_id``; its publish moves them to
+    meta.build_info.
 
     None clears the stamp (a file failed to stage: the build does not reflect every input).
     """
     con.execute("delete from meta.run_inputs")
     if inputs is not None:
-        con.execute("insert into meta.run_inputs (inputs_fingerprint, code_fingerprint, raw_files) values (?, ?, ?)",
-                    [inputs.fingerprint, inputs.code, inputs.raw_rows()])
+        con.execute("insert into meta.run_inputs (run_id, inputs_fingerprint, code_fingerprint, raw_files) "
+                    "values (?, ?, ?, ?)", [run_id, inputs.fingerprint, inputs.code, inputs.raw_rows()])
 
 
 def working_copy_build(con: duckdb.DuckDBPyConnection) -> str | None:

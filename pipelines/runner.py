@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -101,10 +102,11 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
                     results.append(job.execute_in_process(instance=instance, partition_key=key,
                                                           raise_on_error=False, run_config=RUN_CONFIG))
                 # Only a build from cleanly staged inputs may later be taken as "nothing changed".
+                build_run_id = str(uuid.uuid4())
                 with writer_lock(warehouse):
                     con = connect_build(warehouse)
                     try:
-                        record_run_inputs(con, inputs if all(r.success for r in results) else None)
+                        record_run_inputs(con, inputs if all(r.success for r in results) else None, build_run_id)
                     finally:
                         con.close()
                 job_name = INCREMENTAL_BUILD_JOB if plan.incremental else BUILD_JOB
@@ -113,7 +115,7 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
                 print(f"  build: {plan.describe()}: {len(assets)} of {len(all_assets)} assets, "
                       f"{len(checks)} of {len(all_checks)} checks", file=out, flush=True)
                 results.append(defs.resolve_job_def(job_name).execute_in_process(
-                    instance=instance, raise_on_error=False, run_config=RUN_CONFIG))
+                    instance=instance, raise_on_error=False, run_config=RUN_CONFIG, run_id=build_run_id))
     except WarehouseBusyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3

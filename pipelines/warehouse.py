@@ -198,14 +198,15 @@ def publish(published: Path, run_id: str | None, raw_dir: Path | None) -> str:
     con = duckdb.connect(str(build))
     try:
         apply_schema(con)
-        # The inputs are known only when the CLI runner started this build (meta.run_inputs); else NULL.
+        # The inputs are known only when the CLI runner started this very run (meta.run_inputs); else NULL.
         con.execute("begin transaction")
         con.execute("delete from meta.build_info")
         con.execute(
             "insert into meta.build_info by name select ? as build_id, ? as run_id, ? as built_at, ? as raw_dir, "
             "? as pipelines_version, r.inputs_fingerprint, r.code_fingerprint, r.raw_files "
-            "from (select 1) left join (select * from meta.run_inputs limit 1) r on true",
-            [build_id, run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), str(raw_dir) if raw_dir else None, __version__],
+            "from (select 1) left join (select * from meta.run_inputs where run_id = ? limit 1) r on true",
+            [build_id, run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), str(raw_dir) if raw_dir else None, __version__,
+             run_id],
         )
         con.execute("delete from meta.run_inputs")
         # From here until a later run opens it, the working copy is this build (what the next run compares with).

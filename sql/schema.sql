@@ -447,6 +447,8 @@ CREATE TABLE IF NOT EXISTS meta.build_info (
 -- staged cleanly, moved into meta.build_info by publish. A no-op run compares against it. The two parts
 -- (code_fingerprint, raw_files) are as in meta.build_info.
 CREATE TABLE IF NOT EXISTS meta.run_inputs (
+    run_id             VARCHAR NOT NULL,  -- the Dagster run of the build it stamps: publish takes it only in that run,
+                                          -- never one left by a run that failed into a later run (UI, schedule)
     inputs_fingerprint VARCHAR NOT NULL,
     code_fingerprint   VARCHAR NOT NULL,
     raw_files          STRUCT(path VARCHAR, sha256 VARCHAR, source VARCHAR)[] NOT NULL

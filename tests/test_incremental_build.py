@@ -19,7 +19,7 @@ from pipelines.definitions import BUILD_JOB, INCREMENTAL_BUILD_JOB, build_defini
 from pipelines import fingerprint
 from pipelines.fingerprint import PublishedBuild, RunInputs, plan_build
 from pipelines.sources.registry import adapters
-from pipelines.warehouse import model_dependencies
+from pipelines.warehouse import connect_build, model_dependencies, publish
 from tests.conftest import copy_curated, read_table, run_cli
 
 GTD_FILE = "gtd/gtd_0814_extract_31col.csv"
@@ -301,6 +301,25 @@ def test_inputs_split_into_code_and_raw_files_attributed_to_incident_sources(tmp
     changed = fingerprint.run_inputs(raw)
     assert changed.code != found.code and changed.fingerprint != found.fingerprint
     assert changed.raw_files == found.raw_files
+
+
+def test_publish_takes_the_input_stamp_only_of_the_run_it_was_written_for(tmp_path):
+    published = tmp_path / "w" / "warehouse.duckdb"
+    stamp = RunInputs("code", {"gtd/a.csv": "a1"}, {"gtd/a.csv": "gtd"})
+    for publishing_run, stamped in (("run-b", False), ("run-a", True)):
+        con = connect_build(published)
+        fingerprint.record_run_inputs(con, stamp, "run-a")  # e.g. a CLI run whose build then failed
+        con.close()
+        build_id = publish(published, publishing_run, tmp_path)
+        build = fingerprint.published_build(published)
+        assert build.build_id == build_id
+        if stamped:
+            assert (build.fingerprint, build.code, build.raw_files) == (
+                stamp.fingerprint, "code", ({"path": "gtd/a.csv", "sha256": "a1", "source": "gtd"},))
+        else:  # a later build (Dagster UI, schedule) does not claim inputs it was not started with
+            assert (build.fingerprint, build.code, build.raw_files) == (None, None, None)
+        assert read_table(published, "select count(*) from meta.run_inputs") == [(0,)]
+        assert read_table(published, "select build_id from meta.working_copy") == [(build_id,)]
 
 
 # ---- the asset graph: the subset must hold everything that reads what the change touches --------------------
