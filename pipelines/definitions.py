@@ -1,5 +1,6 @@
 """The one Dagster ``Definitions`` object: ``dagster dev -m pipelines.definitions``."""
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
@@ -20,6 +21,7 @@ from pipelines.sensors import raw_files_sensor
 from pipelines.sources.registry import adapters
 
 BUILD_JOB = "build_warehouse"
+INCREMENTAL_BUILD_JOB = "build_warehouse_incremental"
 REFRESH_JOB = "refresh_warehouse_and_exports"
 
 
@@ -27,8 +29,26 @@ def load_job_name(source: str) -> str:
     return f"load_{source}_file"
 
 
+def incremental_selection(build_selection: dg.AssetSelection, sources: Sequence[str]) -> dg.AssetSelection:
+    """What new, changed or removed files of the incident ``sources`` reach within the build job.
+
+    Every asset downstream of those sources' staging assets (not the partitioned staging assets themselves,
+    which the load jobs materialize) with its checks, publish and report among them (they are downstream of
+    everything), and the checks of those staging assets. Assets outside it read nothing the change touches:
+    their tables would come out as they are.
+    """
+    staged = [asset for adapter, asset in zip(adapters(), staging_assets) if adapter.name in sources]
+    if len(staged) != len(set(sources)):
+        raise KeyError(f"not incident sources: {sorted(set(sources) - {a.name for a in adapters()})}")
+    reached = dg.AssetSelection.assets(*staged).downstream() - dg.AssetSelection.assets(*staging_assets)
+    return (reached & build_selection) | dg.AssetSelection.checks_for_assets(*staged)
+
+
 def build_definitions(raw_dir: Path | None = None, warehouse_path: Path | None = None,
-                      loggers: dict | None = None) -> dg.Definitions:
+                      loggers: dict | None = None, incremental_sources: Sequence[str] = ()) -> dg.Definitions:
+    """Every asset, check, job, schedule and sensor. With ``incremental_sources`` (incident source adapters,
+    e.g. ``["gtd"]``) also the job INCREMENTAL_BUILD_JOB: the part of the build job a change to files of
+    those sources reaches (``python -m pipelines run`` uses it when nothing else changed)."""
     dq_models = sql_models("dq", "data_quality")
     unpartitioned = [*curated_staging_assets, *core_reference_assets, *lineage_assets, core_incidents, *dq_models, *mart_assets]
     upstream = [key for a in unpartitioned for key in a.keys]
@@ -43,6 +63,11 @@ def build_definitions(raw_dir: Path | None = None, warehouse_path: Path | None =
         BUILD_JOB, selection=build_selection,
         description="Conform what was staged, run every check, build every table, publish the warehouse.",
     )
+    incremental_jobs = [dg.define_asset_job(
+        INCREMENTAL_BUILD_JOB, selection=incremental_selection(build_selection, incremental_sources),
+        description=f"The part of {BUILD_JOB} that new, changed or removed files of {', '.join(incremental_sources)} "
+                    "reach: conform, check, rebuild what reads them, publish.",
+    )] if incremental_sources else []
     refresh_job = dg.define_asset_job(
         REFRESH_JOB, selection=build_selection | dg.AssetSelection.assets(*exports),
         description="Rebuild every unpartitioned asset, publish, then write every export profile.",
@@ -56,12 +81,19 @@ def build_definitions(raw_dir: Path | None = None, warehouse_path: Path | None =
     return dg.Definitions(
         assets=[*staging_assets, *unpartitioned, publish, report, *exports],
         asset_checks=[*curated_checks, *sql_asset_checks(), *gx_asset_checks()],
-        jobs=[build_job, refresh_job, *load_jobs],
+        jobs=[build_job, *incremental_jobs, refresh_job, *load_jobs],
         schedules=build_schedules(build_job, refresh_job),
         sensors=[raw_files_sensor],
         resources=build_resources(raw_dir, warehouse_path),
         loggers=loggers,
     )
+
+
+def job_contents(definitions: dg.Definitions, job_name: str) -> tuple[set[dg.AssetKey], set[dg.AssetCheckKey]]:
+    """The assets and the asset checks an asset job of ``definitions`` runs."""
+    job = next(j for j in definitions.jobs if j.name == job_name)
+    graph = definitions.resolve_asset_graph()
+    return set(job.selection.resolve(graph)), set(job.selection.resolve_checks(graph))
 
 
 defs = build_definitions()

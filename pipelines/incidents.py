@@ -153,6 +153,39 @@ def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) 
     return changed
 
 
+def conformed_row_keys(con: duckdb.DuckDBPyConnection, conformers: list[Conformer] | None = None) -> None:
+    """temp table ``conformed_row_keys`` (source_file, row_key): per file whose rows core.incidents holds, a
+    key that changes whenever those rows may have changed, for tables built from them file by file.
+
+    With the SQL models and the code (which callers compare themselves), a file's rows follow from: its
+    version (meta.conformed_files); for a source conformed whole (``whole_source``, e.g. ucdp_ged keeps the
+    newest release of an event), the version of every file of the source; and the groups the names of its
+    source resolve to (meta.group_resolution: ``_re_resolve`` updates stored rows whenever that changes).
+    """
+    conformers = conformers if conformers is not None else [curated_conformer(), *adapter_conformers()]
+    con.execute("""
+        create or replace temp table conformed_row_keys as
+        with conformers as (select unnest(?::varchar[]) as source, unnest(?::boolean[]) as whole_source),
+        source_files as (
+            select source, list([source_file, sha256] order by source_file) as files
+            from meta.conformed_files group by source
+        ),
+        resolution as (
+            select source, list([alias_normalized, group_id] order by alias_normalized) as groups
+            from meta.group_resolution group by source
+        )
+        select f.source_file,
+               md5(to_json({file: f.sha256,
+                            -- a source no conformer claims any more counts as conformed whole
+                            source_files: case when coalesce(c.whole_source, true) then s.files end,
+                            groups: r.groups})::varchar) as row_key
+        from meta.conformed_files f
+        join source_files s using (source)
+        left join conformers c using (source)
+        left join resolution r using (source)
+    """, [[c.source for c in conformers], [c.whole_source for c in conformers]])
+
+
 def _re_resolve(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> int:
     """Aliases may have changed since rows were conformed: resolve again the names whose group changed.
 

@@ -39,7 +39,14 @@ class ProgressHandler(logging.Handler):
             rows = materialization.metadata.get("dagster/row_count")
             took = time.monotonic() - self.step_started.get(step, time.monotonic())
             rows_text = f"{rows.value:>9,} rows" if rows is not None else " " * 14
-            self._print(f"  built   {key:<60} {rows_text}  {took:6.2f}s")
+            line = f"  built   {key:<60} {rows_text}  {took:6.2f}s"
+            mode = materialization.metadata.get("mode")  # a table refreshed incrementally or rebuilt
+            if mode is not None:
+                line += f"  {mode.value}"
+                inserted, deleted = (materialization.metadata.get(k) for k in ("rows_inserted", "rows_deleted"))
+                if mode.value == "incremental" and inserted is not None and deleted is not None:
+                    line += f": +{inserted.value:,} -{deleted.value:,} rows"
+            self._print(line)
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             name = f"{'.'.join(evaluation.asset_key.path)}:{evaluation.check_name}"

@@ -26,10 +26,15 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-write connection to the working copy, serialised across processes."""
+        """A read-write connection to the working copy, serialised across processes.
+
+        From the first one on, the working copy may differ from the published build: meta.working_copy is
+        emptied, and until a publish fills it again the next CLI run builds everything (pipelines/runner.py).
+        """
         with wh.writer_lock(self.published, wait=True):
             con = wh.connect_build(self.published)
             try:
+                con.execute("delete from meta.working_copy")
                 yield con
             finally:
                 con.close()

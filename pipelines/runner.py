@@ -3,7 +3,10 @@
 One Dagster run per new or changed raw file (its source's staging partition), then one run of the
 build job (curated data, conforming, checks, marts, publish). Unchanged files are not staged again,
 and when no input at all changed since the published build (pipelines/fingerprint.py) the run stops
-before loading Dagster.
+before loading Dagster. When the only changes are files of incident sources (gtd, ucdp_ged, ...) and the
+working copy is still the published build, the build job runs only on what those sources reach
+(``build_warehouse_incremental``: conforming, their checks, the tables and marts that read incidents,
+publish, report); anything else, or any doubt, runs the whole build job.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ from __future__ import annotations
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.accounting import sha256_of
-from pipelines.fingerprint import inputs_fingerprint, published_build, record_run_inputs
+from pipelines.fingerprint import (BuildPlan, PublishedBuild, RunInputs, plan_build, published_build,
+                                  record_run_inputs, run_inputs, working_copy_build)
 from pipelines.sources.registry import adapters
 from pipelines.warehouse import (WarehouseBusyError, build_path_for, connect_build, file_lock, run_lock_path_for,
                                  writer_lock)
@@ -69,22 +74,26 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
         print(f"error: raw directory {raw_dir} does not exist", file=sys.stderr)
         return 2
     print(f"pipelines run: raw {raw_dir} -> warehouse {warehouse}", file=out, flush=True)
-    fingerprint = inputs_fingerprint(raw_dir)
+    inputs = run_inputs(raw_dir)
     published = published_build(warehouse)
-    if published is not None and published[2] == fingerprint:
+    if published is not None and published.fingerprint == inputs.fingerprint:
         print("  0 raw file(s) new or changed", file=out)
-        print(f"  nothing changed since the published build {published[0]} ({published[1]} UTC): no raw file, "
-              f"SQL model, suite or code; nothing to do ({time.monotonic() - started:.1f}s)", file=out, flush=True)
+        print(f"  nothing changed since the published build {published.build_id} ({published.built_at} UTC): no raw "
+              f"file, SQL model, suite or code; nothing to do ({time.monotonic() - started:.1f}s)", file=out,
+              flush=True)
         return 0
     # Dagster and the definitions load only when there is work (a few seconds).
-    from pipelines.definitions import BUILD_JOB, build_definitions, load_job_name
+    from pipelines.definitions import BUILD_JOB, INCREMENTAL_BUILD_JOB, build_definitions, job_contents, load_job_name
     from pipelines.progress import ProgressHandler, progress_logger
 
     handler = ProgressHandler(out)
-    defs = build_definitions(raw_dir, warehouse, loggers={"progress": progress_logger(handler)})
     results = []
     try:
         with file_lock(run_lock_path_for(warehouse), warehouse, wait=False):
+            # Decided before anything writes the working copy: the loads below make it differ from the published build.
+            plan = build_plan(inputs, published, warehouse)
+            defs = build_definitions(raw_dir, warehouse, loggers={"progress": progress_logger(handler)},
+                                     incremental_sources=plan.sources)
             with _instance() as instance:
                 loads = plan_loads(instance, raw_dir, warehouse)
                 print(f"  {len(loads)} raw file(s) new or changed", file=out, flush=True)
@@ -93,15 +102,20 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
                     results.append(job.execute_in_process(instance=instance, partition_key=key,
                                                           raise_on_error=False, run_config=RUN_CONFIG))
                 # Only a build from cleanly staged inputs may later be taken as "nothing changed".
+                build_run_id = str(uuid.uuid4())
                 with writer_lock(warehouse):
                     con = connect_build(warehouse)
                     try:
-                        record_run_inputs(con, fingerprint if all(r.success for r in results) else None)
+                        record_run_inputs(con, inputs if all(r.success for r in results) else None, build_run_id)
                     finally:
                         con.close()
-                job = defs.resolve_job_def(BUILD_JOB)
-                results.append(job.execute_in_process(instance=instance, raise_on_error=False,
-                                                      run_config=RUN_CONFIG))
+                job_name = INCREMENTAL_BUILD_JOB if plan.incremental else BUILD_JOB
+                assets, checks = job_contents(defs, job_name)
+                all_assets, all_checks = job_contents(defs, BUILD_JOB)
+                print(f"  build: {plan.describe()}: {len(assets)} of {len(all_assets)} assets, "
+                      f"{len(checks)} of {len(all_checks)} checks", file=out, flush=True)
+                results.append(defs.resolve_job_def(job_name).execute_in_process(
+                    instance=instance, raise_on_error=False, run_config=RUN_CONFIG, run_id=build_run_id))
     except WarehouseBusyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
@@ -111,6 +125,19 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
               "unchanged", file=sys.stderr)
         return 2
     return summarize(results, warehouse, time.monotonic() - started, out)
+
+
+def build_plan(inputs: RunInputs, published: PublishedBuild | None, warehouse: Path) -> BuildPlan:
+    """The whole build job or only what changed incident files reach (pipelines/fingerprint.py plan_build)."""
+    working_copy = None
+    if build_path_for(warehouse).exists():
+        with writer_lock(warehouse):
+            con = connect_build(warehouse)
+            try:
+                working_copy = working_copy_build(con)
+            finally:
+                con.close()
+    return plan_build(inputs, published, working_copy)
 
 
 def summarize(results: list, warehouse: Path, seconds: float, out) -> int:

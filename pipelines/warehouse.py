@@ -198,15 +198,21 @@ def publish(published: Path, run_id: str | None, raw_dir: Path | None) -> str:
     con = duckdb.connect(str(build))
     try:
         apply_schema(con)
-        # The fingerprint of the inputs is known only when the CLI runner started this build (meta.run_inputs).
-        fingerprint = con.execute("select any_value(inputs_fingerprint) from meta.run_inputs").fetchone()[0]
-        con.execute("delete from meta.run_inputs")
+        # The inputs are known only when the CLI runner started this very run (meta.run_inputs); else NULL.
+        con.execute("begin transaction")
         con.execute("delete from meta.build_info")
         con.execute(
-            "insert into meta.build_info values (?, ?, ?, ?, ?, ?)",
+            "insert into meta.build_info by name select ? as build_id, ? as run_id, ? as built_at, ? as raw_dir, "
+            "? as pipelines_version, r.inputs_fingerprint, r.code_fingerprint, r.raw_files "
+            "from (select 1) left join (select * from meta.run_inputs where run_id = ? limit 1) r on true",
             [build_id, run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), str(raw_dir) if raw_dir else None, __version__,
-             fingerprint],
+             run_id],
         )
+        con.execute("delete from meta.run_inputs")
+        # From here until a later run opens it, the working copy is this build (what the next run compares with).
+        con.execute("delete from meta.working_copy")
+        con.execute("insert into meta.working_copy values (?)", [build_id])
+        con.execute("commit")
         con.execute("checkpoint")
     finally:
         con.close()

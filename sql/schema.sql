@@ -267,6 +267,17 @@ CREATE TABLE IF NOT EXISTS meta.group_resolution (
     group_id         VARCHAR NOT NULL
 );
 
+-- What marts.incident_facts holds (pipelines/incident_facts.py), so that a run replaces only the rows of the
+-- source files whose incidents changed instead of rebuilding the mart: one row per source file, with the key of
+-- its rows in core.incidents when the mart was built (pipelines/incidents.py conformed_row_keys) and what every
+-- row was computed with. A different code_fingerprint or group_lineage_digest rebuilds the whole mart.
+CREATE TABLE IF NOT EXISTS meta.incident_facts_inputs (
+    source_file          VARCHAR NOT NULL,
+    row_key              VARCHAR NOT NULL,
+    code_fingerprint     VARCHAR NOT NULL,    -- SQL, suites, package code, libraries (pipelines/fingerprint.py)
+    group_lineage_digest VARCHAR NOT NULL     -- md5 of the rows of marts.group_lineage
+);
+
 -- One row per file version that a loader read. rows_read = rows_loaded + rows_quarantined, always.
 CREATE TABLE IF NOT EXISTS dq.file_loads (
     source           VARCHAR NOT NULL,        -- the adapter: curated, gtd, ucdp_ged, ...
@@ -423,13 +434,32 @@ CREATE TABLE IF NOT EXISTS meta.build_info (
     built_at     TIMESTAMP NOT NULL,
     raw_dir      VARCHAR,
     pipelines_version VARCHAR,
-    inputs_fingerprint VARCHAR             -- raw files, SQL, suites and code it was built from (NULL: unknown)
+    inputs_fingerprint VARCHAR,            -- raw files, SQL, suites and code it was built from (NULL: unknown)
+    -- The two parts of inputs_fingerprint (pipelines/fingerprint.py), so that the next run can tell what changed:
+    -- when the code part is the same and only files of incident sources changed, it builds only the assets
+    -- downstream of those sources (pipelines/runner.py). NULL when inputs_fingerprint is.
+    code_fingerprint   VARCHAR,            -- SQL, expectation suites, package code, library versions
+    raw_files          STRUCT(path VARCHAR, sha256 VARCHAR, source VARCHAR)[]  -- every raw file; source: its
+                                           -- incident source adapter (gtd, ...), NULL for other files (curated, ...)
 );
 
--- The inputs_fingerprint of the CLI run now building the working copy (at most one row): written once
--- every raw file staged cleanly, moved into meta.build_info by publish. A no-op run compares against it.
+-- The inputs of the CLI run now building the working copy (at most one row): written once every raw file
+-- staged cleanly, moved into meta.build_info by publish. A no-op run compares against it. The two parts
+-- (code_fingerprint, raw_files) are as in meta.build_info.
 CREATE TABLE IF NOT EXISTS meta.run_inputs (
-    inputs_fingerprint VARCHAR NOT NULL
+    run_id             VARCHAR NOT NULL,  -- the Dagster run of the build it stamps: publish takes it only in that run,
+                                          -- never one left by a run that failed into a later run (UI, schedule)
+    inputs_fingerprint VARCHAR NOT NULL,
+    code_fingerprint   VARCHAR NOT NULL,
+    raw_files          STRUCT(path VARCHAR, sha256 VARCHAR, source VARCHAR)[] NOT NULL
+);
+
+-- The build the working copy was last published as (at most one row): written by publish, emptied whenever an
+-- asset or check opens the working copy (pipelines/resources.py). A run builds only what a change reaches
+-- when this still names the published build; otherwise an earlier run that failed or was not published may
+-- have left tables half-built that the change does not reach, and the whole build job runs.
+CREATE TABLE IF NOT EXISTS meta.working_copy (
+    build_id VARCHAR NOT NULL              -- meta.build_info.build_id of that publish
 );
 
 -- Great Expectations results per (suite, severity, source file), so that a run runs GX only on the files

@@ -2,7 +2,8 @@
 
 Two warehouses with equal hashes hold the same rows in every table (order ignored). Columns that only
 say when or by which run something happened are left out; ``dq.check_results`` is a log of every run,
-so only the latest run's results are compared.
+so only the latest outcome of each check is compared (a run that builds only what changed runs only the
+checks of what it rebuilt: the others' latest outcome is an earlier run's).
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ def table_hashes(warehouse: Path) -> dict[str, str]:
             columns = [r[0] for r in con.execute(
                 "select column_name from information_schema.columns where table_catalog = current_database() "
                 "and table_schema = ? and table_name = ? order by ordinal_position", [schema, table]).fetchall()]
-            kept = ", ".join(f'"{c}"' for c in columns if c not in RUN_COLUMNS)
+            kept = ", ".join(f'"{c}"' for c in columns if c not in RUN_COLUMNS) or "count(*)"  # e.g. meta.working_copy
             where = ""
             if (schema, table) == ("dq", "check_results"):
-                where = ("where run_id = (select run_id from dq.check_results order by checked_at desc limit 1)")
+                where = "qualify row_number() over (partition by asset, check_name order by checked_at desc) = 1"
             rows = sorted(repr(r) for r in con.execute(f'select {kept} from "{schema}"."{table}" {where}').fetchall())
             hashes[f"{schema}.{table}"] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
         return hashes

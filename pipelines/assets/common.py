@@ -21,6 +21,20 @@ def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str, rows
     }
 
 
+def model_asset_args(layer: str, name: str, group_name: str) -> dict:
+    """The ``dg.asset`` arguments of the asset of ``sql/<layer>/<name>.sql``: key, the tables it reads, ..."""
+    sql = sql_model(layer, name)
+    return {
+        "key": [layer, name],
+        "deps": [dg.AssetKey(list(ref)) for ref in model_dependencies(sql) if ref != (layer, name)],
+        "group_name": group_name,
+        "pool": WAREHOUSE_POOL,
+        "description": sql.splitlines()[0].lstrip("- ").strip() if sql.startswith("--") else None,
+        "kinds": {"duckdb", "sql"},
+        "metadata": {"sql_file": f"sql/{layer}/{name}.sql"},
+    }
+
+
 def sql_model_asset(layer: str, name: str, group_name: str, after=None) -> dg.AssetsDefinition:
     """An asset that replaces ``<layer>.<name>`` with the result of ``sql/<layer>/<name>.sql``.
 
@@ -28,18 +42,8 @@ def sql_model_asset(layer: str, name: str, group_name: str, after=None) -> dg.As
     runs in the same connection once the table is built (statistics SQL cannot compute).
     """
     sql = sql_model(layer, name)
-    deps = [dg.AssetKey(list(ref)) for ref in model_dependencies(sql) if ref != (layer, name)]
-    description = sql.splitlines()[0].lstrip("- ").strip() if sql.startswith("--") else None
 
-    @dg.asset(
-        key=[layer, name],
-        deps=deps,
-        group_name=group_name,
-        pool=WAREHOUSE_POOL,
-        description=description,
-        kinds={"duckdb", "sql"},
-        metadata={"sql_file": f"sql/{layer}/{name}.sql"},
-    )
+    @dg.asset(**model_asset_args(layer, name, group_name))
     def _model(warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             if layer == "marts":

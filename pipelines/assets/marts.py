@@ -1,6 +1,13 @@
-"""Analytic marts: one SQL model per mart under sql/marts/, built only after the blocking checks passed."""
+"""Analytic marts: one SQL model per mart under sql/marts/, built only after the blocking checks passed.
 
-from pipelines.assets.common import sql_model_asset
+marts.incident_facts, the one as large as core.incidents, is refreshed file by file (pipelines/incident_facts.py).
+"""
+
+import dagster as dg
+
+from pipelines.assets.common import model_asset_args, sql_model_asset, table_metadata
+from pipelines.incident_facts import refresh_incident_facts
+from pipelines.resources import WarehouseResource
 from pipelines.stats import fill_policy_outcome_statistics
 
 GROUP = "marts"
@@ -8,4 +15,26 @@ MARTS = ["group_lineage", "incident_facts", "attack_trends", "split_outcomes", "
          "policy_outcomes", "decapitation_event_study", "source_reconciliation", "group_timeline"]
 AFTER = {"policy_outcomes": fill_policy_outcome_statistics}
 
-mart_assets = [sql_model_asset("marts", name, GROUP, after=AFTER.get(name)) for name in MARTS]
+
+def incident_facts_asset() -> dg.AssetsDefinition:
+    @dg.asset(**model_asset_args("marts", "incident_facts", GROUP))
+    def _incident_facts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        with warehouse.connect() as con:
+            refresh = refresh_incident_facts(con)
+            metadata = table_metadata(con, "marts", "incident_facts", refresh.rows)
+        context.log.info(f"{refresh.mode} ({refresh.reason}): {refresh.rows_deleted:,} rows deleted, "
+                         f"{refresh.rows_inserted:,} inserted")
+        metadata.update({
+            "mode": refresh.mode,
+            "reason": refresh.reason,
+            "rows_inserted": dg.MetadataValue.int(refresh.rows_inserted),
+            "rows_deleted": dg.MetadataValue.int(refresh.rows_deleted),
+            "files_replaced": dg.MetadataValue.json(refresh.files_replaced),
+        })
+        return dg.MaterializeResult(metadata=metadata)
+
+    return _incident_facts
+
+
+mart_assets = [incident_facts_asset() if name == "incident_facts" else
+               sql_model_asset("marts", name, GROUP, after=AFTER.get(name)) for name in MARTS]

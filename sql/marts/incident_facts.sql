@@ -2,10 +2,17 @@
 -- the period the event counts in. A group's family is its furthest ancestor in marts.group_lineage whose link
 -- was already in force on the event date (a Jamaat-ul-Ahrar attack in 2016 is in the TTP family). Month
 -- fields are NULL when only the year is known; a range counts in the month it starts.
-with families as (
+-- Every incident, or, when the variable incident_facts_files lists source files, only theirs: a refresh
+-- replaces the rows of the files whose incidents changed with this same model (pipelines/incident_facts.py).
+with incidents as not materialized (
+    select * from core.incidents
+    where getvariable('incident_facts_files') is null
+       or list_contains(getvariable('incident_facts_files'), source_file)
+),
+families as (
     select i.incident_id,
            arg_max(l.ancestor_group_id, [lpad(l.depth::varchar, 3, '0'), l.ancestor_group_id]) as group_family_id
-    from core.incidents i
+    from incidents i
     join marts.group_lineage l
       on l.descendant_group_id = i.group_id
      and (l.since_date is null or l.since_date <= i.event_date)
@@ -18,5 +25,5 @@ select
     date_trunc('year', i.event_date)::date                                 as year_start,
     case when i.date_precision in ('day', 'month', 'range')
          then date_trunc('month', i.event_date)::date end                  as month_start
-from core.incidents i
+from incidents i
 left join families f using (incident_id)
