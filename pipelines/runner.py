@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from pipelines.accounting import sha256_of
 from pipelines.fingerprint import (BuildPlan, PublishedBuild, RunInputs, plan_build, published_build,
                                   record_run_inputs, run_inputs, working_copy_build)
+from pipelines.incidents import prune_removed_files
 from pipelines.sources.registry import adapters
 from pipelines.warehouse import (WarehouseBusyError, build_path_for, connect_build, file_lock, run_lock_path_for,
                                  writer_lock)
@@ -106,6 +107,11 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
                 with writer_lock(warehouse):
                     con = connect_build(warehouse)
                     try:
+                        # Staged rows of files gone from the raw folder go before the staged sources' checks run
+                        # (which would otherwise validate them once more). core.incidents prunes too, for runs
+                        # launched from Dagster.
+                        if prune_removed_files(con, raw_dir):
+                            con.execute("delete from meta.working_copy")  # now differs from the published build
                         record_run_inputs(con, inputs if all(r.success for r in results) else None, build_run_id)
                     finally:
                         con.close()
