@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.warehouse import transaction
+
 
 def sha256_of(path: Path) -> str:
     # A run hashes each raw file more than once (change detection, staging, the no-op check): a file whose
@@ -71,8 +73,7 @@ def record_loads(con: duckdb.DuckDBPyConnection, source: str, dataset: str, load
                 f"and quarantined {load.rows_quarantined}"
             )
     now = _now()
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(
             "update dq.file_loads set is_current = false where source = ? and dataset = ?", [source, dataset]
         )
@@ -100,10 +101,6 @@ def record_loads(con: duckdb.DuckDBPyConnection, source: str, dataset: str, load
                         for q in load.quarantined
                     ],
                 )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 def record_file_load_sql(

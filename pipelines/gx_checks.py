@@ -27,6 +27,7 @@ import dagster as dg
 from pipelines.checks import check_result
 from pipelines.config import EXPECTATIONS_DIR
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+from pipelines.warehouse import transaction
 
 BATCH_VECTORS = 100  # DuckDB hands out 2,048-row vectors: about 200,000 rows per batch
 SAMPLE_SIZE = 20
@@ -334,8 +335,7 @@ def validate_cached(con, suite: Suite, severity: str, expectations: list[dict] |
 def _store(con, suite: Suite, severity: str, key_hash: str, stale: list[tuple], fresh: list[tuple]) -> None:
     """Drop stale entries (changed or removed files, old expectations) and add the new ones, in one transaction."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for source_file, stored_hash, rows, rows_hash in stale:
             con.execute("delete from meta.gx_results where suite = ? and severity = ? and source_file is not distinct "
                         "from ? and expectations_hash = ? and row_count = ? and rows_hash = ?",
@@ -344,10 +344,6 @@ def _store(con, suite: Suite, severity: str, key_hash: str, stale: list[tuple], 
             con.execute("insert into meta.gx_results by name select ? as suite, ? as severity, ? as source_file, "
                         "? as expectations_hash, ? as row_count, ? as rows_hash, ?::json as results, ? as checked_at",
                         [suite.path.name, severity, source_file, key_hash, rows, rows_hash, json.dumps(results), now])
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 def build_gx_check(suite: Suite, severity: str) -> dg.AssetChecksDefinition:

@@ -19,7 +19,7 @@ import duckdb
 from pipelines.faults import fault_point
 from pipelines.fingerprint import code_fingerprint
 from pipelines.incidents import conformed_row_keys
-from pipelines.warehouse import sql_model
+from pipelines.warehouse import sql_model, transaction
 
 TABLE = "marts.incident_facts"
 FILES_VARIABLE = "incident_facts_files"
@@ -83,17 +83,16 @@ def refresh_incident_facts(con: duckdb.DuckDBPyConnection) -> Refresh:
 
 def _full(con: duckdb.DuckDBPyConnection, sql: str, code: str, lineage: str, why: str) -> Refresh:
     con.execute(f"set variable {FILES_VARIABLE} = null")  # every incident
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(f"create or replace table {TABLE} as {sql}")
         _record(con, code, lineage)
         fault_point("mart", TABLE)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     rows = con.execute(f"select count(*) from {TABLE}").fetchone()[0]
     return Refresh("full", why, rows, rows_inserted=rows)
+
+
+class _RowsDiffer(Exception):
+    """The incrementally refreshed mart would not hold exactly the rows of core.incidents."""
 
 
 def _incremental(con: duckdb.DuckDBPyConnection, sql: str, code: str, lineage: str) -> Refresh | None:
@@ -107,28 +106,25 @@ def _incremental(con: duckdb.DuckDBPyConnection, sql: str, code: str, lineage: s
         "select source_file from (select source_file, row_key from conformed_row_keys "
         "except select source_file, row_key from meta.incident_facts_inputs)").fetchall()]
     files = sorted(set(stale) | set(new))
-    con.execute("begin transaction")
     try:
-        deleted = inserted = 0
-        if files:
-            deleted = con.execute(f"delete from {TABLE} where list_contains(?::varchar[], source_file)",
-                                  [files]).fetchone()[0]
-            if new:
-                con.execute(f"set variable {FILES_VARIABLE} = ?::varchar[]", [new])
-                inserted = con.execute(f"insert into {TABLE} by name {sql}").fetchone()[0]
-            _record(con, code, lineage)
-        # A guard, not a decision: core.incidents holding rows of a file the record does not know of (it
-        # should not) would leave the mart short. The counts are kept by DuckDB, so this costs nothing.
-        rows, expected = con.execute(f"select (select count(*) from {TABLE}), "
-                                     "(select count(*) from core.incidents)").fetchone()
-        if rows != expected:
-            con.execute("rollback")
-            return None
-        fault_point("mart", TABLE)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            deleted = inserted = 0
+            if files:
+                deleted = con.execute(f"delete from {TABLE} where list_contains(?::varchar[], source_file)",
+                                      [files]).fetchone()[0]
+                if new:
+                    con.execute(f"set variable {FILES_VARIABLE} = ?::varchar[]", [new])
+                    inserted = con.execute(f"insert into {TABLE} by name {sql}").fetchone()[0]
+                _record(con, code, lineage)
+            # A guard, not a decision: core.incidents holding rows of a file the record does not know of (it
+            # should not) would leave the mart short. The counts are kept by DuckDB, so this costs nothing.
+            rows, expected = con.execute(f"select (select count(*) from {TABLE}), "
+                                         "(select count(*) from core.incidents)").fetchone()
+            if rows != expected:
+                raise _RowsDiffer  # rolls the transaction back
+            fault_point("mart", TABLE)
+    except _RowsDiffer:
+        return None
     finally:
         con.execute(f"set variable {FILES_VARIABLE} = null")
     reason = f"{len(files)} source file(s) changed" if files else "no incident changed"

@@ -15,6 +15,7 @@ import duckdb
 
 from pipelines.accounting import forget_file
 from pipelines.config import SQL_DIR
+from pipelines.warehouse import transaction
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,7 @@ def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) 
         if c.whole_source:
             stale, todo = done, current
         files = sorted({f for f, _ in stale | todo})
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             con.execute("create or replace temp table files_to_conform as select unnest(?::varchar[]) as source_file",
                         [sorted({f for f, _ in todo})])
             # Rows belong to a conformer by the folder their source_file is in: a mapped dataset's rows carry
@@ -145,10 +145,6 @@ def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) 
             con.execute("insert into meta.conformed_files select ?, source_file, sha256, ? from "
                         "(select unnest(?::varchar[]) as source_file, unnest(?::varchar[]) as sha256)",
                         [c.source, now, [f for f, _ in sorted(current)], [s for _, s in sorted(current)]])
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
         changed[c.source] = len(todo)
     return changed
 
@@ -206,8 +202,7 @@ def _re_resolve(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> 
                             where ng.source_system = s.source_system and ng.alias_normalized = x.alias_normalized)
     """
     con.execute(f"create or replace temp table resolved_names as select * from ({resolved}) where group_id is not null")
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         # A warehouse conformed before meta.group_resolution existed has no record: resolve every name once.
         recorded = con.execute("select count(*) from meta.group_resolution").fetchone()[0] > 0
         stored = con.execute("select count(*) from core.incidents where source <> 'curated'").fetchone()[0] > 0
@@ -249,8 +244,4 @@ def _re_resolve(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> 
             con.execute("delete from meta.group_resolution")
             con.execute("insert into meta.group_resolution select source, alias_normalized, group_id "
                         "from resolved_names")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     return changed

@@ -163,29 +163,32 @@ def model_dependencies(sql: str) -> list[tuple[str, str]]:
     return list(seen)
 
 
-def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, select_sql: str) -> int:
-    """Replace a contract table's rows with a model's result in one transaction (idempotent)."""
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One DuckDB transaction: committed when the block ends, rolled back when it (or the commit) raises,
+    so that a failed step leaves the tables as they were."""
     con.execute("begin transaction")
     try:
-        con.execute(f"delete from {schema}.{table}")
-        con.execute(f"insert into {schema}.{table} by name {select_sql}")
+        yield con
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, select_sql: str) -> int:
+    """Replace a contract table's rows with a model's result in one transaction (idempotent)."""
+    with transaction(con):
+        con.execute(f"delete from {schema}.{table}")
+        con.execute(f"insert into {schema}.{table} by name {select_sql}")
     return con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
 
 
 def create_table_as(con: duckdb.DuckDBPyConnection, schema: str, table: str, select_sql: str) -> int:
     """Replace a table with a model's result, in one transaction (marts: the model defines the columns)."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(f"create or replace table {schema}.{table} as {select_sql}")
         fault_point("mart", f"{schema}.{table}")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     return con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
 
 
@@ -199,20 +202,19 @@ def publish(published: Path, run_id: str | None, raw_dir: Path | None) -> str:
     try:
         apply_schema(con)
         # The inputs are known only when the CLI runner started this very run (meta.run_inputs); else NULL.
-        con.execute("begin transaction")
-        con.execute("delete from meta.build_info")
-        con.execute(
-            "insert into meta.build_info by name select ? as build_id, ? as run_id, ? as built_at, ? as raw_dir, "
-            "? as pipelines_version, r.inputs_fingerprint, r.code_fingerprint, r.raw_files "
-            "from (select 1) left join (select * from meta.run_inputs where run_id = ? limit 1) r on true",
-            [build_id, run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), str(raw_dir) if raw_dir else None, __version__,
-             run_id],
-        )
-        con.execute("delete from meta.run_inputs")
-        # From here until a later run opens it, the working copy is this build (what the next run compares with).
-        con.execute("delete from meta.working_copy")
-        con.execute("insert into meta.working_copy values (?)", [build_id])
-        con.execute("commit")
+        with transaction(con):
+            con.execute("delete from meta.build_info")
+            con.execute(
+                "insert into meta.build_info by name select ? as build_id, ? as run_id, ? as built_at, ? as raw_dir, "
+                "? as pipelines_version, r.inputs_fingerprint, r.code_fingerprint, r.raw_files "
+                "from (select 1) left join (select * from meta.run_inputs where run_id = ? limit 1) r on true",
+                [build_id, run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), str(raw_dir) if raw_dir else None,
+                 __version__, run_id],
+            )
+            con.execute("delete from meta.run_inputs")
+            # From here until a later run opens it, the working copy is this build (what the next run compares with).
+            con.execute("delete from meta.working_copy")
+            con.execute("insert into meta.working_copy values (?)", [build_id])
         con.execute("checkpoint")
     finally:
         con.close()

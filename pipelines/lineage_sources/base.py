@@ -15,6 +15,7 @@ import duckdb
 
 from pipelines.accounting import FileLoad, forget_file, record_file_load_sql, sha256_of
 from pipelines.sources.base import SourceFileError
+from pipelines.warehouse import transaction
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,7 @@ def stage_table(con: duckdb.DuckDBPyConnection, spec: LineageTable, raw_dir: Pat
     loads: list[FileLoad] = []
     files = spec.files(raw_dir)
     present = {p.relative_to(raw_dir).as_posix() for p in files}
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(f"delete from staging.{spec.table}")
         for path in files:
             relative = path.relative_to(raw_dir).as_posix()
@@ -95,9 +95,5 @@ def stage_table(con: duckdb.DuckDBPyConnection, spec: LineageTable, raw_dir: Pat
         for (source_file,) in gone:
             if source_file not in present:
                 forget_file(con, spec.source, source_file)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     rows = con.execute(f"select count(*) from staging.{spec.table}").fetchone()[0]
     return rows, loads

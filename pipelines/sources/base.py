@@ -22,6 +22,7 @@ import duckdb
 from pipelines.accounting import FileLoad, record_file_load_sql, sha256_of
 from pipelines.config import SQL_DIR
 from pipelines.faults import fault_point
+from pipelines.warehouse import transaction
 
 
 class SourceFileError(ValueError):
@@ -226,8 +227,7 @@ class SourceAdapter:
         staged_columns = [r[0] for r in con.execute("select column_name from (describe typed)").fetchall()
                           if not r[0].startswith("_reject")]
         self._ensure_staging_table(con, staged_columns)
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             con.execute(f"delete from {self.staging_table} where source_file = ?", [source_file])
             try:
                 inserted = con.execute(
@@ -265,10 +265,6 @@ class SourceAdapter:
                 "union all select row_number, column_name, reason, raw_values from raw_rejects",
             )
             fault_point("ingest", source_file)
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
         return load
 
     def _adopt_same_content(self, con: duckdb.DuckDBPyConnection, load: FileLoad, path: Path,
@@ -289,17 +285,12 @@ class SourceAdapter:
         if (raw_dir / old[0]).exists():
             raise SourceFileError(f"{path}: same content (sha256 {load.sha256[:12]}) as {old[0]}, which is "
                                   "already loaded; a copy is not loaded twice: remove one of the two files")
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             for table in (self.staging_table, "dq.quarantine"):
                 con.execute(f"update {table} set source_file = ? where source_file = ? and sha256 = ?",
                             [load.source_file, old[0], load.sha256])
             con.execute("update dq.file_loads set source_file = ? where source = ? and source_file = ? "
                         "and sha256 = ? and is_current", [load.source_file, self.name, old[0], load.sha256])
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
         load.rows_read, load.rows_loaded, load.quarantined_in_sql = old[1], old[2], old[3]
         load.extra_columns, load.renamed_from = list(old[4] or []), old[0]
         return True
