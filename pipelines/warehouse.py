@@ -75,12 +75,15 @@ def writer_lock(published: Path, wait: bool = True):
     return file_lock(lock_path_for(published), published, wait)
 
 
-def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str]]:
-    return con.execute(
-        "select column_name, data_type from information_schema.columns "
-        "where table_schema = ? and table_name = ? order by ordinal_position",
-        [schema, table],
+def _columns(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """Every table's (column, type) list, in order, from one catalog query (one query per table cost ~0.3 s)."""
+    rows = con.execute(
+        "select table_schema, table_name, list((column_name, data_type) order by ordinal_position) "
+        "from information_schema.columns where table_catalog = current_database() and table_schema <> 'main' "
+        "group by all"
     ).fetchall()
+    return {(schema, table): [tuple(c.values()) if isinstance(c, dict) else tuple(c) for c in columns]
+            for schema, table, columns in rows}
 
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -92,12 +95,9 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     ddl = SCHEMA_FILE.read_text()
     reference = duckdb.connect()
     reference.execute(ddl)
-    wanted = reference.execute(
-        "select table_schema, table_name from information_schema.tables where table_schema <> 'main'"
-    ).fetchall()
-    for schema, table in wanted:
-        target = _columns(reference, schema, table)
-        current = _columns(con, schema, table)
+    wanted, existing = _columns(reference), _columns(con)
+    for (schema, table), target in wanted.items():
+        current = existing.get((schema, table))
         if current and current != target:
             if (schema, table) in HISTORY_TABLES:
                 have = {name for name, _ in current}
