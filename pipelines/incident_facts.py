@@ -19,7 +19,7 @@ import duckdb
 from pipelines.faults import fault_point
 from pipelines.fingerprint import code_fingerprint
 from pipelines.incidents import conformed_row_keys
-from pipelines.warehouse import sql_model, transaction
+from pipelines.warehouse import sql_model, table_exists, transaction
 
 TABLE = "marts.incident_facts"
 FILES_VARIABLE = "incident_facts_files"
@@ -35,11 +35,6 @@ class Refresh:
     files_replaced: list[str] = field(default_factory=list)  # incremental: files whose rows were deleted/inserted
 
 
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                       [schema, table]).fetchone()[0] > 0
-
-
 def lineage_digest(con: duckdb.DuckDBPyConnection) -> str:
     """A digest of the content of marts.group_lineage (a few hundred rows), order ignored."""
     return con.execute("select md5(coalesce(string_agg(l::varchar, chr(10) order by l::varchar), '')) "
@@ -48,7 +43,7 @@ def lineage_digest(con: duckdb.DuckDBPyConnection) -> str:
 
 def _why_full(con: duckdb.DuckDBPyConnection, code: str, lineage: str) -> str | None:
     """None when the stored rows were computed with this code and lineage, else why the mart is rebuilt."""
-    if not _exists(con, "marts", "incident_facts"):
+    if not table_exists(con, "marts", "incident_facts"):
         return "the mart does not exist"
     built_with = con.execute("select distinct code_fingerprint, group_lineage_digest "
                              "from meta.incident_facts_inputs").fetchall()

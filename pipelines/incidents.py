@@ -15,7 +15,7 @@ import duckdb
 
 from pipelines.accounting import forget_file
 from pipelines.config import SQL_DIR
-from pipelines.warehouse import transaction
+from pipelines.warehouse import table_exists, transaction
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,7 @@ def prune_removed_files(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> list[s
         for source_file in current:
             if source_file not in present:
                 forget_file(con, adapter.name, source_file)
-                exists = con.execute("select count(*) from information_schema.tables where table_schema = "
-                                     "'staging' and table_name = ?", [adapter.name]).fetchone()[0]
-                if exists:
+                if table_exists(con, "staging", adapter.name):
                     con.execute(f"delete from staging.{adapter.name} where source_file = ?", [source_file])
                 removed.append(source_file)
     return removed

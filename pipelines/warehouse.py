@@ -163,6 +163,11 @@ def model_dependencies(sql: str) -> list[tuple[str, str]]:
     return list(seen)
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return con.execute("select count(*) from information_schema.tables where table_catalog = current_database() "
+                       "and table_schema = ? and table_name = ?", [schema, table]).fetchone()[0] > 0
+
+
 @contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """One DuckDB transaction: committed when the block ends, rolled back when it (or the commit) raises,

@@ -22,7 +22,7 @@ import duckdb
 from pipelines.accounting import FileLoad, record_file_load_sql, sha256_of
 from pipelines.config import SQL_DIR
 from pipelines.faults import fault_point
-from pipelines.warehouse import transaction
+from pipelines.warehouse import table_exists, transaction
 
 
 class SourceFileError(ValueError):
@@ -297,9 +297,7 @@ class SourceAdapter:
 
     def ensure_staging_table(self, con: duckdb.DuckDBPyConnection) -> None:
         """Create an empty staging.<name> if no file was ever staged, so models can always read it."""
-        exists = con.execute("select count(*) from information_schema.tables where table_schema = 'staging' "
-                             "and table_name = ?", [self.name]).fetchall()[0][0]
-        if exists:
+        if table_exists(con, "staging", self.name):
             return
         columns = ", ".join(f"null::varchar as {quote(c)}" for c in dict.fromkeys(
             self.required_columns + self.known_columns))

@@ -20,6 +20,7 @@ import yaml
 from pipelines.sources.base import (SourceAdapter, SourceFileError, collect_reader_rejects, detect_encoding,
                                     drop_reader_rejects, quote)
 from pipelines.sources.xlsx import read_xlsx_sheet
+from pipelines.warehouse import table_exists
 
 MAPPING_FILE = "mapping.yaml"
 DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -388,9 +389,7 @@ class MappedAdapter(SourceAdapter):
         return [c for c in header if c not in used]
 
     def ensure_staging_table(self, con: duckdb.DuckDBPyConnection) -> None:
-        exists = con.execute("select count(*) from information_schema.tables where table_schema = 'staging' "
-                             "and table_name = ?", [self.name]).fetchall()[0][0]
-        if exists:
+        if table_exists(con, "staging", self.name):
             return
         install_mapping(con, None, "")
         con.execute("create or replace temp table raw_rows as select 0::bigint as _row_number, "
