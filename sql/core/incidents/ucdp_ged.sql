@@ -29,6 +29,7 @@ select
     case when g.date_end <> g.date_start then g.date_end end as event_end_date,
     g.country,
     conform_admin1(g.country, g.adm_1, g.date_start)      as admin1,
+    g.adm_1                                               as admin1_published,
     g.adm_2                                               as admin2,
     g.where_coordinates                                   as location,
     g.latitude,
@@ -48,5 +49,13 @@ select
     cast(null as double)                                  as wounded,
     cast(null as boolean)                                 as is_suicide,
     cast(null as boolean)                                 as is_doubtful,
+    'type_of_violence=' || g.type_of_violence
+        || case when g.type_of_violence = 3
+                then case when g.side_a like 'Government of %' then ';side_a=government' else ';side_a=non_state' end
+                else '' end                               as source_category,
+    count_or_unknown(g.deaths_a)                          as deaths_side_a,
+    count_or_unknown(g.deaths_b)                          as deaths_side_b,
+    count_or_unknown(g.deaths_civilians)                  as deaths_civilians,
+    count_or_unknown(g.deaths_unknown)                    as deaths_unknown_side,
     g.source_file
 from latest g
