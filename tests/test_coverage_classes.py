@@ -268,3 +268,27 @@ def test_source_reconciliation_flags_partial_years_and_samples(warehouse, ucdp):
     assert "UCDP GED" in ucdp_2020["counts"]
     acled = mart[mart["source"] == "acled"]
     assert len(acled) > 0 and not acled["countable"].any()
+
+
+@pytest.mark.parametrize("coverage, key", [
+    ("{from: 2017-01-01, to: 2016-01-01, countries: [Pakistan]}", "coverage.to"),
+    ("{from: 2017-01-01, to: soon, countries: [Pakistan]}", "coverage.to"),
+    ("{from: 2017-01-01, to: 2018-01-01, countries: []}", "coverage.countries"),
+    ("{from: 2017-01-01, to: 2018-01-01}", "coverage"),
+])
+def test_a_bad_coverage_declaration_names_its_key(tmp_path, coverage, key):
+    from pipelines.sources.mapped import MappingError, load_mapping
+
+    text = (CURATED_DIR.parent.parent / "mappings" / "kaggle_pakistan_suicide_attacks.yaml").read_text()
+    text = re.sub(r"^coverage: .*$", f"coverage: {coverage}", text, flags=re.M)
+    (tmp_path / "mapping.yaml").write_text(text)
+    with pytest.raises(MappingError, match=re.escape(f"key '{key}'")):
+        load_mapping(tmp_path / "mapping.yaml")
+
+
+def test_the_shipped_kaggle_mapping_declares_its_coverage():
+    from pipelines.sources.mapped import load_mapping
+
+    mapping = load_mapping(CURATED_DIR.parent.parent / "mappings" / "kaggle_pakistan_suicide_attacks.yaml")
+    assert (mapping.coverage_from, mapping.coverage_to, mapping.coverage_countries) == \
+        (dt.date(1995, 11, 1), dt.date(2017, 11, 30), ["Pakistan"])
