@@ -17,7 +17,8 @@ event_classes as (
     select year(year_start) as year, country, source, coalesce(violence_class, 'unclassified') as violence_class,
            string_agg(distinct event_type, ', ' order by event_type) as event_types,
            count(*) as incidents, sum(fatalities_best) as fatalities_best,
-           count(*) filter (where fatalities_best is null) as incidents_unknown_fatalities
+           count(*) filter (where fatalities_best is null) as incidents_unknown_fatalities,
+           count(*) filter (where is_doubtful) as doubtful_incidents
     from marts.incident_facts
     group by all
 ),
@@ -25,7 +26,7 @@ event_years as (
     select * from event_classes
     union all
     select year, country, source, 'all', string_agg(distinct event_types, ', ' order by event_types),
-           sum(incidents), sum(fatalities_best), sum(incidents_unknown_fatalities)
+           sum(incidents), sum(fatalities_best), sum(incidents_unknown_fatalities), sum(doubtful_incidents)
     from event_classes group by year, country, source
 ),
 year_coverage as (
@@ -36,7 +37,7 @@ year_coverage as (
 event_data as (
     select e.year, e.country, e.source,
            'event data: ' || coalesce(d.definition, e.source || ' (a mapped dataset)') || '; ' || e.event_types as counts,
-           e.incidents, e.fatalities_best, e.incidents_unknown_fatalities, e.violence_class,
+           e.incidents, e.fatalities_best, e.incidents_unknown_fatalities, e.doubtful_incidents, e.violence_class,
            coalesce(c.covered_months, 0) as covered_months,
            coalesce(c.covered_months, 0) < 12 as is_partial_year,
            coalesce(c.countable, false) as countable
@@ -55,7 +56,7 @@ published as (
     group by all
 )
 select year, country, source, 'event_data' as kind, counts, incidents, fatalities_best, incidents_unknown_fatalities,
-       violence_class, covered_months, is_partial_year, countable
+       violence_class, covered_months, is_partial_year, countable, doubtful_incidents
 from event_data
 union all by name
 select year, country, source, 'published' as kind, counts, incidents, fatalities_best, incidents_unknown_fatalities

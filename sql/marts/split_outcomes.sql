@@ -38,7 +38,11 @@ counted as (
         coalesce(sum(i.fatalities_best) filter (where i.group_id = g.parent_group_id and i.month_start > g.split_month), 0) as parent_fatalities_best_after,
         coalesce(sum(i.fatalities_best) filter (where i.group_id = g.child_group_id and i.month_start > g.split_month), 0) as child_fatalities_best_after,
         coalesce(sum(i.fatalities_best) filter (where i.group_family_id = g.family_id and i.month_start < g.split_month), 0) as family_fatalities_best_before,
-        coalesce(sum(i.fatalities_best) filter (where i.group_family_id = g.family_id and i.month_start > g.split_month), 0) as family_fatalities_best_after
+        coalesce(sum(i.fatalities_best) filter (where i.group_family_id = g.family_id and i.month_start > g.split_month), 0) as family_fatalities_best_after,
+        count(*) filter (where i.group_family_id = g.family_id and i.month_start < g.split_month and i.fatalities_best is null) as family_incidents_unknown_fatalities_before,
+        count(*) filter (where i.group_family_id = g.family_id and i.month_start > g.split_month and i.fatalities_best is null) as family_incidents_unknown_fatalities_after,
+        count(*) filter (where i.group_family_id = g.family_id and i.month_start < g.split_month and i.is_doubtful) as family_doubtful_incidents_before,
+        count(*) filter (where i.group_family_id = g.family_id and i.month_start > g.split_month and i.is_doubtful) as family_doubtful_incidents_after
     from grid g
     left join marts.incident_facts i
       on i.source = g.source

@@ -3,6 +3,10 @@
 -- 'one_sided_violence'. The perpetrator is the militant side: for 1 the side that is not a government
 -- (UCDP writes governments 'Government of ...'; none when both sides are governments, e.g. India - Pakistan),
 -- for 2 side_a (both sides are in core.incident_perpetrators), for 3 side_a.
+-- source_category ('type_of_violence=N', for 3 with ';side_a=government' or ';side_a=non_state') is the key of
+-- raw/curated/violence_classes.csv: core.incidents.violence_class separates state-based from non-state clashes
+-- and one-sided violence by governments from militants'. Deaths by side (deaths_a, deaths_b, deaths_civilians,
+-- deaths_unknown) are kept as published.
 -- Placeholders for unidentified actors (Candidate releases: 'XXX770', the country's GW code) are kept as
 -- published; no alias names them, so they resolve to no group (curated non_group_perpetrators classes them).
 -- date_start..date_end is the period UCDP knows (date_prec 2-5 widen it): one day -> 'day', else 'range'.
