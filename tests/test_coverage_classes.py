@@ -292,3 +292,26 @@ def test_the_shipped_kaggle_mapping_declares_its_coverage():
     mapping = load_mapping(CURATED_DIR.parent.parent / "mappings" / "kaggle_pakistan_suicide_attacks.yaml")
     assert (mapping.coverage_from, mapping.coverage_to, mapping.coverage_countries) == \
         (dt.date(1995, 11, 1), dt.date(2017, 11, 30), ["Pakistan"])
+
+
+def test_a_changed_taxonomy_reclassifies_stored_incidents_and_the_marts(tmp_path):
+    """Editing raw/curated/violence_classes.csv needs no re-load: the next run rewrites the classes of the
+    stored incidents (curated data only, a made-up rule change) and the marts follow."""
+    from tests.conftest import copy_curated, run_cli
+
+    raw = copy_curated(tmp_path)
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse)).returncode == 0
+    expected = len(pd.read_csv(raw / "curated" / "incidents.csv"))
+    before = read_frame(warehouse, "select violence_class, count(*) as n from marts.incident_facts group by 1")
+    assert before.set_index("violence_class")["n"].to_dict() == {"non_state_attack": expected}
+
+    rules = raw / "curated" / "violence_classes.csv"
+    rules.write_text(rules.read_text().replace("curated,attack,non_state_attack,",
+                                               "curated,attack,militant_vs_militant_clash,"))
+    result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = read_frame(warehouse, "select violence_class, count(*) as n from marts.incident_facts group by 1")
+    assert after.set_index("violence_class")["n"].to_dict() == {"militant_vs_militant_clash": expected}
+    core = read_frame(warehouse, "select distinct violence_class from core.incidents")
+    assert core["violence_class"].tolist() == ["militant_vs_militant_clash"]
