@@ -1,9 +1,10 @@
 -- core.source_coverage: one row per (source, release or file, country, month) that an incident source covers.
 -- A month outside it is unknown (marts leave it NULL or out); a covered month without events is a true 0.
 -- Period (basis):
---   declared: a UCDP GED release file states its period in its name (gedYYv: GED YY.v, events 1989-01 to
---             December of 20YY-1; ged_candidate_vYY_v_MM: the Candidate release of month MM of 20YY, UCDP
---             Candidate Events Dataset, codebook section 1); a mapping states `coverage: {from, to, countries}`
+--   declared: a UCDP GED release file states its period in its name, as UCDP versions releases (gedYY1 or
+--             ..._vYY_1: the annual GED YY.1, events 1989-01 to December of 20YY-1; ..._vYY_0_MM: the
+--             Candidate release YY.0.MM, events of month MM of 20YY, UCDP Candidate Events Dataset codebook);
+--             a mapping states `coverage: {from, to, countries}`
 --             (docs/mappings.md).
 --   observed: otherwise the first to the last month with an event of that file (events dated only to the year
 --             do not stretch it).
@@ -16,9 +17,12 @@
 -- 'Note on 1993'), and its collection method changed for events from 2012 (method_note). Curated incidents are
 -- a selection of notable attacks, not a count, and have no coverage.
 with ucdp_files as (
-    select source_file, min(date_start) as first_date, max(date_start) as last_date, list(distinct country) as countries,
-           regexp_extract(source_file, 'ged(\d{2})\d[^/]*$', 1) as ged_version,
-           regexp_extract(source_file, 'candidate[^/]*v(\d{2})_\d+_(\d{1,2})[^/0-9]*$', ['year', 'month']) as candidate
+    select source_file, min(date_start) as first_date, max(date_start) as last_date,
+           list(distinct country) filter (where country is not null) as countries,
+           -- an annual release: ged221..., GEDEvent_v22_1...; a Candidate release: ..._v23_0_10... (version YY.0.MM)
+           coalesce(nullif(regexp_extract(lower(source_file), 'ged(\d{2})1(?:[^0-9][^/]*)?$', 1), ''),
+                    regexp_extract(lower(source_file), 'v(\d{2})_1(?:[^0-9_][^/]*)?$', 1)) as ged_version,
+           regexp_extract(lower(source_file), 'v(\d{2})_0_(\d{1,2})(?:[^0-9][^/]*)?$', ['year', 'month']) as candidate
     from staging.ucdp_ged
     group by source_file
 ),
