@@ -6,7 +6,8 @@
 -- the leader's group, as a family on the event date; an incident counts for every family that took part in it,
 -- marts.incident_participants).
 -- Coverage: a month is in_coverage when core.source_coverage has a countable row for the source, the event's
--- country and the month (for a province scope the source must also name provinces). Outside coverage the counts
+-- country (for a group family: the leader's group's base country or the policy's country) and the month (for a
+-- province scope the source must also name provinces). Outside coverage the counts
 -- are NULL (unknown, not zero); a covered month without events is 0.
 -- violence_class: every class the source records (core.incidents.violence_class), and 'all' = their sum.
 -- Foreign air and drone strikes are outcomes only of events that concern them: policy events of category
