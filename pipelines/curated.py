@@ -72,6 +72,10 @@ class CuratedTable:
         return [c.name for c in self.columns]
 
 
+# The cross-source taxonomy of core.incidents.violence_class (docs/data_dictionary.md, "Violence classes").
+VIOLENCE_CLASSES = ("non_state_attack", "state_vs_militant_clash", "militant_vs_militant_clash",
+                    "foreign_air_strike", "state_violence_against_civilians", "not_political_violence")
+
 RELATION_TYPES = ("split_from", "faction_of", "merged_into", "rejoined", "pledged_allegiance_to",
                   "renamed_to", "allied_with", "rival_of")
 
@@ -220,6 +224,18 @@ TABLES: tuple[CuratedTable, ...] = (
         ),
         key=("source_event_id",),
         description="Notable incidents, authored by us from press and reports.",
+    ),
+    CuratedTable(
+        "violence_classes",
+        _cols(
+            Column("incident_source", required=True,
+                   allowed=("gtd", "ucdp_ged", "acled", "newamerica_drones", "mapped", "curated")),
+            Column("source_category", required=True),
+            Column("violence_class", required=True, allowed=VIOLENCE_CLASSES),
+            Column("rule", required=True),
+        ),
+        key=("incident_source", "source_category"),
+        description="The cross-source violence taxonomy: each source's own category -> one violence class.",
     ),
 )
 

@@ -73,6 +73,33 @@ RESOLVE_NAMES = """
 """
 
 
+def _build_violence_rules(con: duckdb.DuckDBPyConnection) -> None:
+    """temp table violence_rules: the taxonomy of raw/curated/violence_classes.csv (empty before it is staged)."""
+    if table_exists(con, "staging", "curated_violence_classes"):
+        con.execute("create or replace temp table violence_rules as select incident_source, source_category, "
+                    "violence_class from staging.curated_violence_classes")
+    else:
+        con.execute("create or replace temp table violence_rules (incident_source varchar, source_category varchar, "
+                    "violence_class varchar)")
+
+
+def _reclassify(con: duckdb.DuckDBPyConnection) -> None:
+    """Stored rows follow changes of the taxonomy: only rows whose class differs are written."""
+    with transaction(con):
+        con.execute("""
+            update core.incidents t set violence_class = r.violence_class
+            from violence_rules r
+            where r.incident_source = split_part(t.source_file, '/', 1) and r.source_category = t.source_category
+              and t.violence_class is distinct from r.violence_class
+        """)
+        con.execute("""
+            update core.incidents t set violence_class = null
+            where t.violence_class is not null and not exists (
+                select 1 from violence_rules r
+                where r.incident_source = split_part(t.source_file, '/', 1) and r.source_category = t.source_category)
+        """)
+
+
 def _build_alias_lookup(con: duckdb.DuckDBPyConnection) -> None:
     # One group per (system, spelling); the check group_aliases__one_group_per_spelling guards that.
     con.execute("create or replace temp table alias_lookup as select source_system, alias_normalized, "
@@ -90,8 +117,10 @@ def _resolve_names(con: duckdb.DuckDBPyConnection, table: str, names_sql: str, s
 def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> dict[str, int]:
     """Bring core.incidents and core.incident_perpetrators up to date with what is staged."""
     _build_alias_lookup(con)
-    # Rows already conformed follow alias changes first; rows conformed below use today's aliases.
+    _build_violence_rules(con)
+    # Rows already conformed follow alias and taxonomy changes first; rows conformed below use today's.
     _re_resolve(con, conformers)
+    _reclassify(con)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     changed: dict[str, int] = {}
     for c in conformers:
@@ -125,10 +154,12 @@ def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) 
                            c.source_system)
             con.execute(
                 f"insert into core.incidents by name select i.* exclude ({'group_id, ' if given else ''}source_file), "
-                f"i.source_file, coalesce({given}r.group_id) as group_id, ?::timestamp as loaded_at "
+                f"i.source_file, coalesce({given}r.group_id) as group_id, ?::timestamp as loaded_at, "
+                "harmonize_admin1(i.country, i.admin1) as admin1_harmonized, vc.violence_class "
                 f"from (select * from ({c.conform_sql}) {in_files}) i "
-                "left join incident_names r on r.perpetrator_raw = i.perpetrator_raw",
-                [now],
+                "left join incident_names r on r.perpetrator_raw = i.perpetrator_raw "
+                "left join violence_rules vc on vc.incident_source = ? and vc.source_category = i.source_category",
+                [now, c.source],
             )
             if c.perpetrators_sql:
                 _resolve_names(con, "perpetrator_names",
@@ -157,6 +188,7 @@ def conformed_row_keys(con: duckdb.DuckDBPyConnection, conformers: list[Conforme
     source resolve to (meta.group_resolution: ``_re_resolve`` updates stored rows whenever that changes).
     """
     conformers = conformers if conformers is not None else [curated_conformer(), *adapter_conformers()]
+    _build_violence_rules(con)
     con.execute("""
         create or replace temp table conformed_row_keys as
         with conformers as (select unnest(?::varchar[]) as source, unnest(?::boolean[]) as whole_source),
@@ -167,16 +199,21 @@ def conformed_row_keys(con: duckdb.DuckDBPyConnection, conformers: list[Conforme
         resolution as (
             select source, list([alias_normalized, group_id] order by alias_normalized) as groups
             from meta.group_resolution group by source
+        ),
+        classes as (
+            select incident_source as source, list([source_category, violence_class] order by source_category) as rules
+            from violence_rules group by all
         )
         select f.source_file,
                md5(to_json({file: f.sha256,
                             -- a source no conformer claims any more counts as conformed whole
                             source_files: case when coalesce(c.whole_source, true) then s.files end,
-                            groups: r.groups})::varchar) as row_key
+                            groups: r.groups, classes: v.rules})::varchar) as row_key
         from meta.conformed_files f
         join source_files s using (source)
         left join conformers c using (source)
         left join resolution r using (source)
+        left join classes v using (source)
     """, [[c.source for c in conformers], [c.whole_source for c in conformers]])
 
 

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 MIN_MONTHS_EACH_SIDE = 6
+# One monthly series: an event, its scope, a source and a violence class (marts.event_monthly_series).
+SERIES_KEY = ["event_kind", "event_id", "scope", "scope_value", "source", "violence_class"]
 
 
 def rate_ratio(after: int, before: int, months_after: int, months_before: int,
@@ -71,27 +73,35 @@ def fill_policy_outcome_statistics(con) -> int:
     outcomes = con.execute("select rowid as row_id, * from marts.policy_outcomes").df()
     if outcomes.empty:
         return 0
-    series = con.execute("select event_kind, event_id, scope, scope_value, source, rel_month, in_coverage, incidents "
-                         "from marts.event_monthly_series").df()
+    series = con.execute("select event_kind, event_id, scope, scope_value, source, violence_class, rel_month, "
+                         "in_coverage, incidents from marts.event_monthly_series").df()
     its = {}
-    for key, group in series.groupby(["event_kind", "event_id", "scope", "scope_value", "source"], dropna=False):
+    for key, group in series.groupby(SERIES_KEY, dropna=False):
         its[key] = interrupted_time_series(group)
     rows = []
     for row in outcomes.itertuples(index=False):
-        ratio, low, high = rate_ratio(row.incidents_after or 0, row.incidents_before or 0,
-                                      row.n_months_post, row.n_months_pre)
-        level, slope, level_p, slope_p = its.get(
-            (row.event_kind, row.event_id, row.scope, row.scope_value, row.source), (None,) * 4)
-        rows.append((row.row_id, ratio, low, high, level, slope, level_p, slope_p))
+        reason = row.not_estimable_reason if isinstance(row.not_estimable_reason, str) else None
+        if reason is not None:  # a window not fully covered is not evidence: no estimate at all
+            rows.append((row.row_id, None, None, None, None, None, None, None, reason))
+            continue
+        after, before = int(row.incidents_after or 0), int(row.incidents_before or 0)
+        ratio, low, high = rate_ratio(after, before, row.n_months_post, row.n_months_pre)
+        if after + before == 0:
+            reason = "no events in either window"
+        elif before == 0:
+            reason = "no events before: the ratio is undefined (its lower bound is given)"
+        level, slope, level_p, slope_p = its.get(tuple(getattr(row, k) for k in SERIES_KEY), (None,) * 4)
+        rows.append((row.row_id, ratio, low, high, level, slope, level_p, slope_p, reason))
     frame = pd.DataFrame(rows, columns=["row_id", "rate_ratio", "rr_ci_low", "rr_ci_high", "its_level_change",
-                                        "its_slope_change", "its_level_p", "its_slope_p"])
+                                        "its_slope_change", "its_level_p", "its_slope_p", "not_estimable_reason"])
     con.register("policy_statistics", frame)
     try:
         con.execute("""
             update marts.policy_outcomes o set
                 rate_ratio = s.rate_ratio, rr_ci_low = s.rr_ci_low, rr_ci_high = s.rr_ci_high,
                 its_level_change = s.its_level_change, its_slope_change = s.its_slope_change,
-                its_level_p = s.its_level_p, its_slope_p = s.its_slope_p
+                its_level_p = s.its_level_p, its_slope_p = s.its_slope_p,
+                not_estimable_reason = s.not_estimable_reason
             from policy_statistics s where o.rowid = s.row_id
         """)
     finally:

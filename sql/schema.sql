@@ -62,6 +62,13 @@ CREATE OR REPLACE MACRO conform_admin1(country, name, on_date) AS
         ELSE trim(name)
     END;
 
+-- One province unit for a whole series (admin1 is the unit in force on the event date): the tribal areas and
+-- Khyber Pakhtunkhwa are 'Khyber Pakhtunkhwa incl. former FATA' in every year, before and after the merger of
+-- 31 May 2018; other units are conform_admin1's.
+CREATE OR REPLACE MACRO harmonize_admin1(country, conformed) AS
+    CASE WHEN country = 'Pakistan' AND conformed IN ('FATA', 'Khyber Pakhtunkhwa')
+         THEN 'Khyber Pakhtunkhwa incl. former FATA' ELSE conformed END;
+
 CREATE TABLE IF NOT EXISTS core.groups (
     group_id            VARCHAR PRIMARY KEY,  -- stable slug, e.g. 'ttp'
     name                VARCHAR NOT NULL,
@@ -239,7 +246,17 @@ CREATE TABLE IF NOT EXISTS core.incidents (
     is_suicide       BOOLEAN,
     is_doubtful      BOOLEAN,                 -- GTD doubtterr = 1
     source_file      VARCHAR NOT NULL,
-    loaded_at        TIMESTAMP NOT NULL
+    loaded_at        TIMESTAMP NOT NULL,
+    -- issue 14: comparable classes, a stable province unit, deaths by side (docs/data_dictionary.md)
+    source_category  VARCHAR,                 -- the source's own category, the key of raw/curated/violence_classes.csv
+    violence_class   VARCHAR,                 -- non_state_attack, state_vs_militant_clash, militant_vs_militant_clash, foreign_air_strike, state_violence_against_civilians, not_political_violence
+    admin1_published VARCHAR,                 -- the province as the source wrote it
+    admin1_harmonized VARCHAR,                -- one unit for the whole series: FATA and KP = 'Khyber Pakhtunkhwa incl. former FATA'
+    deaths_side_a    DOUBLE,                  -- UCDP deaths_a (side_a's own dead)
+    deaths_side_b    DOUBLE,                  -- UCDP deaths_b
+    deaths_civilians DOUBLE,                  -- UCDP deaths_civilians
+    deaths_unknown_side DOUBLE,               -- UCDP deaths_unknown (dead whose side is not known)
+    deaths_perpetrators DOUBLE                -- GTD nkillter (perpetrators killed)
 );
 
 -- Every perpetrator of an incident (GTD gname/gname2/gname3, UCDP non-state sides, ...).
@@ -478,4 +495,16 @@ CREATE TABLE IF NOT EXISTS meta.gx_results (
     rows_hash         VARCHAR NOT NULL,
     results           JSON NOT NULL,          -- per cached expectation: success, unexpected_count, sample, ...
     checked_at        TIMESTAMP NOT NULL
+);
+
+-- One row per (source, release or file, country, month) that an incident source covers (sql/core/source_coverage.sql):
+-- a month outside it is unknown, a covered month without events is 0.
+CREATE TABLE IF NOT EXISTS core.source_coverage (
+    source        VARCHAR NOT NULL,           -- core.incidents.source
+    source_file   VARCHAR NOT NULL,           -- the release or file that covers the month
+    country       VARCHAR NOT NULL,
+    month_start   DATE NOT NULL,
+    basis         VARCHAR NOT NULL,           -- declared (the release or mapping states its period) / observed (first to last month of the file)
+    countable     BOOLEAN NOT NULL,           -- false for samples (the ACLED sample file): not a count of events
+    method_note   VARCHAR                     -- a change in how the source collected data that breaks comparisons
 );

@@ -112,3 +112,26 @@ def read_frame(warehouse: Path, sql: str, params: list | None = None):
         return con.execute(sql, params or []).df()
     finally:
         con.close()
+
+
+# Issue 14: the shared datasets plus the UCDP GED Candidate release (October 2023), which leaves a gap of
+# January 2022 - September 2023 after GED 22.1, and the ACLED sample (not countable).
+COVERAGE_EXTRA = {
+    "ucdp_ged": ["ucdp_ged/ged_candidate_v23_0_10_global.csv"],
+    "acled": ["acled/acled_sample_2022h1_global.csv"],
+}
+
+
+@pytest.fixture(scope="session")
+def shared_warehouse_with_candidate(shared_data, tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    """One warehouse built by the CLI from every shared dataset, the GED Candidate file and the ACLED sample."""
+    root = tmp_path_factory.mktemp("shared_candidate")
+    raw = shared_raw_dir(root, shared_data)
+    for folder, files in COVERAGE_EXTRA.items():
+        (raw / folder).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            (raw / folder / Path(name).name).symlink_to(shared_data / name)
+    warehouse = root / "warehouse.duckdb"
+    result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return raw, warehouse, result

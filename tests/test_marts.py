@@ -102,7 +102,7 @@ def window_counts(frame, mask, month, months, before: bool):
 def test_split_outcomes(shared_warehouse, with_family, lineage, child, split_date):
     _, warehouse, _ = shared_warehouse
     mart = read_frame(warehouse, "select * from marts.split_outcomes where parent_group_id = 'ttp' and "
-                                 "child_group_id = ? and window_months = 12", [child]).set_index("source")
+                                 "child_group_id = ? and window_months = 12 and violence_class = 'all'", [child]).set_index("source")
     month = pd.Period(split_date, "M")
     parent_family = family("ttp", dt.date.fromisoformat(split_date), lineage)
     for source in SOURCES:
@@ -129,7 +129,7 @@ def test_policy_outcomes_national_12_months_ucdp(shared_warehouse, incidents, ev
     policies = pd.read_csv(CURATED_DIR / "policy_events.csv", dtype=str).set_index("policy_event_id")
     month = pd.Period(policies.loc[event_id, "start_date"], "M")
     row = read_frame(warehouse, "select * from marts.policy_outcomes where event_id = ? and scope = 'national' "
-                                "and window_months = 12 and source = 'ucdp_ged'", [event_id]).iloc[0]
+                                "and window_months = 12 and source = 'ucdp_ged' and violence_class = 'all'", [event_id]).iloc[0]
     ucdp = incidents[(incidents["source"] == "ucdp_ged") & (incidents["country"] == "Pakistan")]
     before, killed_before = window_counts(ucdp, ucdp["month"].notna(), month, 12, True)
     after, killed_after = window_counts(ucdp, ucdp["month"].notna(), month, 12, False)
@@ -151,9 +151,18 @@ def test_decapitation_event_study_ucdp(shared_warehouse, with_family, lineage, e
     group_family = family(events.loc[event_id, "group_id"], event_date, lineage)
     mart = read_frame(warehouse, "select rel_month, group_family_id, incidents, fatalities_best from "
                                  "marts.decapitation_event_study where leadership_event_id = ? and source = 'ucdp_ged' "
-                                 "order by rel_month", [event_id])
+                                 "and violence_class = 'all' order by rel_month", [event_id])
     assert set(mart["group_family_id"]) == {group_family}
-    ucdp = with_family[(with_family["source"] == "ucdp_ged") & (with_family["family"] == group_family)]
+    # an incident counts for every family that took part in it (both sides of a UCDP clash), once
+    _, warehouse_file, _ = shared_warehouse
+    sides = read_frame(warehouse_file, "select incident_id, group_id from core.incident_perpetrators "
+                                       "where group_id is not null and role <> 'target'")
+    dates = with_family.set_index("incident_id")["event_date"]
+    sides = sides[sides["incident_id"].isin(dates.index)]
+    side_families = {i for i, g in zip(sides["incident_id"], sides["group_id"])
+                     if family(g, dates[i].date(), lineage) == group_family}
+    ucdp = with_family[(with_family["source"] == "ucdp_ged")
+                       & ((with_family["family"] == group_family) | with_family["incident_id"].isin(side_families))]
     month = pd.Period(event_date, "M")
     last_covered = with_family.loc[with_family["source"] == "ucdp_ged", "month"].max()
     expected = []
@@ -174,5 +183,5 @@ def test_source_reconciliation_sets_sources_beside_pips(shared_warehouse, incide
     got = mart[(mart["source"] == "PIPS")].set_index("year")["incidents"].dropna()  # years with other measures only
     assert {int(p[:4]): int(v) for p, v in zip(pips["period_start"], pips["value"])} == got.astype(int).to_dict()
     ucdp = incidents[(incidents["source"] == "ucdp_ged") & (incidents["country"] == "Pakistan")]
-    got = mart[mart["source"] == "ucdp_ged"].set_index("year")["incidents"]
+    got = mart[(mart["source"] == "ucdp_ged") & (mart["violence_class"] == "all")].set_index("year")["incidents"]
     assert got.to_dict() == ucdp.groupby(ucdp["event_date"].dt.year).size().to_dict()

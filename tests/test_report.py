@@ -61,12 +61,34 @@ def assert_rendered(charts, errors, requests):
 
 
 def yearly_from_marts(warehouse: Path, country: str) -> dict:
-    """{(source, year): (incidents, fatalities)} recomputed from marts.attack_trends and PIPS published totals."""
+    """{(source, year): (incidents, fatalities)} recomputed from marts.attack_trends (non-state attacks, the
+    report's default class) and PIPS published totals: a year a source covers in full (core.source_coverage,
+    12 countable months) without events is 0, a year it covers in part or not at all is NULL (a break in the
+    line), and a source without coverage (the curated selection) is shown as it is."""
     events = read_frame(warehouse, """
         select source, year(period_start) as year, sum(incidents) as incidents, sum(fatalities_best) as fatalities
         from marts.attack_trends where period_grain = 'year' and country = ? and year(period_start) >= 1990
+          and violence_class = 'non_state_attack'
         group by 1, 2
     """, [country])
+    coverage = read_frame(warehouse, """
+        select source, year(month_start) as year, count(distinct month_start) as months
+        from core.source_coverage where countable and country = ? group by 1, 2
+    """, [country])
+    covered = {(s, int(y)): int(m) for s, y, m in zip(coverage["source"], coverage["year"], coverage["months"])}
+    counted = {(s, int(y)): (i, f) for s, y, i, f in zip(events["source"], events["year"], events["incidents"],
+                                                         events["fatalities"])}
+    rows = []
+    for source in sorted({s for s, _ in covered}):
+        years = [y for s, y in covered if s == source]
+        for year in range(max(min(years), 1990), max(years) + 1):
+            if covered.get((source, year), 0) < 12:
+                rows.append((source, year, None, None))
+            else:
+                incidents, fatalities = counted.get((source, year), (0, 0.0))
+                rows.append((source, year, incidents, 0.0 if pd.isna(fatalities) else fatalities))
+    rows += [(s, y, i, f) for (s, y), (i, f) in counted.items() if s not in {c for c, _ in covered}]
+    events = pd.DataFrame(rows, columns=["source", "year", "incidents", "fatalities"])
     published = read_frame(warehouse, """
         select 'PIPS' as source, year(period_start) as year,
                sum(value) filter (where measure = 'attacks') as incidents,
@@ -149,7 +171,7 @@ def test_report_on_the_shared_data_renders_every_chart_with_the_marts_numbers(sh
 
     study = read_frame(warehouse, """
         select leadership_event_id, source, rel_month, incidents from marts.decapitation_event_study
-        where leadership_event_id = 'hakimullah_mehsud_killed_20131101'""")
+        where leadership_event_id = 'hakimullah_mehsud_killed_20131101' and violence_class = 'all'""")
     page = {(r["source"], r["rel_month"]): r["incidents"] for r in data["event_study"]
             if r["leadership_event_id"] == "hakimullah_mehsud_killed_20131101"}
     expected = {(s, m): n for s, m, n in zip(study["source"], study["rel_month"], study["incidents"])
@@ -157,7 +179,8 @@ def test_report_on_the_shared_data_renders_every_chart_with_the_marts_numbers(sh
     assert page and page == expected
 
     recon = read_frame(warehouse, """select source, year, incidents from marts.source_reconciliation
-                                     where country = 'Pakistan' and year >= 1990""")
+                                     where country = 'Pakistan' and year >= 1990
+                                       and (kind = 'published' or violence_class = 'all')""")
     page = {(r["source"], r["year"]): r["incidents"] for r in data["reconciliation_pakistan"]}
     assert page == {(s, y): (None if pd.isna(n) else int(n))
                     for s, y, n in zip(recon["source"], recon["year"], recon["incidents"])}

@@ -4,7 +4,7 @@ conformed core.incidents / core.incident_perpetrators."""
 import dagster as dg
 
 from pipelines import incidents
-from pipelines.assets.common import table_metadata
+from pipelines.assets.common import sql_model_asset, table_metadata
 from pipelines.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
 from pipelines.sources.base import SourceAdapter
 from pipelines.sources.registry import adapters
@@ -59,7 +59,8 @@ staging_assets = [staging_asset(a) for a in adapters()]
 # "not a group" (pipelines/incidents.py): each depends on all of them, so that every asset reading either is
 # downstream of every staged source (an incremental build selects by that).
 CONFORM_DEPS = [*(a.key for a in staging_assets), dg.AssetKey(["staging", "curated_incidents"]),
-                dg.AssetKey(["core", "group_aliases"]), dg.AssetKey(["staging", "curated_non_group_perpetrators"])]
+                dg.AssetKey(["core", "group_aliases"]), dg.AssetKey(["staging", "curated_non_group_perpetrators"]),
+                dg.AssetKey(["staging", "curated_violence_classes"])]
 
 
 @dg.multi_asset(
@@ -87,3 +88,7 @@ def core_incidents(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     incidents_meta["files_conformed"] = dg.MetadataValue.json(changed)
     yield dg.MaterializeResult(asset_key=["core", "incidents"], metadata=incidents_meta)
     yield dg.MaterializeResult(asset_key=["core", "incident_perpetrators"], metadata=perps_meta)
+
+
+# What each source, release and file covers, by country and month (sql/core/source_coverage.sql).
+source_coverage_asset = sql_model_asset("core", "source_coverage", GROUP)

@@ -93,7 +93,14 @@ def _table(frame: pd.DataFrame, formats: dict | None = None, row_class=None) -> 
 
 
 def _trend_section(data, charts) -> Section:
-    from pipelines.report.data import MONTHLY_FROM, TOP_FAMILIES, TRENDS_FROM_YEAR
+    from pipelines.report.data import DEFAULT_VIOLENCE_CLASS, MONTHLY_FROM, TOP_FAMILIES, TRENDS_FROM_YEAR
+
+    klass = DEFAULT_VIOLENCE_CLASS.replace("_", " ")
+    coverage_note = (f" Only {klass}s (violence_class = '{DEFAULT_VIOLENCE_CLASS}': GTD attacks, UCDP one-sided "
+                     "violence by militants, suicide attacks); clashes with the state, clashes between groups and "
+                     "foreign drone strikes are other classes (marts.attack_trends.violence_class). A covered period "
+                     "without events is drawn as 0; a line breaks where its source does not cover the period "
+                     "(core.source_coverage); a year it covers only in part is left out of the yearly chart.")
 
     f = data.frames
     section = Section("trends", "Attack trends",
@@ -106,7 +113,7 @@ def _trend_section(data, charts) -> Section:
         events = frame[frame["kind"] == "event data"]
         published_years = frame.loc[frame["kind"] == "published total", "year"].nunique()
         figure = Figure(
-            f"trend_yearly_{key}", f"{country}: incidents and fatalities per year, by source",
+            f"trend_yearly_{key}", f"{country}: {klass}s and their fatalities per year, by source",
             "marts.attack_trends (year rows), core.published_aggregates (PIPS yearly totals), core.policy_events, "
             "core.leadership_events",
             "Year rows count every incident of the year, whatever its date precision. Fatalities are sums of the "
@@ -114,8 +121,9 @@ def _trend_section(data, charts) -> Section:
             "or drone strikes). GTD methods changed in 2011/12: treat 2012 as a break. 'curated' is a selection of "
             f"notable attacks, not a complete count. Shown from {TRENDS_FROM_YEAR}. Markers: grey dotted rules = "
             "policy events dated to the day or month; red triangles = TTP- and IS-family leaders killed (hover for "
-            "names).",
-            _years(frame, "source", charts.source_label))
+            "names)." + coverage_note,
+            _years(frame.dropna(subset=["incidents"]), "source", charts.source_label) + ". "
+            + f[f"coverage_text_{key}"]["text"][0])
         if events["incidents"].sum() >= MIN_TREND_INCIDENTS or published_years >= MIN_PUBLISHED_YEARS:
             figure.spec = charts.yearly_trend(figure.chart_id, frame, f[f"policy_markers_{key}"],
                                               f[f"kill_markers_{key}"])
@@ -128,8 +136,10 @@ def _trend_section(data, charts) -> Section:
     figure = Figure("trend_monthly_pakistan", "Pakistan: incidents per month, by source (month known only)",
                     "marts.attack_trends (month rows), core.policy_events, core.leadership_events",
                     "Month rows count only incidents whose month is known; an incident known only to the year is "
-                    f"left out. A multi-day event counts in its first month. Shown from {MONTHLY_FROM[:4]}.",
-                    _months(monthly, "source", "month", charts.source_label))
+                    f"left out. A multi-day event counts in its first month. Shown from {MONTHLY_FROM[:4]}."
+                    + coverage_note,
+                    _months(monthly.dropna(subset=["incidents"]), "source", "month", charts.source_label) + ". "
+                    + f["coverage_text_pakistan"]["text"][0])
     if _event_incidents(monthly, "source") >= MIN_TREND_INCIDENTS:
         figure.spec = charts.monthly_trend(figure.chart_id, monthly, f["policy_markers_pakistan"],
                                            f["kill_markers_pakistan"])
@@ -142,7 +152,8 @@ def _trend_section(data, charts) -> Section:
                     "marts.attack_trends (group_family_id), marts.group_lineage, core.groups",
                     "A group family is the furthest ancestor of the perpetrator group in the lineage (split_from and "
                     "faction_of only) as of the event date. '(unattributed)': unknown perpetrator, not a group, or a "
-                    f"name not yet resolved. Panels have their own y scales. Shown from {TRENDS_FROM_YEAR}.",
+                    f"name not yet resolved. Panels have their own y scales. Shown from {TRENDS_FROM_YEAR}. Only "
+                    f"{klass}s.",
                     _years(families, "source", charts.source_label))
     if _event_incidents(families, "source") >= MIN_TREND_INCIDENTS:
         figure.spec = charts.small_multiples(figure.chart_id, families, "family", "group family")
@@ -152,10 +163,10 @@ def _trend_section(data, charts) -> Section:
 
     provinces = f["trend_province_pakistan"]
     figure = Figure("trend_province_pakistan", "Pakistan: incidents per year by province",
-                    "marts.attack_trends (admin1)",
-                    "Provinces conformed across spellings. FATA merged into Khyber Pakhtunkhwa on 31 May 2018: events "
-                    "from that day on are Khyber Pakhtunkhwa; add FATA to Khyber Pakhtunkhwa to compare across 2018. "
-                    f"Panels have their own y scales. Shown from {TRENDS_FROM_YEAR}.",
+                    "marts.attack_trends (admin1_harmonized)",
+                    "Provinces conformed across spellings, in one unit for the whole series: FATA, merged into Khyber "
+                    "Pakhtunkhwa on 31 May 2018, is in 'Khyber Pakhtunkhwa incl. former FATA' in every year. "
+                    f"Panels have their own y scales. Shown from {TRENDS_FROM_YEAR}. Only {klass}s.",
                     _years(provinces, "source", charts.source_label))
     if _event_incidents(provinces, "source") >= MIN_TREND_INCIDENTS:
         figure.spec = charts.small_multiples(figure.chart_id, provinces, "province", "province")
@@ -215,7 +226,9 @@ def _event_study_section(data, charts) -> Section:
     figure = Figure("event_study", "Incidents of the leader's group family by month relative to the removal",
                     "marts.decapitation_event_study, core.leadership_events, core.leaders",
                     "Incidents of the leader's family (as of the removal date) whose month is known, per month from "
-                    "−12 to +12 around the removal's month (0). Months outside a source's coverage are absent, not "
+                    "−12 to +12 around the removal's month (0), every violence class of the source (violence_class "
+                    "'all'; drone strikes only for leaders killed by one); an incident counts for every family that "
+                    "took part in it. Months outside a source's coverage are absent, not "
                     f"zero. Shown: removals of leaders with a curated role (founder, emir, deputy, commander) with at least {EVENT_STUDY_MIN_INCIDENTS} incidents in one source; only "
                     "sources with incidents in the window.", coverage)
     if len(study):
@@ -232,7 +245,10 @@ def _event_study_section(data, charts) -> Section:
     definitions = (f"Incidents in the {OUTCOME_WINDOW} covered months before and after the event's month (the "
                    "event's month in neither). Rate ratio = (after / months after) / (before / months before); 95% "
                    "interval exact (Clopper-Pearson, conditional on the total). ITS level change: segmented "
-                   "quasi-Poisson regression over ±24 months, as a rate ratio, with its p-value.")
+                   "quasi-Poisson regression over ±24 months, as a rate ratio, with its p-value. Every violence "
+                   "class of the source that is an outcome of the event (violence_class 'all'; foreign drone strikes "
+                   "only for external and diplomatic events). No ratio where the source does not cover all "
+                   f"{OUTCOME_WINDOW} months on both sides (marts.policy_outcomes.not_estimable_reason).")
     figure = Figure("policy_rate_ratios", f"Policy events: national rate ratio, {OUTCOME_WINDOW} months after vs before",
                     "marts.policy_outcomes (scope national), core.policy_events", definitions + " Intervals are "
                     "drawn clipped to 0.05–20.", coverage)

@@ -120,7 +120,7 @@ def yearly_trend(name: str, frame: pd.DataFrame, policies: pd.DataFrame, kills: 
             y=alt.Y(f"{measure}:Q", title=title),
             tooltip=[alt.Tooltip("series:N", title="source"), alt.Tooltip("year:Q", title="year"),
                      alt.Tooltip(f"{measure}:Q", format=",.0f")],
-        ).transform_filter(f"isValid(datum.{measure})")
+        )  # no filter of NULLs: a year the source does not cover breaks its line (Vega-Lite's default for lines)
         panels.append(alt.layer(lines, *_markers(policies, kills, f"{name}_{measure}", 220)).properties(
             width=WIDTH - 200, height=220))
     return _finish(alt.vconcat(*panels).resolve_scale(color="shared").properties(

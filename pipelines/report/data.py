@@ -24,6 +24,10 @@ TOP_FAMILIES = 8
 TOP_UNRESOLVED = 15
 EVENT_STUDY_MIN_INCIDENTS = 10
 OUTCOME_WINDOW = 12
+# Trend charts show one violence class (core.incidents.violence_class): like PIPS's totals, attacks by militants.
+DEFAULT_VIOLENCE_CLASS = "non_state_attack"
+# Event studies and policy outcomes show 'all': every class of the source that is an outcome of the event.
+OUTCOME_VIOLENCE_CLASS = "all"
 
 
 @dataclass
@@ -54,14 +58,77 @@ def source_coverage(con) -> pd.DataFrame:
     """)
 
 
-def yearly_trend(con, country: str) -> pd.DataFrame:
-    """Per source and year: incidents and known fatalities (attack_trends year rows) plus PIPS totals."""
-    events = _df(con, """
-        select year(period_start)::integer as year, source, 'event data' as kind,
-               sum(incidents)::bigint as incidents, sum(fatalities_best) as fatalities
-        from marts.attack_trends where period_grain = 'year' and country = ?
+# Per source and period of one violence class, with core.source_coverage: a covered period without events is 0,
+# a period the source does not cover is NULL (the chart breaks its line there), and a source without coverage
+# (the curated selection) is shown as it is.
+COVERED_PERIODS = """
+    with ev as (
+        select period_start, source, sum(incidents) as incidents, sum(fatalities_best) as fatalities
+        from marts.attack_trends
+        where period_grain = $grain and country = $country and violence_class = $class and period_start >= $from
         group by all
+    ),
+    covered as (
+        select source, date_trunc($grain, month_start)::date as period_start, count(distinct month_start) as months
+        from core.source_coverage where countable and country = $country group by all
+    ),
+    span as (
+        select source, greatest(min(period_start), $from::date) as first_period, max(period_start) as last_period
+        from covered group by source
+    ),
+    grid as (
+        select s.source, unnest(generate_series(s.first_period, s.last_period,
+                                                case $grain when 'year' then interval 1 year else interval 1 month end))::date
+               as period_start
+        from span s where s.first_period <= s.last_period
+    )
+    select g.period_start, g.source,
+           case when c.months > 0 then coalesce(e.incidents, 0) end as incidents,
+           case when c.months > 0 then coalesce(e.fatalities, 0) end as fatalities,
+           coalesce(c.months, 0) as covered_months
+    from grid g
+    left join covered c using (source, period_start)
+    left join ev e using (source, period_start)
+    union all
+    select e.period_start, e.source, e.incidents, e.fatalities, null
+    from ev e where e.source not in (select source from covered)
+"""
+
+
+def covered_periods(con, country: str, grain: str, since: str, violence_class: str) -> pd.DataFrame:
+    return _df(con, COVERED_PERIODS, {"grain": grain, "country": country, "class": violence_class, "from": since})
+
+
+def coverage_text(con, country: str) -> str:
+    """Each countable source's covered months in the country as spans ('UCDP 1989-01–2021-12, 2023-10'), and
+    the gaps between them: every figure states what it can and cannot see."""
+    rows = _df(con, """
+        with m as (select distinct source, month_start from core.source_coverage where countable and country = ?),
+        runs as (select source, month_start,
+                        month_start - to_months(row_number() over (partition by source order by month_start)::int) as run
+                 from m)
+        select source, strftime(min(month_start), '%Y-%m') as first, strftime(max(month_start), '%Y-%m') as last
+        from runs group by source, run order by source, first
     """, [country])
+    if rows.empty:
+        return f"no event data covers {country}"
+    parts = []
+    for source, spans in rows.groupby("source", sort=True):
+        parts.append(source + " " + ", ".join(a if a == b else f"{a}–{b}" for a, b in zip(spans["first"], spans["last"])))
+    return f"covered months in {country}: " + "; ".join(parts)
+
+
+def yearly_trend(con, country: str) -> pd.DataFrame:
+    """Per source and year: incidents and known fatalities of the default violence class (attack_trends year
+    rows; 0 in covered years without events, NULL in years the source does not cover in full) plus PIPS totals."""
+    events = covered_periods(con, country, "year", f"{TRENDS_FROM_YEAR}-01-01", DEFAULT_VIOLENCE_CLASS)
+    # a year the source covers only in part (UCDP 2023: the October Candidate release) is not comparable with a
+    # whole one: left out (the monthly chart shows its months)
+    partial = events["covered_months"].notna() & (events["covered_months"] < 12)
+    events.loc[partial, ["incidents", "fatalities"]] = None
+    events = pd.DataFrame({"year": pd.to_datetime(events["period_start"]).dt.year.astype(int), "source": events["source"],
+                           "kind": "event data", "incidents": events["incidents"].astype("Int64"),
+                           "fatalities": events["fatalities"]})
     published = _df(con, """
         select year(period_start)::integer as year, publisher as source, 'published total' as kind,
                max(value) filter (where measure = 'attacks')::bigint as incidents,
@@ -75,12 +142,11 @@ def yearly_trend(con, country: str) -> pd.DataFrame:
 
 
 def monthly_trend(con, country: str) -> pd.DataFrame:
-    return _df(con, """
-        select period_start as month, source, sum(incidents)::bigint as incidents,
-               sum(fatalities_best) as fatalities
-        from marts.attack_trends where period_grain = 'month' and country = ? and period_start >= ?
-        group by all order by source, month
-    """, [country, MONTHLY_FROM])
+    frame = covered_periods(con, country, "month", MONTHLY_FROM, DEFAULT_VIOLENCE_CLASS)
+    frame = frame.rename(columns={"period_start": "month"}).drop(columns="covered_months")
+    frame["month"] = pd.to_datetime(frame["month"])
+    frame["incidents"] = frame["incidents"].astype("Int64")
+    return frame.sort_values(["source", "month"], ignore_index=True)
 
 
 def family_trend(con, country: str) -> pd.DataFrame:
@@ -90,7 +156,7 @@ def family_trend(con, country: str) -> pd.DataFrame:
             select coalesce(t.group_family_id, '(unattributed)') as family_id, t.source,
                    year(t.period_start)::integer as year, sum(t.incidents)::bigint as incidents
             from marts.attack_trends t
-            where t.period_grain = 'year' and t.country = ? and year(t.period_start) >= ?
+            where t.period_grain = 'year' and t.country = ? and year(t.period_start) >= ? and t.violence_class = ?
             group by all
         ), top as (
             select family_id from fam group by family_id
@@ -99,16 +165,17 @@ def family_trend(con, country: str) -> pd.DataFrame:
         select fam.*, coalesce(g.short_name, fam.family_id) as family
         from fam join top using (family_id) left join core.groups g on g.group_id = fam.family_id
         order by family_id, source, year
-    """, [country, TRENDS_FROM_YEAR, TOP_FAMILIES + 1])
+    """, [country, TRENDS_FROM_YEAR, DEFAULT_VIOLENCE_CLASS, TOP_FAMILIES + 1])
 
 
 def province_trend(con, country: str) -> pd.DataFrame:
     return _df(con, """
-        select coalesce(admin1, '(province unknown)') as province, source, year(period_start)::integer as year,
-               sum(incidents)::bigint as incidents
-        from marts.attack_trends where period_grain = 'year' and country = ? and year(period_start) >= ?
+        select coalesce(admin1_harmonized, '(province unknown)') as province, source,
+               year(period_start)::integer as year, sum(incidents)::bigint as incidents
+        from marts.attack_trends
+        where period_grain = 'year' and country = ? and year(period_start) >= ? and violence_class = ?
         group by all order by province, source, year
-    """, [country, TRENDS_FROM_YEAR])
+    """, [country, TRENDS_FROM_YEAR, DEFAULT_VIOLENCE_CLASS])
 
 
 def policy_markers(con, country: str) -> pd.DataFrame:
@@ -177,7 +244,7 @@ def event_study(con) -> pd.DataFrame:
     return _df(con, f"""
         with s as (
             select d.*, sum(d.incidents) over (partition by d.leadership_event_id, d.source) as source_total
-            from marts.decapitation_event_study d
+            from marts.decapitation_event_study d where d.violence_class = '{OUTCOME_VIOLENCE_CLASS}'
         ), kept as (
             -- Leaders with a curated role (founder, emir, deputy, commander): the drone-era targets that only
             -- New America lists would bury them in dozens of near-identical al-Qaeda panels.
@@ -208,8 +275,9 @@ def policy_outcomes(con) -> pd.DataFrame:
                o.its_level_change, o.its_level_p
         from marts.policy_outcomes o join core.policy_events p on p.policy_event_id = o.event_id
         where o.event_kind = 'policy' and o.window_months = ? and o.incidents_before + o.incidents_after > 0
+          and o.violence_class = ?
         order by o.event_date, o.scope, o.scope_value, o.source
-    """, [OUTCOME_WINDOW])
+    """, [OUTCOME_WINDOW, OUTCOME_VIOLENCE_CLASS])
 
 
 def reconciliation(con, country: str) -> pd.DataFrame:
@@ -217,6 +285,7 @@ def reconciliation(con, country: str) -> pd.DataFrame:
         select year::integer as year, source, kind, counts, incidents::bigint as incidents,
                fatalities_best as fatalities
         from marts.source_reconciliation where country = ? and year >= ?
+          and (kind = 'published' or violence_class = 'all')
         order by source, year
     """, [country, TRENDS_FROM_YEAR])
 
@@ -255,6 +324,7 @@ def collect(con: duckdb.DuckDBPyConnection) -> ReportData:
         f[f"policy_markers_{key}"] = policy_markers(con, country)
         f[f"kill_markers_{key}"] = leader_kill_markers(con, country)
         f[f"reconciliation_{key}"] = reconciliation(con, country)
+        f[f"coverage_text_{key}"] = pd.DataFrame({"text": [coverage_text(con, country)]})
     f["trend_monthly_pakistan"] = monthly_trend(con, "Pakistan")
     f["trend_family_pakistan"] = family_trend(con, "Pakistan")
     f["trend_province_pakistan"] = province_trend(con, "Pakistan")

@@ -9,6 +9,7 @@ one partition (``<dataset>/<file name>``). The mapping is validated here and tur
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -42,7 +43,8 @@ EVENT_TYPES = ("attack", "drone_strike", "battle", "one_sided_violence", "other"
 BEST_ESTIMATES = ("none", "low", "high", "midpoint")
 ENCODINGS = ("auto", "utf-8", "utf-16", "cp1252", "latin-1")
 TOP_KEYS = {"source_name", "description", "encoding", "sheet", "header_row", "required_columns", "id_column",
-            "columns", "constants", "date_formats", "drop_rows", "null_values", "best_estimate"}
+            "columns", "constants", "date_formats", "drop_rows", "null_values", "best_estimate", "coverage"}
+COVERAGE_KEYS = {"from", "to", "countries"}
 FIELD_KEYS = {"column", "parser", "date_formats", "on_error", "replace", "values"}
 DROP_KEYS = {"column", "is_blank", "equals", "matches", "reason"}
 RESERVED_SOURCE_NAMES = {"curated", "mapped", "gtd", "ucdp_ged", "acled", "newamerica_drones"}
@@ -86,6 +88,10 @@ class Mapping:
     drop_rows: list[DropRule] = field(default_factory=list)
     null_values: list[str] = field(default_factory=list)
     best_estimate: str = "none"
+    # The period and countries the dataset says it covers (core.source_coverage, basis 'declared'); None = observed
+    coverage_from: dt.date | None = None
+    coverage_to: dt.date | None = None
+    coverage_countries: list[str] = field(default_factory=list)
 
     def source_columns(self) -> list[str]:
         used = self.id_columns + [f.column for f in self.fields if f.column] + [r.column for r in self.drop_rows]
@@ -96,6 +102,28 @@ def _text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _read_coverage(mapping: Mapping, coverage, fail) -> None:
+    """coverage: {from: 1995-11-01, to: 2017-11-30, countries: [Pakistan]}: all three keys, from <= to."""
+    if not isinstance(coverage, dict) or set(coverage) != COVERAGE_KEYS:
+        raise fail("coverage", "must be {from: YYYY-MM-DD, to: YYYY-MM-DD, countries: [Country, ...]}")
+    for key in ("from", "to"):
+        value = coverage[key]
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                value = None
+        if not isinstance(value, dt.date):
+            raise fail(f"coverage.{key}", f"{coverage[key]!r} is not a date (YYYY-MM-DD)")
+        setattr(mapping, f"coverage_{key}", value)
+    if mapping.coverage_from > mapping.coverage_to:
+        raise fail("coverage.to", f"{mapping.coverage_to} is before coverage.from {mapping.coverage_from}")
+    countries = coverage["countries"]
+    if not isinstance(countries, list) or not countries or not all(isinstance(c, str) and c for c in countries):
+        raise fail("coverage.countries", "must be a non-empty list of country names, e.g. [Pakistan]")
+    mapping.coverage_countries = list(countries)
 
 
 def load_mapping(path: Path) -> Mapping:
@@ -145,6 +173,9 @@ def load_mapping(path: Path) -> Mapping:
     mapping.best_estimate = str(doc.get("best_estimate", "none"))
     if mapping.best_estimate not in BEST_ESTIMATES:
         raise fail("best_estimate", f"{mapping.best_estimate!r} is not one of {', '.join(BEST_ESTIMATES)}")
+
+    if doc.get("coverage") is not None:
+        _read_coverage(mapping, doc["coverage"], fail)
 
     default_formats = doc.get("date_formats", [])
     if not isinstance(default_formats, list) or not all(isinstance(f, str) for f in default_formats):
@@ -356,6 +387,10 @@ def install_mapping(con: duckdb.DuckDBPyConnection, mapping: Mapping | None, dat
     con.execute("set variable mapped_source_name = ?", [mapping.source_name if mapping else ""])
     con.execute("set variable mapped_dataset = ?", [dataset])
     con.execute("set variable mapped_best_estimate = ?", [mapping.best_estimate if mapping else "none"])
+    con.execute("set variable mapped_coverage_from = ?::date", [mapping.coverage_from if mapping else None])
+    con.execute("set variable mapped_coverage_to = ?::date", [mapping.coverage_to if mapping else None])
+    con.execute("set variable mapped_coverage_countries = ?::varchar[]",
+                [mapping.coverage_countries if mapping and mapping.coverage_countries else None])
     con.execute("set variable mapped_null_values = ?::varchar[]", [mapping.null_values if mapping else []])
     con.execute("set variable mapped_id_columns = ?", [" + ".join(mapping.id_columns) if mapping else ""])
 

@@ -2,13 +2,48 @@
 -- totals published by PIPS and others (core.published_aggregates). What each counts differs: GTD counts
 -- terrorist attacks, UCDP GED lethal events of organised violence (battles included), New America drone
 -- strikes, PIPS terrorist attacks only (no military operations); `counts` says which.
-with event_data as (
-    select year(year_start) as year, country, source,
-           'event data: ' || string_agg(distinct event_type, ', ' order by event_type) as counts,
+-- Event-data rows: one per source, year, country and violence class, plus violence_class 'all' (every class of
+-- the source, the figure that sits beside a publisher's total); `counts` states the source's own definition;
+-- covered_months (core.source_coverage, countable files) < 12 flags a partial year (UCDP 2023: the October
+-- Candidate release only), countable = false a sample (the ACLED sample) or a selection (curated): neither is a
+-- total to compare.
+with source_definitions(source, definition) as (values
+    ('gtd', 'GTD: terrorist attacks by non-state actors (inclusion criteria 1-3; doubtful events included)'),
+    ('ucdp_ged', 'UCDP GED: events of organised violence with at least one death (state-based, non-state and one-sided)'),
+    ('acled', 'ACLED: political violence and demonstration events'),
+    ('newamerica_drones', 'New America: US drone strikes'),
+    ('curated', 'curated: a selection of notable attacks, not a count')),
+event_classes as (
+    select year(year_start) as year, country, source, coalesce(violence_class, 'unclassified') as violence_class,
+           string_agg(distinct event_type, ', ' order by event_type) as event_types,
            count(*) as incidents, sum(fatalities_best) as fatalities_best,
-           count(*) filter (where fatalities_best is null) as incidents_unknown_fatalities
+           count(*) filter (where fatalities_best is null) as incidents_unknown_fatalities,
+           count(*) filter (where is_doubtful) as doubtful_incidents
     from marts.incident_facts
     group by all
+),
+event_years as (
+    select * from event_classes
+    union all
+    select year, country, source, 'all', string_agg(distinct event_types, ', ' order by event_types),
+           sum(incidents), sum(fatalities_best), sum(incidents_unknown_fatalities), sum(doubtful_incidents)
+    from event_classes group by year, country, source
+),
+year_coverage as (
+    select source, country, year(month_start) as year, count(distinct month_start) filter (where countable) as covered_months,
+           bool_or(countable) as countable
+    from core.source_coverage group by all
+),
+event_data as (
+    select e.year, e.country, e.source,
+           'event data: ' || coalesce(d.definition, e.source || ' (a mapped dataset)') || '; ' || e.event_types as counts,
+           e.incidents, e.fatalities_best, e.incidents_unknown_fatalities, e.doubtful_incidents, e.violence_class,
+           coalesce(c.covered_months, 0) as covered_months,
+           coalesce(c.covered_months, 0) < 12 as is_partial_year,
+           coalesce(c.countable, false) as countable
+    from event_years e
+    left join source_definitions d using (source)
+    left join year_coverage c using (source, country, year)
 ),
 published as (
     select year(period_start) as year, country, publisher as source,
@@ -20,9 +55,10 @@ published as (
     where period_grain = 'year'
     group by all
 )
-select year, country, source, 'event_data' as kind, counts, incidents, fatalities_best, incidents_unknown_fatalities
+select year, country, source, 'event_data' as kind, counts, incidents, fatalities_best, incidents_unknown_fatalities,
+       violence_class, covered_months, is_partial_year, countable, doubtful_incidents
 from event_data
-union all
-select year, country, source, 'published', counts, incidents, fatalities_best, incidents_unknown_fatalities
+union all by name
+select year, country, source, 'published' as kind, counts, incidents, fatalities_best, incidents_unknown_fatalities
 from published
 order by country, year, kind, source

@@ -42,6 +42,7 @@ select
     case when d.time_precision = 2 then d.event_date + 3 end as event_end_date,
     d.country,
     conform_admin1(d.country, d.admin1, d.period_start)  as admin1,
+    d.admin1                                             as admin1_published,
     d.admin2,
     d.location,
     d.latitude,
@@ -57,5 +58,15 @@ select
     case when d.sub_event_type = 'Suicide bomb' then true
          when d.event_type = 'Explosions/Remote violence' then false end as is_suicide,
     cast(null as boolean)                                as is_doubtful,
+    -- ACLED's event type, and for armed violence the kind of actor (inter codes: 1 state forces, 8 external
+    -- forces, i.e. a state's forces outside its own country; raw/curated/violence_classes.csv)
+    case when d.event_type in ('Battles', 'Explosions/Remote violence', 'Violence against civilians')
+         then d.event_type || ';' || case
+             when d.event_type = 'Battles' and '1' in (d.inter1, d.inter2) then 'state_forces'
+             when d.event_type = 'Battles' and '8' in (d.inter1, d.inter2) then 'external_forces'
+             when d.event_type <> 'Battles' and d.inter1 = '1' then 'state_forces'
+             when d.event_type <> 'Battles' and d.inter1 = '8' then 'external_forces'
+             else 'non_state' end
+         else d.event_type end                           as source_category,
     d.source_file
 from dated d

@@ -11,6 +11,7 @@ select
     cast(null as date)                 as event_end_date,
     country,
     conform_admin1(country, admin1, event_date) as admin1,
+    admin1                             as admin1_published,
     admin2,
     location,
     latitude,
@@ -26,5 +27,6 @@ select
     cast(wounded as double)            as wounded,
     coalesce(is_suicide, attack_type = 'suicide_bombing') as is_suicide,
     cast(null as boolean)              as is_doubtful,
+    'attack'                           as source_category,
     source_file
 from staging.curated_incidents

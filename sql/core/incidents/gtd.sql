@@ -36,6 +36,7 @@ select
     cast(null as date)                                   as event_end_date,
     d.country_name                                       as country,
     conform_admin1(d.country_name, d.provstate, d.event_date) as admin1,
+    d.provstate                                          as admin1_published,
     cast(null as varchar)                                as admin2,
     d.city                                               as location,
     d.latitude,
@@ -50,6 +51,8 @@ select
     count_or_unknown(d.nwound)                           as wounded,
     case d.suicide when 1 then true when 0 then false end  as is_suicide,
     case d.doubtterr when 1 then true when 0 then false end as is_doubtful,
+    'attack'                                             as source_category,
+    count_or_unknown(d.nkillter)                         as deaths_perpetrators,
     d.source_file
 from dated d
 left join attack_types a on a.code = d.attacktype1

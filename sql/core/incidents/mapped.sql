@@ -29,6 +29,7 @@ select
     event_end_date,
     country,
     conform_admin1(country, admin1, event_date)                  as admin1,
+    admin1                                                       as admin1_published,
     admin2,
     location,
     latitude,
@@ -52,5 +53,6 @@ select
     end)                                                         as wounded,
     is_suicide,
     is_doubtful,
+    'event_type=' || event_type                                  as source_category,
     source_file
 from counted

@@ -16,6 +16,7 @@ select
     conform_admin1('Pakistan', coalesce(s.province,
         case when regexp_matches(lower(s.region), '(waziristan|kurram|khyber agency|^khyber$|bajaur|orakzai|mohmand)')
              then 'Federally Administered Tribal Areas' else s.region end), s.strike_date) as admin1,
+    coalesce(s.province, s.region)                       as admin1_published,
     s.region                                             as admin2,
     s.village                                            as location,
     s.geo_lat                                            as latitude,
@@ -30,5 +31,6 @@ select
     cast(null as double)                                 as wounded,
     cast(null as boolean)                                as is_suicide,
     cast(null as boolean)                                as is_doubtful,
+    'drone_strike'                                       as source_category,
     s.source_file
 from staging.newamerica_drones s

@@ -3,6 +3,10 @@
 -- 'one_sided_violence'. The perpetrator is the militant side: for 1 the side that is not a government
 -- (UCDP writes governments 'Government of ...'; none when both sides are governments, e.g. India - Pakistan),
 -- for 2 side_a (both sides are in core.incident_perpetrators), for 3 side_a.
+-- source_category ('type_of_violence=N', for 3 with ';side_a=government' or ';side_a=non_state') is the key of
+-- raw/curated/violence_classes.csv: core.incidents.violence_class separates state-based from non-state clashes
+-- and one-sided violence by governments from militants'. Deaths by side (deaths_a, deaths_b, deaths_civilians,
+-- deaths_unknown) are kept as published.
 -- Placeholders for unidentified actors (Candidate releases: 'XXX770', the country's GW code) are kept as
 -- published; no alias names them, so they resolve to no group (curated non_group_perpetrators classes them).
 -- date_start..date_end is the period UCDP knows (date_prec 2-5 widen it): one day -> 'day', else 'range'.
@@ -29,6 +33,7 @@ select
     case when g.date_end <> g.date_start then g.date_end end as event_end_date,
     g.country,
     conform_admin1(g.country, g.adm_1, g.date_start)      as admin1,
+    g.adm_1                                               as admin1_published,
     g.adm_2                                               as admin2,
     g.where_coordinates                                   as location,
     g.latitude,
@@ -48,5 +53,13 @@ select
     cast(null as double)                                  as wounded,
     cast(null as boolean)                                 as is_suicide,
     cast(null as boolean)                                 as is_doubtful,
+    'type_of_violence=' || g.type_of_violence
+        || case when g.type_of_violence = 3
+                then case when g.side_a like 'Government of %' then ';side_a=government' else ';side_a=non_state' end
+                else '' end                               as source_category,
+    count_or_unknown(g.deaths_a)                          as deaths_side_a,
+    count_or_unknown(g.deaths_b)                          as deaths_side_b,
+    count_or_unknown(g.deaths_civilians)                  as deaths_civilians,
+    count_or_unknown(g.deaths_unknown)                    as deaths_unknown_side,
     g.source_file
 from latest g
