@@ -126,6 +126,16 @@ TABLES: tuple[CuratedTable, ...] = (
         description="Dated relations between groups: splits, factions, mergers, pledges, alliances.",
     ),
     CuratedTable(
+        "group_family_rulings",
+        _cols(
+            Column("relation_id", "slug", required=True),
+            Column("ruling", required=True, allowed=("stays_in_movement", "own_organisation", "left_movement")),
+            Column("note"),
+        ),
+        key=("relation_id",),
+        description="Whether a split or faction stays in its parent's family (marts.group_family_membership).",
+    ),
+    CuratedTable(
         "mmp_group_crosswalk",
         _cols(
             Column("mmp_group_id", "int", required=True), Column("group_id", "slug", required=True),

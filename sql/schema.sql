@@ -103,6 +103,18 @@ CREATE TABLE IF NOT EXISTS core.group_relations (
     sources         VARCHAR[]                 -- every source system asserting the relation, preferred first
 );
 
+-- One row per split_from / faction_of relation whose effect on group families we decided, with its citation
+-- (raw/curated/group_family_rulings.csv): stays_in_movement (the child is in its parent's family from the
+-- relation's date), own_organisation (the child is its own family), left_movement (the child leaves the
+-- parent's family at the split). Read by marts.group_family_membership.
+CREATE TABLE IF NOT EXISTS core.group_family_rulings (
+    relation_id VARCHAR PRIMARY KEY,
+    ruling      VARCHAR NOT NULL,
+    note        VARCHAR,
+    source      VARCHAR NOT NULL,
+    source_url  VARCHAR NOT NULL
+);
+
 -- Every source's assertion of a relation (curated row, UCDP actor field, MMP link): attached to the reconciled
 -- relation of core.group_relations it supports, or, when it supports none, with relation_id NULL and the
 -- reason (listed again in dq.unmapped_relation_assertions). sql/core/group_relation_sources.sql.
@@ -270,12 +282,12 @@ CREATE TABLE IF NOT EXISTS meta.group_resolution (
 -- What marts.incident_facts holds (pipelines/incident_facts.py), so that a run replaces only the rows of the
 -- source files whose incidents changed instead of rebuilding the mart: one row per source file, with the key of
 -- its rows in core.incidents when the mart was built (pipelines/incidents.py conformed_row_keys) and what every
--- row was computed with. A different code_fingerprint or group_lineage_digest rebuilds the whole mart.
+-- row was computed with. A different code_fingerprint or group_family_digest rebuilds the whole mart.
 CREATE TABLE IF NOT EXISTS meta.incident_facts_inputs (
     source_file          VARCHAR NOT NULL,
     row_key              VARCHAR NOT NULL,
     code_fingerprint     VARCHAR NOT NULL,    -- SQL, suites, package code, libraries (pipelines/fingerprint.py)
-    group_lineage_digest VARCHAR NOT NULL     -- md5 of the rows of marts.group_lineage
+    group_family_digest  VARCHAR NOT NULL     -- md5 of the rows of marts.group_family_membership
 );
 
 -- One row per file version that a loader read. rows_read = rows_loaded + rows_quarantined, always.

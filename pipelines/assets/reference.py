@@ -17,6 +17,7 @@ GROUP = "curated_reference"
 CORE_REFERENCE_TABLES = [
     "groups", "group_aliases", "group_relations", "leaders", "leadership_events", "policy_events",
     "claims", "published_aggregates",
+    "group_family_rulings",
 ]
 
 

@@ -1,6 +1,7 @@
 -- marts.attack_trends: incidents and casualties per period x country x province x group family x event type x
 -- source. Year rows count every incident of the year; month rows only incidents whose month is known.
--- Fatality sums add the known figures only; incidents_unknown_fatalities says how many had none.
+-- Fatality sums add the known figures only; incidents_unknown_fatalities says how many had none. group_id keeps
+-- the split-level count (JuA, HuA on their own) beside the family: sum over it for family counts.
 with rows as (
     select 'year' as period_grain, year_start as period_start, * exclude (year_start, month_start)
     from marts.incident_facts
@@ -11,6 +12,7 @@ with rows as (
 )
 select
     period_grain, period_start, country, admin1, group_family_id, event_type, source,
+    group_id,
     count(*)                                            as incidents,
     count(*) filter (where fatalities_best > 0)         as fatal_incidents,
     sum(fatalities_best)                                as fatalities_best,
