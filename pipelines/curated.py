@@ -210,9 +210,11 @@ TABLES: tuple[CuratedTable, ...] = (
             Column("period_grain", required=True, allowed=("year", "month")),
             Column("measure", required=True, allowed=("attacks", "killed", "injured", "suicide_attacks")),
             Column("value", "int", required=True), Column("definition"), Column("note"),
+            Column("is_preferred", "bool", required=True),
         ),
-        key=("publisher", "country", "period_start", "period_grain", "measure"),
-        description="Published yearly or monthly totals (PIPS, PICSS, ...).",
+        # several editions (reports) or definitions of one figure are several rows, one of them preferred
+        key=("publisher", "report", "country", "period_start", "period_grain", "measure", "definition"),
+        description="Published yearly or monthly totals (PIPS, PICSS, ...), every edition.",
     ),
     CuratedTable(
         "incidents",

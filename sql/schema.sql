@@ -211,16 +211,19 @@ CREATE TABLE IF NOT EXISTS core.claims (
 
 CREATE TABLE IF NOT EXISTS core.published_aggregates (
     publisher    VARCHAR NOT NULL,            -- e.g. PIPS
-    report       VARCHAR,
+    report       VARCHAR,                     -- the edition the figure was published in
     country      VARCHAR NOT NULL,
     period_start DATE NOT NULL,
     period_grain VARCHAR NOT NULL,            -- year / month
-    measure      VARCHAR NOT NULL,            -- attacks, killed, injured, suicide_attacks
+    measure      VARCHAR NOT NULL,            -- attacks, events, killed, injured, suicide_attacks
     value        BIGINT NOT NULL,
     definition   VARCHAR,
     note         VARCHAR,
     source       VARCHAR NOT NULL,
-    source_url   VARCHAR NOT NULL
+    source_url   VARCHAR NOT NULL,
+    event_type   VARCHAR,                     -- the publisher's own category (ACLED event type); NULL = all it counts
+    is_preferred BOOLEAN NOT NULL,            -- one preferred value per (publisher, country, period, measure, event_type)
+    source_file  VARCHAR                      -- the raw file of a figure read from a published file (ACLED); NULL = curated
 );
 
 -- One row per source event, conformed from every incident source. Fatality counts are DOUBLE because
@@ -392,6 +395,18 @@ CREATE TABLE IF NOT EXISTS staging.ucdp_actors (
     version             VARCHAR,
     source_file         VARCHAR NOT NULL,
     source_row          BIGINT NOT NULL
+);
+
+-- ACLED's published country-month aggregates, one row per (file, country, month, event type) and measure:
+-- raw/acled_aggregates/*.csv (pipelines/published_sources.py).
+CREATE TABLE IF NOT EXISTS staging.acled_aggregates (
+    country      VARCHAR NOT NULL,
+    period_start DATE NOT NULL,               -- the first day of the month
+    event_type   VARCHAR NOT NULL,            -- ACLED event type (Battles, Explosions/Remote violence, ...)
+    measure      VARCHAR NOT NULL,            -- events (file with an Events column) or killed (Fatalities)
+    value        BIGINT NOT NULL,
+    source_file  VARCHAR NOT NULL,
+    source_row   BIGINT NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS staging.mmp_links (

@@ -146,8 +146,8 @@ def test_source_reconciliation_sets_sources_beside_pips(shared_warehouse, incide
     mart = read_frame(warehouse, "select * from marts.source_reconciliation where country = 'Pakistan'")
     published = pd.read_csv(CURATED_DIR / "published_aggregates.csv", dtype=str)
     pips = published[(published["publisher"] == "PIPS") & (published["measure"] == "attacks")
-                     & (published["country"] == "Pakistan")]
-    got = mart[(mart["source"] == "PIPS")].set_index("year")["incidents"].dropna()  # years with other measures only
+                     & (published["country"] == "Pakistan") & (published["is_preferred"] == "true")]
+    got = mart[(mart["source"] == "PIPS") & (mart["is_preferred"] == True)].set_index("year")["incidents"].dropna()  # noqa: E712  # years with other measures only
     assert {int(p[:4]): int(v) for p, v in zip(pips["period_start"], pips["value"])} == got.astype(int).to_dict()
     ucdp = incidents[(incidents["source"] == "ucdp_ged") & (incidents["country"] == "Pakistan")]
     got = mart[mart["source"] == "ucdp_ged"].set_index("year")["incidents"]
