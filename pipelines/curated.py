@@ -130,6 +130,16 @@ TABLES: tuple[CuratedTable, ...] = (
         description="Dated relations between groups: splits, factions, mergers, pledges, alliances.",
     ),
     CuratedTable(
+        "group_family_rulings",
+        _cols(
+            Column("relation_id", "slug", required=True),
+            Column("ruling", required=True, allowed=("stays_in_movement", "own_organisation", "left_movement")),
+            Column("note"),
+        ),
+        key=("relation_id",),
+        description="Whether a split or faction stays in its parent's family (marts.group_family_membership).",
+    ),
+    CuratedTable(
         "mmp_group_crosswalk",
         _cols(
             Column("mmp_group_id", "int", required=True), Column("group_id", "slug", required=True),
@@ -204,9 +214,11 @@ TABLES: tuple[CuratedTable, ...] = (
             Column("period_grain", required=True, allowed=("year", "month")),
             Column("measure", required=True, allowed=("attacks", "killed", "injured", "suicide_attacks")),
             Column("value", "int", required=True), Column("definition"), Column("note"),
+            Column("is_preferred", "bool", required=True),
         ),
-        key=("publisher", "country", "period_start", "period_grain", "measure"),
-        description="Published yearly or monthly totals (PIPS, PICSS, ...).",
+        # several editions (reports) or definitions of one figure are several rows, one of them preferred
+        key=("publisher", "report", "country", "period_start", "period_grain", "measure", "definition"),
+        description="Published yearly or monthly totals (PIPS, PICSS, ...), every edition.",
     ),
     CuratedTable(
         "incidents",

@@ -12,7 +12,8 @@ from pipelines.assets.incidents import core_incidents, partitions_for, source_co
 from pipelines.assets.lineage import lineage_assets
 from pipelines.assets.publish import published_warehouse_asset
 from pipelines.assets.report import analyst_report_asset
-from pipelines.assets.reference import core_reference_assets, curated_checks, curated_staging_assets
+from pipelines.assets.reference import (core_reference_assets, curated_checks, curated_staging_assets,
+                                       published_staging_assets)
 from pipelines.checks import sql_asset_checks
 from pipelines.gx_checks import gx_asset_checks
 from pipelines.resources import build_resources
@@ -50,7 +51,8 @@ def build_definitions(raw_dir: Path | None = None, warehouse_path: Path | None =
     e.g. ``["gtd"]``) also the job INCREMENTAL_BUILD_JOB: the part of the build job a change to files of
     those sources reaches (``python -m pipelines run`` uses it when nothing else changed)."""
     dq_models = sql_models("dq", "data_quality")
-    unpartitioned = [*curated_staging_assets, *core_reference_assets, *lineage_assets, core_incidents, source_coverage_asset, *dq_models, *mart_assets]
+    unpartitioned = [*curated_staging_assets, *published_staging_assets, *core_reference_assets, *lineage_assets,
+                     core_incidents, source_coverage_asset, *dq_models, *mart_assets]
     upstream = [key for a in unpartitioned for key in a.keys]
     publish = published_warehouse_asset(upstream)
     exports = export_assets(publish.key)

@@ -110,6 +110,18 @@ CREATE TABLE IF NOT EXISTS core.group_relations (
     sources         VARCHAR[]                 -- every source system asserting the relation, preferred first
 );
 
+-- One row per split_from / faction_of relation whose effect on group families we decided, with its citation
+-- (raw/curated/group_family_rulings.csv): stays_in_movement (the child is in its parent's family from the
+-- relation's date), own_organisation (the child is its own family), left_movement (the child leaves the
+-- parent's family at the split). Read by marts.group_family_membership.
+CREATE TABLE IF NOT EXISTS core.group_family_rulings (
+    relation_id VARCHAR PRIMARY KEY,
+    ruling      VARCHAR NOT NULL,
+    note        VARCHAR,
+    source      VARCHAR NOT NULL,
+    source_url  VARCHAR NOT NULL
+);
+
 -- Every source's assertion of a relation (curated row, UCDP actor field, MMP link): attached to the reconciled
 -- relation of core.group_relations it supports, or, when it supports none, with relation_id NULL and the
 -- reason (listed again in dq.unmapped_relation_assertions). sql/core/group_relation_sources.sql.
@@ -206,16 +218,19 @@ CREATE TABLE IF NOT EXISTS core.claims (
 
 CREATE TABLE IF NOT EXISTS core.published_aggregates (
     publisher    VARCHAR NOT NULL,            -- e.g. PIPS
-    report       VARCHAR,
+    report       VARCHAR,                     -- the edition the figure was published in
     country      VARCHAR NOT NULL,
     period_start DATE NOT NULL,
     period_grain VARCHAR NOT NULL,            -- year / month
-    measure      VARCHAR NOT NULL,            -- attacks, killed, injured, suicide_attacks
+    measure      VARCHAR NOT NULL,            -- attacks, events, killed, injured, suicide_attacks
     value        BIGINT NOT NULL,
     definition   VARCHAR,
     note         VARCHAR,
     source       VARCHAR NOT NULL,
-    source_url   VARCHAR NOT NULL
+    source_url   VARCHAR NOT NULL,
+    event_type   VARCHAR,                     -- the publisher's own category (ACLED event type); NULL = all it counts
+    is_preferred BOOLEAN NOT NULL,            -- one preferred value per (publisher, country, period, measure, event_type)
+    source_file  VARCHAR                      -- the raw file of a figure read from a published file (ACLED); NULL = curated
 );
 
 -- One row per source event, conformed from every incident source. Fatality counts are DOUBLE because
@@ -287,12 +302,12 @@ CREATE TABLE IF NOT EXISTS meta.group_resolution (
 -- What marts.incident_facts holds (pipelines/incident_facts.py), so that a run replaces only the rows of the
 -- source files whose incidents changed instead of rebuilding the mart: one row per source file, with the key of
 -- its rows in core.incidents when the mart was built (pipelines/incidents.py conformed_row_keys) and what every
--- row was computed with. A different code_fingerprint or group_lineage_digest rebuilds the whole mart.
+-- row was computed with. A different code_fingerprint or group_family_digest rebuilds the whole mart.
 CREATE TABLE IF NOT EXISTS meta.incident_facts_inputs (
     source_file          VARCHAR NOT NULL,
     row_key              VARCHAR NOT NULL,
     code_fingerprint     VARCHAR NOT NULL,    -- SQL, suites, package code, libraries (pipelines/fingerprint.py)
-    group_lineage_digest VARCHAR NOT NULL     -- md5 of the rows of marts.group_lineage
+    group_family_digest  VARCHAR NOT NULL     -- md5 of the rows of marts.group_family_membership
 );
 
 -- One row per file version that a loader read. rows_read = rows_loaded + rows_quarantined, always.
@@ -397,6 +412,18 @@ CREATE TABLE IF NOT EXISTS staging.ucdp_actors (
     version             VARCHAR,
     source_file         VARCHAR NOT NULL,
     source_row          BIGINT NOT NULL
+);
+
+-- ACLED's published country-month aggregates, one row per (file, country, month, event type) and measure:
+-- raw/acled_aggregates/*.csv (pipelines/published_sources.py).
+CREATE TABLE IF NOT EXISTS staging.acled_aggregates (
+    country      VARCHAR NOT NULL,
+    period_start DATE NOT NULL,               -- the first day of the month
+    event_type   VARCHAR NOT NULL,            -- ACLED event type (Battles, Explosions/Remote violence, ...)
+    measure      VARCHAR NOT NULL,            -- events (file with an Events column) or killed (Fatalities)
+    value        BIGINT NOT NULL,
+    source_file  VARCHAR NOT NULL,
+    source_row   BIGINT NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS staging.mmp_links (

@@ -162,10 +162,14 @@ def test_policy_events_parse(groups):
 def test_published_aggregates_cover_pips_years():
     aggregates = read("published_aggregates.csv")
     dates(aggregates, "period_start")
-    assert not aggregates.duplicated(["publisher", "country", "period_start", "period_grain", "measure"]).any()
+    assert not aggregates.duplicated(["publisher", "report", "country", "period_start", "period_grain", "measure",
+                                      "definition"]).any()
+    preferred = aggregates[aggregates["is_preferred"] == "true"]
+    assert set(aggregates["is_preferred"]) == {"true", "false"}  # several editions, one preferred
+    assert not preferred.duplicated(["publisher", "country", "period_start", "period_grain", "measure"]).any()
     values = pd.to_numeric(aggregates["value"], errors="raise")
     assert (values >= 0).all()
-    pips = aggregates[(aggregates["publisher"] == "PIPS") & (aggregates["measure"] == "attacks")]
+    pips = preferred[(preferred["publisher"] == "PIPS") & (preferred["measure"] == "attacks")]
     years = set(pips["period_start"].str[:4].astype(int))
     assert len(years & set(range(2008, 2024))) >= 10
     assert pips.set_index("period_start").loc["2014-01-01", "value"] == "1206"

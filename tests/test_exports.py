@@ -98,7 +98,7 @@ def test_policy_profile_has_pakistan_yearly_trends_with_pips_alongside(built_war
     assert (merged["incidents"] == merged["expected"]).all()
 
     pips = read_frame(warehouse, "select year(period_start) as year, measure, value from core.published_aggregates "
-                                 "where publisher = 'PIPS' and period_grain = 'year' and country = 'Pakistan'")
+                                 "where publisher = 'PIPS' and period_grain = 'year' and country = 'Pakistan' and is_preferred")
     killed = dict(zip(pips.loc[pips["measure"] == "killed", "year"], pips.loc[pips["measure"] == "killed", "value"]))
     for _, row in trends.iterrows():
         assert (pd.isna(row["pips_killed"]) and row["year"] not in killed) or row["pips_killed"] == killed[row["year"]]

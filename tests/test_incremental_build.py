@@ -129,6 +129,7 @@ def test_a_new_gtd_file_builds_only_what_it_reaches_and_equals_a_build_from_noth
     assert 0 < built < total
     # curated, lineage and group tables are not rebuilt; what reads incidents is
     assert "built   core.groups " not in result.stdout and "built   marts.group_lineage " not in result.stdout
+    assert "built   marts.group_family_membership " not in result.stdout
     assert "built   core.incidents " in result.stdout and "built   marts.attack_trends " in result.stdout
     assert "published      yes" in result.stdout
     assert facts_line(result).endswith("incremental: +200 -0 rows")
@@ -195,6 +196,25 @@ def test_a_curated_change_builds_everything(base, tmp_path):
     built, total = map(int, re.search(r"(\d+) of (\d+) assets", line).groups())
     assert built == total
     assert "built   core.groups " in result.stdout
+
+
+def test_a_family_ruling_change_rebuilds_incident_facts_from_the_new_membership(base, tmp_path):
+    """marts.incident_facts depends on marts.group_family_membership (meta.incident_facts_inputs keeps its
+    digest): a changed ruling changes families without any incident changing, and the mart is rebuilt whole."""
+    raw, warehouse = state(base, tmp_path)
+    rulings = raw / "curated" / "group_family_rulings.csv"
+    text = rulings.read_text()
+    assert "ttp_sajna_split_from_ttp_2014,stays_in_movement," in text
+    rulings.write_text(text.replace("ttp_sajna_split_from_ttp_2014,stays_in_movement,",
+                                    "ttp_sajna_split_from_ttp_2014,own_organisation,"))
+    result = run(raw, warehouse)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert build_line(result).startswith("build: full (curated/group_family_rulings.csv changed)")
+    assert "built   marts.group_family_membership " in result.stdout
+    assert facts_line(result).endswith("full")
+    assert read_table(warehouse, "select distinct family_id from marts.group_family_membership "
+                                 "where group_id = 'ttp_sajna' and valid_from = date '2014-05-28'") == [("ttp_sajna",)]
+    assert differences(warehouse, fresh_build(raw, tmp_path)) == {}
 
 
 def test_a_code_change_builds_everything_and_rebuilds_incident_facts(base, tmp_path):

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import deque
-
 import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
 from tests.conftest import CURATED_DIR, read_frame
+from tests.family_rules import Families
 
 SOURCES = ["gtd", "ucdp_ged"]
 
@@ -26,37 +25,14 @@ def incidents(shared_warehouse) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def lineage() -> dict[str, list[tuple[str, int, dt.date | None]]]:
-    """For each group: its ancestors through split_from / faction_of, at their shortest depth, with the date
-    the link holds from (latest start along that path), computed from raw/curated/group_relations.csv."""
-    relations = pd.read_csv(CURATED_DIR / "group_relations.csv", dtype=str, keep_default_na=False)
-    edges: dict[str, list[tuple[str, dt.date | None]]] = {}
-    for r in relations[relations["relation_type"].isin(["split_from", "faction_of"])].itertuples():
-        start = dt.date.fromisoformat(r.start_date) if r.start_date else None
-        edges.setdefault(r.from_group_id, []).append((r.to_group_id, start))
-    result = {}
-    for group in {g for g in edges} | {p for ps in edges.values() for p, _ in ps}:
-        best: dict[str, tuple[int, dt.date | None]] = {}
-        queue = deque([(group, 0, None, {group})])
-        while queue:
-            node, depth, since, seen = queue.popleft()
-            for parent, start in edges.get(node, []):
-                if parent in seen:
-                    continue
-                link = max([d for d in (since, start) if d is not None], default=None)
-                key = (depth + 1, link or dt.date.min)
-                if parent not in best or key < (best[parent][0], best[parent][1] or dt.date.min):
-                    best[parent] = (depth + 1, link)
-                queue.append((parent, depth + 1, link, seen | {parent}))
-        result[group] = [(a, d, s) for a, (d, s) in best.items()]
-    return result
+def lineage() -> Families:
+    """Group families over time, replayed in plain Python from the curated relations and family rulings
+    (tests/family_rules.py; the rules of marts.group_family_membership)."""
+    return Families.from_curated(CURATED_DIR)
 
 
-def family(group: str | None, on: dt.date, lineage) -> str | None:
-    if group is None or pd.isna(group):
-        return None
-    candidates = [(0, group)] + [(d, a) for a, d, s in lineage.get(group, []) if s is None or s <= on]
-    return max(candidates)[1]
+def family(group: str | None, on: dt.date, lineage: Families) -> str | None:
+    return lineage.family(group, on)
 
 
 @pytest.fixture(scope="module")
@@ -179,8 +155,8 @@ def test_source_reconciliation_sets_sources_beside_pips(shared_warehouse, incide
     mart = read_frame(warehouse, "select * from marts.source_reconciliation where country = 'Pakistan'")
     published = pd.read_csv(CURATED_DIR / "published_aggregates.csv", dtype=str)
     pips = published[(published["publisher"] == "PIPS") & (published["measure"] == "attacks")
-                     & (published["country"] == "Pakistan")]
-    got = mart[(mart["source"] == "PIPS")].set_index("year")["incidents"].dropna()  # years with other measures only
+                     & (published["country"] == "Pakistan") & (published["is_preferred"] == "true")]
+    got = mart[(mart["source"] == "PIPS") & (mart["is_preferred"] == True)].set_index("year")["incidents"].dropna()  # noqa: E712  # years with other measures only
     assert {int(p[:4]): int(v) for p, v in zip(pips["period_start"], pips["value"])} == got.astype(int).to_dict()
     ucdp = incidents[(incidents["source"] == "ucdp_ged") & (incidents["country"] == "Pakistan")]
     got = mart[(mart["source"] == "ucdp_ged") & (mart["violence_class"] == "all")].set_index("year")["incidents"]

@@ -95,6 +95,7 @@ def yearly_from_marts(warehouse: Path, country: str) -> dict:
                sum(value) filter (where measure = 'killed') as fatalities
         from core.published_aggregates
         where publisher = 'PIPS' and country = ? and period_grain = 'year' and year(period_start) >= 1990
+          and is_preferred
           and measure in ('attacks', 'killed')
         group by 1, 2
     """, [country])

@@ -19,13 +19,14 @@ DESCRIPTIONS = {
     "mmp_links": "Stanford Mapping Militants relationship links (all / riv / aff / spl / mer) between MMP group ids.",
     "mmp_map_groups": "Stanford Mapping Militants: which groups each map shows.",
     "mmp_maps": "Stanford Mapping Militants maps (the Pakistan maps name the groups that matter here).",
+    "acled_aggregates": "ACLED's published country-month events and fatalities by event type.",
 }
 
 
-def lineage_staging_asset(spec: LineageTable) -> dg.AssetsDefinition:
+def lineage_staging_asset(spec: LineageTable, group_name: str = GROUP) -> dg.AssetsDefinition:
     @dg.asset(
         key=["staging", spec.table],
-        group_name=GROUP,
+        group_name=group_name,
         pool=WAREHOUSE_POOL,
         description=f"{DESCRIPTIONS[spec.table]} Typed rows of raw/{spec.source}/{spec.pattern}.",
         kinds={"duckdb", "csv"},

@@ -11,7 +11,8 @@ from pipelines.resources import WarehouseResource
 from pipelines.stats import fill_policy_outcome_statistics
 
 GROUP = "marts"
-MARTS = ["group_lineage", "incident_facts", "incident_participants", "attack_trends", "split_outcomes", "event_monthly_series",
+MARTS = ["group_lineage", "group_family_membership", "incident_facts", "incident_participants", "attack_trends",
+         "split_outcomes", "event_monthly_series",
          "policy_outcomes", "decapitation_event_study", "source_reconciliation", "group_timeline"]
 AFTER = {"policy_outcomes": fill_policy_outcome_statistics}
 

@@ -2,6 +2,7 @@
 
 raw/curated/*.csv -> staging.curated_<table> (typed, every row loaded or quarantined)
                   -> core.<table> (sql/core/<table>.sql)
+raw/acled_aggregates/*.csv -> staging.acled_aggregates -> core.published_aggregates (beside the curated totals)
 """
 
 
@@ -9,7 +10,9 @@ import dagster as dg
 
 from pipelines import curated
 from pipelines.accounting import record_loads
+from pipelines import published_sources
 from pipelines.assets.common import sql_models, table_metadata
+from pipelines.assets.lineage import lineage_staging_asset
 from pipelines.checks import check_result
 from pipelines.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
 
@@ -17,6 +20,7 @@ GROUP = "curated_reference"
 CORE_REFERENCE_TABLES = [
     "groups", "group_aliases", "group_relations", "leaders", "leadership_events", "policy_events",
     "claims", "published_aggregates",
+    "group_family_rulings",
 ]
 
 
@@ -69,3 +73,4 @@ def curated_clean_check(table: curated.CuratedTable) -> dg.AssetChecksDefinition
 curated_staging_assets = [curated_staging_asset(t) for t in curated.TABLES]
 curated_checks = [curated_clean_check(t) for t in curated.TABLES]
 core_reference_assets = sql_models("core", "core_reference", CORE_REFERENCE_TABLES)
+published_staging_assets = [lineage_staging_asset(t, group_name=GROUP) for t in published_sources.TABLES]

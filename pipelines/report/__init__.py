@@ -302,6 +302,30 @@ def _reconciliation_section(data, charts) -> Section:
     return section
 
 
+def _acled_aggregates_section(data) -> Section:
+    """ACLED's published country-month aggregates, summed to years: after 2021 the only source shared by
+    Pakistan and Afghanistan in the shared files. A table, not a chart: six event types of different kinds."""
+    section = Section("acled_aggregates", "ACLED published aggregates, 2021-2024",
+                      "Events and reported fatalities per year and ACLED event type, as ACLED publishes them "
+                      "(country-month files summed to years). Battles, explosions/remote violence and violence "
+                      "against civilians are political violence by every actor, state forces included; protests, "
+                      "riots and strategic developments are not attacks. Not comparable with PIPS's terrorist attacks.")
+    for country in ["Pakistan", "Afghanistan"]:
+        frame = data.frames[f"acled_aggregates_{country.lower()}"]
+        figure = Figure(f"acled_aggregates_{country.lower()}", f"{country}: ACLED events and fatalities by event type",
+                        "marts.source_reconciliation (source ACLED), core.published_aggregates",
+                        "events = ACLED events of the type; fatalities = ACLED's reported fatalities of those events; "
+                        "months = months of the year the published files cover (fewer than 12: a part year).",
+                        _years(frame, "edition") if len(frame) else "no ACLED aggregates loaded")
+        if len(frame):
+            figure.table_html = _table(frame.drop(columns=["edition"]),
+                                       {"events": "{:,}".format, "fatalities": "{:,}".format})
+        else:
+            figure.notice = "No ACLED aggregates in this warehouse (raw/acled_aggregates/ is empty)."
+        section.figures.append(figure)
+    return section
+
+
 def _quality_section(data, charts) -> Section:
     f = data.frames
     section = Section("quality", "Data quality",
@@ -357,7 +381,7 @@ def build_sections(data) -> list[Section]:
     from pipelines.report import charts
 
     return [_trend_section(data, charts), _lineage_section(data, charts), _event_study_section(data, charts),
-            _reconciliation_section(data, charts), _quality_section(data, charts)]
+            _reconciliation_section(data, charts), _acled_aggregates_section(data), _quality_section(data, charts)]
 
 
 def _json_script(value) -> str:

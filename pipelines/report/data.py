@@ -135,6 +135,7 @@ def yearly_trend(con, country: str) -> pd.DataFrame:
                max(value) filter (where measure = 'killed')::double as fatalities
         from core.published_aggregates
         where publisher = 'PIPS' and country = ? and period_grain = 'year' and measure in ('attacks', 'killed')
+          and is_preferred
         group by all
     """, [country])
     frame = pd.concat([events, published], ignore_index=True).sort_values(["source", "year"], ignore_index=True)
@@ -285,9 +286,23 @@ def reconciliation(con, country: str) -> pd.DataFrame:
         select year::integer as year, source, kind, counts, incidents::bigint as incidents,
                fatalities_best as fatalities
         from marts.source_reconciliation where country = ? and year >= ?
-          and (kind = 'published' or violence_class = 'all')
+          -- one line per source: every violence class of an event source together; the preferred edition of
+          -- each published total; ACLED's aggregates by event type have their own section
+          and ((kind = 'event_data' and violence_class = 'all') or (kind = 'published' and is_preferred and source <> 'ACLED'))
         order by source, year
     """, [country, TRENDS_FROM_YEAR])
+
+
+def acled_aggregates(con, country: str) -> pd.DataFrame:
+    """ACLED's published events and fatalities per year and event type (marts.source_reconciliation)."""
+    return _df(con, """
+        select year::integer as year, regexp_extract(definition, '^ACLED event type ([^:]+):', 1) as event_type,
+               incidents::bigint as events, fatalities_best::bigint as fatalities, published_months::integer as months,
+               edition
+        from marts.source_reconciliation
+        where country = ? and source = 'ACLED' and kind = 'published' and is_preferred and year between 2021 and 2024
+        order by year, event_type
+    """, [country])
 
 
 def latest_checks(con) -> pd.DataFrame:
@@ -325,6 +340,7 @@ def collect(con: duckdb.DuckDBPyConnection) -> ReportData:
         f[f"kill_markers_{key}"] = leader_kill_markers(con, country)
         f[f"reconciliation_{key}"] = reconciliation(con, country)
         f[f"coverage_text_{key}"] = pd.DataFrame({"text": [coverage_text(con, country)]})
+        f[f"acled_aggregates_{key}"] = acled_aggregates(con, country)
     f["trend_monthly_pakistan"] = monthly_trend(con, "Pakistan")
     f["trend_family_pakistan"] = family_trend(con, "Pakistan")
     f["trend_province_pakistan"] = province_trend(con, "Pakistan")

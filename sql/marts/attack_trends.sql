@@ -1,6 +1,7 @@
 -- marts.attack_trends: incidents and casualties per period x country x province x group family x event type x
 -- source. Year rows count every incident of the year; month rows only incidents whose month is known.
--- Fatality sums add the known figures only; incidents_unknown_fatalities says how many had none.
+-- Fatality sums add the known figures only; incidents_unknown_fatalities says how many had none. group_id keeps
+-- the split-level count (JuA, HuA on their own) beside the family: sum over it for family counts.
 -- violence_class (core.incidents) keeps unlike events apart: never add classes or sources into one trend.
 -- admin1 is the unit in force on the event date (FATA until 31 May 2018, then Khyber Pakhtunkhwa);
 -- admin1_harmonized is one unit for the whole series ('Khyber Pakhtunkhwa incl. former FATA'): use it for a
@@ -20,6 +21,7 @@ with rows as (
 trends as (
 select
     period_grain, period_start, country, admin1, admin1_harmonized, group_family_id, event_type, violence_class, source,
+    group_id,
     count(*)                                            as incidents,
     count(*) filter (where fatalities_best > 0)         as fatal_incidents,
     sum(fatalities_best)                                as fatalities_best,

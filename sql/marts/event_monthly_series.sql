@@ -34,11 +34,11 @@ with events as (
     where e.event_type in ('killed', 'captured', 'arrested', 'died') and e.event_precision in ('day', 'month')
 ),
 families as (
-    select e.event_id, arg_max(l.ancestor_group_id, [lpad(l.depth::varchar, 3, '0'), l.ancestor_group_id]) as family_id
+    select e.event_id, m.family_id
     from events e
-    join marts.group_lineage l
-      on l.descendant_group_id = e.group_id and (l.since_date is null or l.since_date <= e.event_date)
-    group by e.event_id
+    join marts.group_family_membership m
+      on m.group_id = e.group_id and e.event_date >= coalesce(m.valid_from, '-infinity'::date)
+     and e.event_date < coalesce(m.valid_to, 'infinity'::date)
 ),
 scoped as (
     select event_kind, event_id, event_date, concerns_foreign_strikes, 'national' as scope, country as scope_value,

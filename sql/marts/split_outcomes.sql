@@ -9,14 +9,12 @@
 with splits as (
     select r.from_group_id as child_group_id, r.to_group_id as parent_group_id, r.start_date as split_date,
            date_trunc('month', r.start_date)::date as split_month,
-           f.ancestor_group_id as family_id
+           f.family_id
     from core.group_relations r
-    -- the parent's own family as of the split
-    left join lateral (
-        select arg_max(l.ancestor_group_id, [lpad(l.depth::varchar, 3, '0'), l.ancestor_group_id]) as ancestor_group_id
-        from marts.group_lineage l
-        where l.descendant_group_id = r.to_group_id and (l.since_date is null or l.since_date <= r.start_date)
-    ) f on true
+    -- the parent's own family as of the split (marts.group_family_membership)
+    left join marts.group_family_membership f
+      on f.group_id = r.to_group_id and r.start_date >= coalesce(f.valid_from, '-infinity'::date)
+     and r.start_date < coalesce(f.valid_to, 'infinity'::date)
     where r.relation_type = 'split_from' and r.start_date is not null and r.start_precision in ('day', 'month')
 ),
 windows(window_months) as (values (6), (12), (24)),

@@ -28,7 +28,7 @@ with main_values as (
     unpivot (select 'published_aggregates' as subject_table,
                     publisher || ':' || country || ':' || period_start || ':' || measure as subject_id,
                     columns(*)::varchar
-             from core.published_aggregates)
+             from core.published_aggregates where is_preferred and source_file is null)
     on columns(* exclude (subject_table, subject_id)) into name attribute value value
 ),
 subjects as (select distinct subject_table, subject_id from main_values)
