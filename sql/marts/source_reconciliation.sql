@@ -1,13 +1,15 @@
 -- marts.source_reconciliation: each source's yearly incidents and deaths per country side by side with the
 -- totals published by PIPS and others (core.published_aggregates). What each counts differs: GTD counts
 -- terrorist attacks, UCDP GED lethal events of organised violence (battles included), New America drone
-<<<<<<< HEAD
 -- strikes, PIPS terrorist attacks only (no military operations); `counts` says which.
 -- Event-data rows: one per source, year, country and violence class, plus violence_class 'all' (every class of
 -- the source, the figure that sits beside a publisher's total); `counts` states the source's own definition;
 -- covered_months (core.source_coverage, countable files) < 12 flags a partial year (UCDP 2023: the October
 -- Candidate release only), countable = false a sample (the ACLED sample) or a selection (curated): neither is a
 -- total to compare.
+-- Published rows: one edition and one definition of a publisher's figures (`edition`, `definition`,
+-- `is_preferred`), with its suicide attacks where the publisher gives them; ACLED's monthly aggregates by event
+-- type are summed to years (`published_months` < 12 for a part year).
 with source_definitions(source, definition) as (values
     ('gtd', 'GTD: terrorist attacks by non-state actors (inclusion criteria 1-3; doubtful events included)'),
     ('ucdp_ged', 'UCDP GED: events of organised violence with at least one death (state-based, non-state and one-sided)'),
@@ -17,22 +19,12 @@ with source_definitions(source, definition) as (values
 event_classes as (
     select year(year_start) as year, country, source, coalesce(violence_class, 'unclassified') as violence_class,
            string_agg(distinct event_type, ', ' order by event_type) as event_types,
-=======
--- strikes, PIPS terrorist attacks only (no military operations); `counts` says which. A published row is one
--- edition and one definition of a publisher's figures (`edition`, `definition`, `is_preferred`), with its
--- suicide attacks where the publisher gives them; ACLED's monthly aggregates by event type are summed to years
--- (`published_months` < 12 for a part year).
-with event_data as (
-    select year(year_start) as year, country, source,
-           'event data: ' || string_agg(distinct event_type, ', ' order by event_type) as counts,
->>>>>>> i14-families-published
            count(*) as incidents, sum(fatalities_best) as fatalities_best,
            count(*) filter (where fatalities_best is null) as incidents_unknown_fatalities,
            count(*) filter (where is_doubtful) as doubtful_incidents
     from marts.incident_facts
     group by all
 ),
-<<<<<<< HEAD
 event_years as (
     select * from event_classes
     union all
@@ -56,20 +48,12 @@ event_data as (
     left join source_definitions d using (source)
     left join year_coverage c using (source, country, year)
 ),
-published as (
-    select year(period_start) as year, country, publisher as source,
-           'published: ' || any_value(definition) as counts,
-           max(value) filter (where measure = 'attacks') as incidents,
-           max(value) filter (where measure = 'killed')::double as fatalities_best,
-           cast(null as bigint) as incidents_unknown_fatalities
-=======
 published_rows as (
     -- a suicide-attack count is a subset of the same edition's attacks: it sits on their row, under their definition
     select *, case when measure = 'suicide_attacks'
                    then coalesce(max(definition) filter (where measure = 'attacks' and is_preferred)
                                      over (partition by publisher, country, period_start, report), definition)
                    else definition end as row_definition
->>>>>>> i14-families-published
     from core.published_aggregates
 ),
 published as (
@@ -90,19 +74,10 @@ published as (
     group by year(period_start), country, publisher, report, row_definition
 )
 select year, country, source, 'event_data' as kind, counts, incidents, fatalities_best, incidents_unknown_fatalities,
-<<<<<<< HEAD
        violence_class, covered_months, is_partial_year, countable, doubtful_incidents
 from event_data
 union all by name
-select year, country, source, 'published' as kind, counts, incidents, fatalities_best, incidents_unknown_fatalities
-=======
-       cast(null as varchar) as definition, cast(null as varchar) as edition, cast(null as varchar) as source_url,
-       cast(null as bigint) as suicide_attacks, cast(null as boolean) as is_preferred,
-       cast(null as bigint) as published_months
-from event_data
-union all
-select year, country, source, 'published', counts, incidents, fatalities_best, incidents_unknown_fatalities,
+select year, country, source, 'published' as kind, counts, incidents, fatalities_best, incidents_unknown_fatalities,
        definition, edition, source_url, suicide_attacks, is_preferred, published_months
->>>>>>> i14-families-published
 from published
-order by country, year, kind, source, edition, definition
+order by country, year, kind, source, violence_class, edition, definition
