@@ -10,6 +10,7 @@ from pipelines.assets.exports import export_assets
 from pipelines.assets.marts import mart_assets
 from pipelines.assets.incidents import core_incidents, partitions_for, staging_assets
 from pipelines.assets.lineage import lineage_assets
+from pipelines.assets.linkage import linkage_assets
 from pipelines.assets.publish import published_warehouse_asset
 from pipelines.assets.report import analyst_report_asset
 from pipelines.assets.reference import core_reference_assets, curated_checks, curated_staging_assets
@@ -50,7 +51,8 @@ def build_definitions(raw_dir: Path | None = None, warehouse_path: Path | None =
     e.g. ``["gtd"]``) also the job INCREMENTAL_BUILD_JOB: the part of the build job a change to files of
     those sources reaches (``python -m pipelines run`` uses it when nothing else changed)."""
     dq_models = sql_models("dq", "data_quality")
-    unpartitioned = [*curated_staging_assets, *core_reference_assets, *lineage_assets, core_incidents, *dq_models, *mart_assets]
+    unpartitioned = [*curated_staging_assets, *core_reference_assets, *lineage_assets, core_incidents, *dq_models, *mart_assets,
+                    *linkage_assets]
     upstream = [key for a in unpartitioned for key in a.keys]
     publish = published_warehouse_asset(upstream)
     exports = export_assets(publish.key)
