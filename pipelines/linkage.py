@@ -33,10 +33,20 @@ from pipelines.config import SQL_DIR
 from pipelines.warehouse import table_exists, transaction
 
 MODEL_PATH = Path(__file__).with_name("linkage_model.json")
-LINK_THRESHOLD = 0.5  # the Bayes decision for equal costs: a pair is a link when a match is more likely than not
+# A pair is a link when Splink's match probability is at least LINK_THRESHOLD, or, between two different
+# sources, at least MUTUAL_THRESHOLD and each side is the other's most probable partner in the other's source
+# (each list tells a strike once: the best mutual candidate on a day with one strike is that strike even
+# when the names differ). core.event_links keeps every pair scored at MUTUAL_THRESHOLD or more, with is_link;
+# whether a pair is mutual best is decided again over all stored pairs at every re-link (docs/linkage.md).
+LINK_THRESHOLD = 0.95
+MUTUAL_THRESHOLD = 0.3
 CHANGED_VARIABLE = "link_changed_ids"
+# One model per linkage domain: the drone-strike lists compare other fields, tolls and place names than attack
+# and conflict datasets do, and u (how often two unrelated records agree) differs between them. A pair is scored
+# by the drone model when both sides are drone strikes, else by the general model.
+DOMAINS = {"drone_strike": "event_class = 'drone_strike'", "general": "event_class <> 'drone_strike'"}
 # The columns Splink compares (and keeps in core.event_links as the values that decided a pair).
-COMPARED = ["country", "event_year", "date_start", "date_end", "date_precision", "event_class", "place_key", "admin2_key", "admin1",
+COMPARED = ["country", "event_year", "date_start", "date_end", "date_precision", "event_class", "place_key", "place_text", "admin2_key", "admin1",
             "latitude", "longitude", "group_family", "target", "deaths_best", "deaths_low", "deaths_high"]
 
 
@@ -86,7 +96,11 @@ def settings(probability_two_random_records_match: float = 1e-4):
         "comparison_levels": [
             {"sql_condition": " or ".join((no_place % "place_key_{s}").format(s=s) for s in "lr"),
              "label_for_charts": "one side has no place", "is_null_level": True},
-            {"sql_condition": "jaro_winkler_similarity(place_key_l, place_key_r) >= 0.92 "
+            # one list's name inside the other's description counts: "Zeralita" / "Zeralita in the Azam
+            # Warsak region", "Shaktoi" / "Bichi village near Shaktoi"
+            {"sql_condition": "(jaro_winkler_similarity(place_key_l, place_key_r) >= 0.92 "
+                              "or (length(place_key_l) >= 4 and contains(place_text_r, place_key_l)) "
+                              "or (length(place_key_r) >= 4 and contains(place_text_l, place_key_r))) "
                               f"and coalesce({distance} <= 25, true)",
              "label_for_charts": "place names agree"},
             {"sql_condition": f"{distance} <= 5", "label_for_charts": "within 5 km"},
@@ -154,18 +168,18 @@ def _load_input(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create or replace temp table link_input as {input_sql()}")
 
 
-def _linker(con: duckdb.DuckDBPyConnection, model):
+def _linker(con: duckdb.DuckDBPyConnection, model, where: str = "true"):
+    """A Splink linker over the link input records that ``where`` selects (one domain, or all of them)."""
     from splink import DuckDBAPI, Linker
 
     db_api = DuckDBAPI(connection=con)
     con.execute(f"create or replace temp table link_records as "
-                f"select incident_id, source, {', '.join(COMPARED)} from link_input")
+                f"select incident_id, source, {', '.join(COMPARED)} from link_input where {where}")
     frame = db_api.register("link_records")
     return Linker(frame, model), db_api
 
 
-PRIOR_RULE = ("l.date_start = r.date_start and l.place_key = r.place_key and l.event_class = r.event_class "
-              "and l.source <> r.source")
+PRIOR_RULE = "l.date_start = r.date_start and l.place_key = r.place_key and l.source <> r.source"
 
 
 def _m(model: dict, comparison: str, label: str) -> float:
@@ -174,22 +188,26 @@ def _m(model: dict, comparison: str, label: str) -> float:
                 if lv.get("label_for_charts") == label or lv["sql_condition"].startswith(label))
 
 
-def estimate_model(con: duckdb.DuckDBPyConnection) -> dict:
+def estimate_models(con: duckdb.DuckDBPyConnection) -> dict:
+    """One model per domain of DOMAINS, each estimated on that domain's records only."""
+    _load_input(con)
+    return {domain: estimate_model(con, where) for domain, where in DOMAINS.items()}
+
+
+def estimate_model(con: duckdb.DuckDBPyConnection, where: str = "true") -> dict:
     """Splink's parameters from the warehouse's incidents, without labels (docs/linkage.md, "Estimation"):
     u by random sampling (seeded); the m of place, deaths, perpetrator family and target by expectation
     maximisation over the pairs of the same day, country and class; the m of date and class fixed (see
     settings()); the prior (the share of all pairs that match) from the pairs PRIOR_RULE finds, divided by that
-    rule's recall as the model itself puts it (m of same day x m of agreeing names x m of the same class)."""
-    _load_input(con)
-    linker, _ = _linker(con, settings())
+    rule's recall as the model itself puts it (m of the same day x m of agreeing place names)."""
+    linker, _ = _linker(con, settings(), where)
     compared = "(l.source <> r.source or l.source not in ('gtd', 'ucdp_ged'))"
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=20)
     linker.training.estimate_parameters_using_expectation_maximisation(
         f"l.country = r.country and l.date_start = r.date_start and l.event_class = r.event_class and {compared}",
         fix_u_probabilities=True)
     model = linker.misc.save_model_to_json()
-    recall = (_m(model, "date", "same day") * _m(model, "place", "place names agree")
-              * _m(model, "event_class", "\"event_class_l\" = \"event_class_r\""))
+    recall = _m(model, "date", "same day") * _m(model, "place", "place names agree")
     linker.training.estimate_probability_two_random_records_match([PRIOR_RULE], recall=recall)
     return linker.misc.save_model_to_json()
 
@@ -209,7 +227,7 @@ class Relink:
     files_relinked: list[str] = field(default_factory=list)
 
 
-def _score(con: duckdb.DuckDBPyConnection, changed_ids: list[str] | None, model: dict) -> int:
+def _score(con: duckdb.DuckDBPyConnection, changed_ids: list[str] | None, models: dict) -> int:
     """Score the candidate pairs (all, or those touching ``changed_ids``) into temp table scored_links;
     returns the number of candidate pairs."""
     if changed_ids is None:
@@ -220,23 +238,34 @@ def _score(con: duckdb.DuckDBPyConnection, changed_ids: list[str] | None, model:
     con.execute(f"set variable {CHANGED_VARIABLE} = null")
     pairs = con.execute("select count(*) from link_candidates").fetchall()[0][0]
     cols = ", ".join(f"{c}_l, {c}_r" for c in COMPARED if c not in ("country", "event_year"))  # blocked on, not compared
-    empty = (f"select * from (select null::varchar as incident_id_a, null::varchar as incident_id_b, "
-             f"null::double as match_probability) where false")
     if pairs == 0:
-        con.execute(f"create or replace temp table scored_links as {empty}")
+        con.execute("create or replace temp table scored_links as select * from core.event_links where false")
         return 0
-    linker, db_api = _linker(con, model)
-    blocked = db_api.register("link_candidates")
-    linker.table_management.register_blocked_pairs_for_predict(blocked)
-    predictions = linker.inference.predict(threshold_match_probability=LINK_THRESHOLD, warning_mode="never")
     levels = ", ".join(f"gamma_{c}" for c in ("date", "place", "event_class", "group_family", "target", "deaths"))
-    con.execute(f"""
-        create or replace temp table scored_links as
-        select incident_id_l as incident_id_a, incident_id_r as incident_id_b, source_l as source_a,
-               source_r as source_b, match_probability, match_weight, {levels}, {cols}
-        from {predictions.physical_name}
-    """)
-    predictions.drop_table_from_database_and_remove_from_cache()
+    con.execute(f"create or replace temp table scored_links as select * from core.event_links where false")
+    con.execute("""create or replace temp table link_candidates_all as
+                   select c.*, l.event_class = 'drone_strike' and r.event_class = 'drone_strike' as drone_pair
+                   from link_candidates c join link_input l on l.incident_id = c.join_key_l
+                   join link_input r on r.incident_id = c.join_key_r""")
+    for domain in DOMAINS:
+        drone = domain == "drone_strike"
+        con.execute("create or replace temp table link_candidates as "
+                    "select match_key, join_key_l, join_key_r from link_candidates_all where drone_pair = ?", [drone])
+        if not con.execute("select count(*) from link_candidates").fetchall()[0][0]:
+            continue
+        # the drone model's records are the drone strikes; the general model sees every record (a battle may
+        # be paired with a drone strike)
+        linker, db_api = _linker(con, models[domain], DOMAINS[domain] if drone else "true")
+        blocked = db_api.register("link_candidates")
+        linker.table_management.register_blocked_pairs_for_predict(blocked)
+        predictions = linker.inference.predict(threshold_match_probability=MUTUAL_THRESHOLD, warning_mode="never")
+        con.execute(f"""
+            insert into scored_links by name
+            select incident_id_l as incident_id_a, incident_id_r as incident_id_b, source_l as source_a,
+                   source_r as source_b, match_probability, match_weight, {levels}, {cols}
+            from {predictions.physical_name}
+        """)
+        predictions.drop_table_from_database_and_remove_from_cache()
     return pairs
 
 
@@ -256,12 +285,12 @@ def _cluster(con: duckdb.DuckDBPyConnection) -> int:
     db_api = DuckDBAPI(connection=con)
     con.execute("create or replace temp table link_nodes as select incident_id from link_input")
     con.execute("create or replace temp table link_edges as select incident_id_a as incident_id_l, "
-                "incident_id_b as incident_id_r, match_probability from core.event_links")
+                "incident_id_b as incident_id_r, 1.0 as match_probability from core.event_links where is_link")
     nodes, edges = db_api.register("link_nodes"), db_api.register("link_edges")
     clusters = cluster_pairwise_predictions_at_threshold(
         nodes, edges, db_api=db_api, node_id_column_name="incident_id",
         edge_id_column_name_left="incident_id_l", edge_id_column_name_right="incident_id_r",
-        threshold_match_probability=LINK_THRESHOLD)
+        threshold_match_probability=0.5)  # the edges are the links (is_link), weight 1
     con.execute(f"""
         create or replace temp table link_components as
         select c.incident_id, min(c.incident_id) over (partition by c.cluster_id) as cluster_id
@@ -283,9 +312,20 @@ def _cluster(con: duckdb.DuckDBPyConnection) -> int:
 
 def _store(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("insert into core.event_links by name select * from scored_links")
+    con.execute(f"""
+        update core.event_links e set is_link = d.is_link
+        from (select incident_id_a, incident_id_b,
+                     match_probability >= {LINK_THRESHOLD}
+                     or (source_a <> source_b and match_probability >= {MUTUAL_THRESHOLD}
+                         and rank() over (partition by incident_id_a, source_b order by match_probability desc) = 1
+                         and rank() over (partition by incident_id_b, source_a order by match_probability desc) = 1)
+                         as is_link
+              from core.event_links) d
+        where e.incident_id_a = d.incident_id_a and e.incident_id_b = d.incident_id_b""")
 
 
 def relink(con: duckdb.DuckDBPyConnection, full: bool = False, model: dict | None = None) -> Relink:
+    """``model``: the models per domain (default: pipelines/linkage_model.json)."""
     """Bring core.event_links and core.event_clusters up to date with marts.incident_facts: only the pairs
     touching incidents of changed source files are scored again, unless ``full`` or nothing is recorded."""
     model = model or load_model()
@@ -325,10 +365,42 @@ def relink(con: duckdb.DuckDBPyConnection, full: bool = False, model: dict | Non
         con.execute("delete from meta.event_link_inputs")
         con.execute("insert into meta.event_link_inputs select source_file, row_key, ? from link_row_keys",
                     [model_digest])
-    links = con.execute("select count(*) from core.event_links").fetchall()[0][0]
+    links = con.execute("select count(*) from core.event_links where is_link").fetchall()[0][0]
     if why is not None:
         return Relink("full", why, pairs, links, clusters, files)
     return Relink("incremental", f"{len(files)} source file(s) changed", pairs, links, clusters, files)
+
+
+# ------------------------------------------------------------------------------------------- evaluation
+EVALUATION_PAIRS = Path(__file__).resolve().parent.parent / "tests" / "data" / "linkage_eval_pairs.csv"
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, labels: Path = EVALUATION_PAIRS) -> pd.DataFrame:
+    """Precision, recall and F1 of core.event_links (is_link) on the hand-labelled pairs, per domain.
+    A labelled pair counts as linked when its two incidents are linked directly (not only through a cluster)."""
+    pairs = pd.read_csv(labels)
+    con.register("labelled_pairs", pairs)
+    try:
+        scored = con.execute("""
+            select p.domain, p.is_match = 1 as is_match, coalesce(e.is_link, false) as is_link
+            from labelled_pairs p
+            left join core.event_links e
+              on e.incident_id_a = least(p.incident_id_a, p.incident_id_b)
+             and e.incident_id_b = greatest(p.incident_id_a, p.incident_id_b)
+        """).df()
+    finally:
+        con.unregister("labelled_pairs")
+    rows = []
+    for domain, group in scored.groupby("domain"):
+        tp = int((group.is_link & group.is_match).sum())
+        fp = int((group.is_link & ~group.is_match).sum())
+        fn = int((~group.is_link & group.is_match).sum())
+        precision = tp / (tp + fp) if tp + fp else float("nan")
+        recall = tp / (tp + fn) if tp + fn else float("nan")
+        f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+        rows.append({"domain": domain, "pairs": len(group), "matches": int(group.is_match.sum()), "true_positives": tp,
+                     "false_positives": fp, "false_negatives": fn, "precision": precision, "recall": recall, "f1": f1})
+    return pd.DataFrame(rows)
 
 
 # ------------------------------------------------------------------------------------------------- CLI
@@ -339,12 +411,18 @@ def main(argv: list[str] | None = None) -> int:
     est = sub.add_parser("estimate", help=f"estimate Splink's parameters and write {MODEL_PATH.name}")
     est.add_argument("--warehouse", type=Path, required=True, help="a built warehouse (read only)")
     est.add_argument("--out", type=Path, default=MODEL_PATH)
+    ev = sub.add_parser("evaluate", help="precision/recall/F1 of a warehouse's links on the labelled pairs")
+    ev.add_argument("--warehouse", type=Path, required=True, help="a built warehouse (read only)")
     args = parser.parse_args(argv)
+    if args.command == "evaluate":
+        con = duckdb.connect(str(args.warehouse), read_only=True)
+        print(evaluate(con).to_markdown(index=False, floatfmt=".3f"))
+        return 0
     con = duckdb.connect()
     con.execute((SQL_DIR / "schema.sql").read_text())  # the macros the input model uses
     con.execute(f"attach '{args.warehouse}' as w (read_only)")
     con.execute("create or replace view marts.incident_facts as select * from w.marts.incident_facts")
-    model = estimate_model(con)
+    model = estimate_models(con)
     args.out.write_text(json.dumps(model, indent=2, sort_keys=True) + "\n")
     print(f"wrote {args.out}")
     return 0

@@ -481,7 +481,8 @@ CREATE TABLE IF NOT EXISTS meta.gx_results (
 );
 
 -- Record linkage (pipelines/linkage.py, docs/linkage.md). One row per pair of incidents that Splink scores
--- at or above the link threshold: the same event told twice. incident_id_a < incident_id_b. gamma_*: the
+-- at 0.3 or more; is_link: the pair is the same event told twice (the decision rule of docs/linkage.md).
+-- incident_id_a < incident_id_b. gamma_*: the
 -- comparison level of each comparison (-1 = nothing to compare); *_l / *_r: the values compared of a / b.
 CREATE TABLE IF NOT EXISTS core.event_links (
     incident_id_a       VARCHAR NOT NULL,
@@ -490,6 +491,7 @@ CREATE TABLE IF NOT EXISTS core.event_links (
     source_b            VARCHAR NOT NULL,
     match_probability   DOUBLE NOT NULL,
     match_weight        DOUBLE NOT NULL,
+    is_link             BOOLEAN,
     gamma_date          INTEGER,
     gamma_place         INTEGER,
     gamma_event_class   INTEGER,
@@ -498,7 +500,7 @@ CREATE TABLE IF NOT EXISTS core.event_links (
     gamma_deaths        INTEGER,
     date_start_l DATE, date_start_r DATE, date_end_l DATE, date_end_r DATE,
     date_precision_l VARCHAR, date_precision_r VARCHAR, event_class_l VARCHAR, event_class_r VARCHAR,
-    place_key_l VARCHAR, place_key_r VARCHAR, admin2_key_l VARCHAR, admin2_key_r VARCHAR,
+    place_key_l VARCHAR, place_key_r VARCHAR, place_text_l VARCHAR, place_text_r VARCHAR, admin2_key_l VARCHAR, admin2_key_r VARCHAR,
     admin1_l VARCHAR, admin1_r VARCHAR, latitude_l DOUBLE, latitude_r DOUBLE, longitude_l DOUBLE, longitude_r DOUBLE,
     group_family_l VARCHAR, group_family_r VARCHAR, target_l VARCHAR, target_r VARCHAR,
     deaths_best_l DOUBLE, deaths_best_r DOUBLE, deaths_low_l DOUBLE, deaths_low_r DOUBLE,

@@ -48,7 +48,8 @@ def set_facts(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
 
 
 def links(con) -> set[tuple[str, str]]:
-    return {tuple(r) for r in con.execute("select incident_id_a, incident_id_b from core.event_links").fetchall()}
+    return {tuple(r) for r in con.execute("select incident_id_a, incident_id_b from core.event_links where is_link")
+            .fetchall()}
 
 
 def clusters(con) -> set[frozenset[str]]:

@@ -39,6 +39,9 @@ prepared as (
             '[^a-z]+', '', 'g'),
             -- transliteration variants: Miram Shah / Miranshah, Dattakhel / Datta Khel (spaces already gone)
             'miram', 'miran', 'g'), '')                                      as place_key,
+        -- the whole place description, letters only, variants folded the same way
+        nullif(regexp_replace(regexp_replace(lower(location), '[^a-z]+', '', 'g'), 'miram', 'miran', 'g'), '')
+                                                                             as place_text,
         latitude,
         longitude,
         coalesce(group_family_id, case when event_type = 'drone_strike' then 'us_drone_programme' end)
@@ -55,7 +58,7 @@ select *,
        case when event_class in ('drone_strike') then ['air', 'ground_battle']
             when event_class = 'battle' then ['ground_battle', 'ground']
             else ['ground'] end                                              as class_groups,
-       md5(row(event_class, date_start, date_end, date_precision, country, admin1, admin2_key, place_key,
+       md5(row(event_class, date_start, date_end, date_precision, country, admin1, admin2_key, place_key, place_text,
                latitude, longitude, group_family, target, deaths_best, deaths_low, deaths_high)::varchar)
                                                                              as row_key
 from prepared
