@@ -304,7 +304,9 @@ def _cluster(con: duckdb.DuckDBPyConnection) -> int:
                row_number() over (partition by c.cluster_id order by (i.date_precision = 'day') desc,
                                   (i.latitude is not null) desc, (i.admin2_key is not null) desc, i.incident_id) = 1
                    as is_representative,
-               count(*) over (partition by c.cluster_id) as cluster_size
+               count(*) over (partition by c.cluster_id) as cluster_size,
+               i.source, i.date_start as event_date, i.date_precision, i.country, i.admin1, i.event_class,
+               i.group_family
         from link_components c join link_input i using (incident_id)
     """)
     return con.execute("select count(distinct cluster_id) from core.event_clusters").fetchall()[0][0]

@@ -507,13 +507,21 @@ CREATE TABLE IF NOT EXISTS core.event_links (
     deaths_high_l DOUBLE, deaths_high_r DOUBLE
 );
 
--- Every incident in exactly one cluster (most alone): the connected components of core.event_links.
+-- Every incident in exactly one cluster (most alone): the connected components of the links (is_link).
 -- cluster_id = the smallest incident_id of the cluster; one representative per cluster (its most precise telling).
 CREATE TABLE IF NOT EXISTS core.event_clusters (
     cluster_id        VARCHAR NOT NULL,
     incident_id       VARCHAR NOT NULL,
     is_representative BOOLEAN NOT NULL,
-    cluster_size      BIGINT NOT NULL
+    cluster_size      BIGINT NOT NULL,
+    -- the member incident as linkage saw it (sql/linkage/event_link_input.sql): the marts count clusters by these
+    source            VARCHAR NOT NULL,
+    event_date        DATE,
+    date_precision    VARCHAR,
+    country           VARCHAR,
+    admin1            VARCHAR,
+    event_class       VARCHAR,
+    group_family      VARCHAR
 );
 
 -- What core.event_links was computed from: per source file, a key of its link input rows, and the model.
