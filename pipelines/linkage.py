@@ -1,21 +1,22 @@
 """Record linkage: the same event told by several sources (or twice by one) becomes one cluster.
 
-core.event_links holds every candidate pair that Splink's Fellegi-Sunter model scores at or above
-LINK_THRESHOLD, with the comparison values that decided it; core.event_clusters the connected components of
-those links (one row per incident: every incident is in exactly one cluster, most alone). docs/linkage.md
-argues the blocking, the comparisons and the threshold.
+core.event_links holds every candidate pair that Splink's Fellegi-Sunter model scores at MUTUAL_THRESHOLD or
+more, with the comparison values that decided it and ``is_link`` (the decision rule below); core.event_clusters
+the connected components of the links (one row per incident: every incident is in exactly one cluster, most
+alone). docs/linkage.md argues the blocking, the comparisons and the thresholds.
 
     input       sql/linkage/event_link_input.sql (the one model linkage reads: switch columns there)
     blocking    sql/linkage/candidate_pairs.sql (date windows x place x class; our SQL, handed to Splink as
                 its blocked pairs, because day windows over date precision are not an equi-join)
-    scoring     Splink 5 on DuckDB with the parameters in pipelines/linkage_model.json, estimated without
+    scoring     Splink 5 on DuckDB with the parameters in pipelines/linkage_model.json (one model per domain of
+                DOMAINS), estimated without
                 labels (``python -m pipelines.linkage estimate --warehouse FILE``: u by random sampling,
                 m by expectation maximisation) and kept in the repository, so that every build scores with
                 the same model and an incremental re-link equals a full one exactly.
     incremental meta.event_link_inputs keeps, per source file, a key of its link input rows; a re-link
                 deletes the links touching incidents of changed or removed files and scores only the
-                candidate pairs with a side among the changed files' incidents. Clusters are recomputed
-                from the links (cheap: a few thousand edges).
+                candidate pairs with a side among the changed files' incidents. ``is_link`` and the clusters
+                are recomputed over every stored pair (cheap: a few thousand rows).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.config import SQL_DIR
-from pipelines.warehouse import table_exists, transaction
+from pipelines.warehouse import transaction
 
 MODEL_PATH = Path(__file__).with_name("linkage_model.json")
 # A pair is a link when Splink's match probability is at least LINK_THRESHOLD, or, between two different
@@ -46,8 +47,9 @@ CHANGED_VARIABLE = "link_changed_ids"
 # by the drone model when both sides are drone strikes, else by the general model.
 DOMAINS = {"drone_strike": "event_class = 'drone_strike'", "general": "event_class <> 'drone_strike'"}
 # The columns Splink compares (and keeps in core.event_links as the values that decided a pair).
-COMPARED = ["country", "event_year", "date_start", "date_end", "date_precision", "event_class", "place_key", "place_text", "admin2_key", "admin1",
-            "latitude", "longitude", "group_family", "target", "deaths_best", "deaths_low", "deaths_high"]
+COMPARED = ["country", "event_year", "date_start", "date_end", "date_precision", "event_class", "place_key",
+            "place_text", "admin2_key", "admin1", "latitude", "longitude", "group_family", "target", "deaths_best",
+            "deaths_low", "deaths_high"]
 
 
 def input_sql() -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
-import pytest
 
 from pipelines import linkage
 from pipelines.config import SQL_DIR

@@ -8,8 +8,6 @@ from __future__ import annotations
 import itertools
 import math
 
-import duckdb
-import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
