@@ -10,6 +10,7 @@ from pipelines.assets.exports import export_assets
 from pipelines.assets.marts import mart_assets
 from pipelines.assets.incidents import core_incidents, partitions_for, source_coverage_asset, staging_assets
 from pipelines.assets.lineage import lineage_assets
+from pipelines.assets.linkage import linkage_assets
 from pipelines.assets.publish import published_warehouse_asset
 from pipelines.assets.report import analyst_report_asset
 from pipelines.assets.reference import (core_reference_assets, curated_checks, curated_staging_assets,
@@ -52,7 +53,7 @@ def build_definitions(raw_dir: Path | None = None, warehouse_path: Path | None =
     those sources reaches (``python -m pipelines run`` uses it when nothing else changed)."""
     dq_models = sql_models("dq", "data_quality")
     unpartitioned = [*curated_staging_assets, *published_staging_assets, *core_reference_assets, *lineage_assets,
-                     core_incidents, source_coverage_asset, *dq_models, *mart_assets]
+                     core_incidents, source_coverage_asset, *dq_models, *mart_assets, *linkage_assets]
     upstream = [key for a in unpartitioned for key in a.keys]
     publish = published_warehouse_asset(upstream)
     exports = export_assets(publish.key)

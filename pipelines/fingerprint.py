@@ -24,7 +24,7 @@ from pipelines.accounting import sha256_of
 from pipelines.config import EXPECTATIONS_DIR, PROJECT_ROOT, SQL_DIR
 
 PACKAGE_DIR = PROJECT_ROOT / "pipelines"
-LIBRARIES = ("duckdb", "dagster", "great-expectations", "pandas", "scipy", "statsmodels", "openpyxl", "pyyaml")
+LIBRARIES = ("duckdb", "dagster", "great-expectations", "pandas", "scipy", "statsmodels", "openpyxl", "pyyaml", "splink")
 
 
 def _files(root: Path, pattern: str) -> list[Path]:
@@ -39,7 +39,7 @@ def code_fingerprint() -> str:
     """One hash of everything but the raw files: SQL, expectation suites, package code, library versions."""
     digest = hashlib.sha256()
     for label, root, pattern in (("sql", SQL_DIR, "**/*.sql"), ("expectations", EXPECTATIONS_DIR, "**/*.json"),
-                                 ("code", PACKAGE_DIR, "**/*.py")):
+                                 ("code", PACKAGE_DIR, "**/*.py"), ("model", PACKAGE_DIR, "linkage_model.json")):
         for path in _files(root, pattern):
             digest.update(f"{label}/{path.relative_to(root).as_posix()}\0{sha256_of(path)}\n".encode())
     for library in LIBRARIES:

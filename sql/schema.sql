@@ -535,3 +535,54 @@ CREATE TABLE IF NOT EXISTS core.source_coverage (
     countable     BOOLEAN NOT NULL,           -- false for samples (the ACLED sample file): not a count of events
     method_note   VARCHAR                     -- a change in how the source collected data that breaks comparisons
 );
+
+-- Record linkage (pipelines/linkage.py, docs/linkage.md). One row per pair of incidents that Splink scores
+-- at 0.3 or more; is_link: the pair is the same event told twice (the decision rule of docs/linkage.md).
+-- incident_id_a < incident_id_b. gamma_*: the
+-- comparison level of each comparison (-1 = nothing to compare); *_l / *_r: the values compared of a / b.
+CREATE TABLE IF NOT EXISTS core.event_links (
+    incident_id_a       VARCHAR NOT NULL,
+    incident_id_b       VARCHAR NOT NULL,
+    source_a            VARCHAR NOT NULL,
+    source_b            VARCHAR NOT NULL,
+    match_probability   DOUBLE NOT NULL,
+    match_weight        DOUBLE NOT NULL,
+    is_link             BOOLEAN,
+    gamma_date          INTEGER,
+    gamma_place         INTEGER,
+    gamma_event_class   INTEGER,
+    gamma_group_family  INTEGER,
+    gamma_target        INTEGER,
+    gamma_deaths        INTEGER,
+    date_start_l DATE, date_start_r DATE, date_end_l DATE, date_end_r DATE,
+    date_precision_l VARCHAR, date_precision_r VARCHAR, event_class_l VARCHAR, event_class_r VARCHAR,
+    place_key_l VARCHAR, place_key_r VARCHAR, place_text_l VARCHAR, place_text_r VARCHAR, admin2_key_l VARCHAR, admin2_key_r VARCHAR,
+    admin1_l VARCHAR, admin1_r VARCHAR, latitude_l DOUBLE, latitude_r DOUBLE, longitude_l DOUBLE, longitude_r DOUBLE,
+    group_family_l VARCHAR, group_family_r VARCHAR, target_l VARCHAR, target_r VARCHAR,
+    deaths_best_l DOUBLE, deaths_best_r DOUBLE, deaths_low_l DOUBLE, deaths_low_r DOUBLE,
+    deaths_high_l DOUBLE, deaths_high_r DOUBLE
+);
+
+-- Every incident in exactly one cluster (most alone): the connected components of the links (is_link).
+-- cluster_id = the smallest incident_id of the cluster; one representative per cluster (its most precise telling).
+CREATE TABLE IF NOT EXISTS core.event_clusters (
+    cluster_id        VARCHAR NOT NULL,
+    incident_id       VARCHAR NOT NULL,
+    is_representative BOOLEAN NOT NULL,
+    cluster_size      BIGINT NOT NULL,
+    -- the member incident as linkage saw it (sql/linkage/event_link_input.sql): the marts count clusters by these
+    source            VARCHAR NOT NULL,
+    event_date        DATE,
+    date_precision    VARCHAR,
+    country           VARCHAR,
+    admin1            VARCHAR,
+    event_class       VARCHAR,
+    group_family      VARCHAR
+);
+
+-- What core.event_links was computed from: per source file, a key of its link input rows, and the model.
+CREATE TABLE IF NOT EXISTS meta.event_link_inputs (
+    source_file VARCHAR NOT NULL,
+    row_key     VARCHAR NOT NULL,
+    model       VARCHAR NOT NULL
+);

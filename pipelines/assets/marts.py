@@ -8,13 +8,15 @@ import dagster as dg
 from pipelines.assets.common import model_asset_args, sql_model_asset, table_metadata
 from pipelines.incident_facts import refresh_incident_facts
 from pipelines.resources import WarehouseResource
+from pipelines.linked_counts import fill_linked_event_estimates
 from pipelines.stats import fill_policy_outcome_statistics
 
 GROUP = "marts"
 MARTS = ["group_lineage", "group_family_membership", "incident_facts", "incident_participants", "attack_trends",
          "split_outcomes", "event_monthly_series",
-         "policy_outcomes", "decapitation_event_study", "source_reconciliation", "group_timeline"]
-AFTER = {"policy_outcomes": fill_policy_outcome_statistics}
+         "policy_outcomes", "decapitation_event_study", "source_reconciliation", "group_timeline",
+         "linked_event_histories", "linked_event_counts"]
+AFTER = {"policy_outcomes": fill_policy_outcome_statistics, "linked_event_counts": fill_linked_event_estimates}
 
 
 def incident_facts_asset() -> dg.AssetsDefinition:

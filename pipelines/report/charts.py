@@ -26,6 +26,9 @@ SOURCE_COLORS = {
     "CRSS (published)": "#bcbd22", "SATP (published)": "#17becf",
 }
 KIND_DASH = {"domain": ["event data", "published total"], "range": [[1, 0], [6, 3]]}
+# The events after record linkage (docs/linkage.md): a line beside each source, not a source of its own.
+SOURCE_LABELS["distinct_events"] = "distinct events (linked)"
+SOURCE_COLORS["distinct events (linked)"] = "#6a3d9a"
 RELATION_LABELS = {
     "split_from": "split from", "faction_of": "faction of", "merged_into": "merged into", "rejoined": "rejoined",
     "pledged_allegiance_to": "pledged allegiance to", "renamed_to": "renamed to",

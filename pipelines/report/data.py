@@ -330,6 +330,49 @@ def unresolved(con) -> pd.DataFrame:
     """)
 
 
+def linked_yearly(con, event_class: str) -> pd.DataFrame:
+    """Per year: each source's events, the distinct events after linkage and the multiple-systems estimate
+    (the cells of marts.linked_event_counts summed over provinces and families; an interval is shown only when
+    every cell of the year has an estimate)."""
+    return _df(con, """
+        with cells as (select * from marts.linked_event_counts where event_class = ? and country = 'Pakistan'),
+        entries as (
+            select year(period_start)::integer as year, unnest(map_keys(source_events)) as source,
+                   unnest(map_values(source_events)) as events
+            from cells
+        ),
+        per_source as (select year, source, sum(events)::bigint as events from entries group by all),
+        totals as (
+            select year(period_start)::integer as year, sum(distinct_events)::bigint as distinct_events,
+                   case when count(*) = count(estimated_events) then sum(estimated_events) end as estimated,
+                   case when count(*) = count(estimated_events) then sum(estimate_low) end as low,
+                   case when count(*) = count(estimated_events) then sum(estimate_high) end as high,
+                   string_agg(distinct estimator, '; ') as estimators
+            from cells group by all
+        )
+        select t.year, p.source, p.events, t.distinct_events, t.estimated, t.low, t.high, t.estimators
+        from totals t left join per_source p using (year)
+        order by t.year, p.source
+    """, [event_class])
+
+
+def example_cluster(con) -> pd.DataFrame:
+    """One strike as each source tells it: the largest cluster of drone strikes with one member per source,
+    the earliest such."""
+    return _df(con, """
+        with c as (
+            select cluster_id, min(event_date) as first_day from core.event_clusters
+            where event_class = 'drone_strike' group by cluster_id
+            having count(*) = 3 and count(distinct source) = 3
+            order by first_day limit 1
+        )
+        select i.source, i.source_event_id, i.event_date, i.admin2, i.location, i.fatalities_low,
+               i.fatalities_high, e.is_representative
+        from c join core.event_clusters e using (cluster_id) join core.incidents i using (incident_id)
+        order by i.source
+    """)
+
+
 def collect(con: duckdb.DuckDBPyConnection) -> ReportData:
     data = ReportData(build=build_info(con), coverage=source_coverage(con))
     f = data.frames
@@ -350,6 +393,8 @@ def collect(con: duckdb.DuckDBPyConnection) -> ReportData:
     f["checks"] = latest_checks(con)
     f["file_loads"] = file_loads(con)
     f["unresolved"] = unresolved(con)
+    f["linked_drone_strikes"] = linked_yearly(con, "drone_strike")
+    f["linked_example_cluster"] = example_cluster(con)
     f["not_a_group"] = _df(con, """
         select count(*) as names, coalesce(sum(incidents_pak_afg), 0)::bigint as incidents_pak_afg
         from dq.unresolved_groups where is_not_a_group""")

@@ -10,12 +10,22 @@
 -- 2018 rows appended to the Kaggle suicide file, or a sample): a period with fewer is not comparable with a
 -- full one, and a period without a row is 0 only where it is covered. The group family is the perpetrator's
 -- (one per incident, so rows add up to incidents).
-with rows as (
+-- Source 'distinct_events': the events after record linkage, one row per cluster of core.event_clusters counted in
+-- the cell of its representative (docs/linkage.md); its casualty columns are NULL (the tellings disagree).
+with facts as (
+    select * from marts.incident_facts
+    union all by name
+    select f.* replace ('distinct_events' as source, null::double as fatalities_best, null::double as fatalities_low,
+                        null::double as fatalities_high, null::double as wounded)
+    from marts.incident_facts f
+    join core.event_clusters c on c.incident_id = f.incident_id and c.is_representative
+),
+rows as (
     select 'year' as period_grain, year_start as period_start, * exclude (year_start, month_start)
-    from marts.incident_facts
+    from facts
     union all by name
     select 'month' as period_grain, month_start as period_start, * exclude (year_start, month_start)
-    from marts.incident_facts
+    from facts
     where month_start is not null
 ),
 trends as (
@@ -43,7 +53,9 @@ covered_periods as (
     union all
     select source, country, 'year', date_trunc('year', month_start)::date, count(*) from covered group by all
 )
-select t.*, coalesce(p.covered_months, 0) as covered_months
+select t.*,
+       -- the linked events are a union of sources: no coverage of their own (read each source's)
+       case when t.source <> 'distinct_events' then coalesce(p.covered_months, 0) end as covered_months
 from trends t
 left join covered_periods p using (source, country, period_grain, period_start)
 order by period_grain, period_start, country, admin1, group_family_id, event_type, source, violence_class
