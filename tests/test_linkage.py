@@ -10,7 +10,7 @@ from pipelines import linkage
 from pipelines.config import SQL_DIR
 
 FACT_COLUMNS = ["incident_id", "source", "source_file", "event_type", "is_suicide", "attack_type", "event_date",
-                "date_precision", "event_end_date", "country", "admin1", "admin2", "location", "latitude",
+                "date_precision", "event_end_date", "country", "admin1", "admin1_harmonized", "admin2", "location", "latitude",
                 "longitude", "group_family_id", "target_type", "fatalities_best", "fatalities_low", "fatalities_high"]
 
 
@@ -21,7 +21,8 @@ def strike(incident_id: str, day: str, location: str, deaths: float, admin2: str
     return {"incident_id": incident_id, "source": source, "source_file": file or f"{source}/list.csv",
             "event_type": "drone_strike", "is_suicide": None, "attack_type": "Drone strike",
             "event_date": pd.Timestamp(day).date(), "date_precision": "day", "event_end_date": None,
-            "country": "Pakistan", "admin1": "FATA", "admin2": admin2, "location": location, "latitude": lat,
+            "country": "Pakistan", "admin1": "FATA",
+            "admin1_harmonized": "Khyber Pakhtunkhwa incl. former FATA", "admin2": admin2, "location": location, "latitude": lat,
             "longitude": lon, "group_family_id": None, "target_type": None, "fatalities_best": deaths,
             "fatalities_low": low if low is not None else deaths, "fatalities_high": high if high is not None else deaths}
 
