@@ -89,6 +89,7 @@ def test_jua_counts_for_the_ttp_family_2014_2020_and_as_jua_at_split_level(share
     trends = read_frame(warehouse, "select source, group_id, group_family_id, sum(incidents) as incidents "
                                    "from marts.attack_trends where period_grain = 'year' "
                                    "and year(period_start) between 2014 and 2020 group by all")
+    trends = trends[trends["source"] != "distinct_events"]  # the linked events re-count the sources' incidents
     split_level = trends[trends["group_id"] == "jua"].groupby("source")["incidents"].sum().to_dict()
     assert split_level == jua.groupby("source").size().to_dict()
     assert set(trends.loc[trends["group_id"] == "jua", "group_family_id"]) == {"ttp"}
