@@ -72,6 +72,9 @@ SHARED_LAYOUT = {
     "mapped/kaggle_suicide": ["kaggle_pakistan/pakistan_suicide_attacks_ver11_plus2.csv"],
     "mapped/kaggle_drones": ["kaggle_pakistan/pakistan_drone_attacks_2017-11.csv"],
     "mapped/bij_drones": ["bij_drones/bij_pakistan_strikes_2004_2018.xlsx"],
+    # published aggregates (not incident sources)
+    "acled_aggregates": ["acled_aggregates/acled_country_month_events_2021_2024.csv",
+                         "acled_aggregates/acled_country_month_fatalities_2021_2024.csv"],
     # group-lineage sources (not incident sources)
     "ucdp_actors": ["ucdp_actors/ucdp_actor_list_221.csv"],
     "mmp": ["mmp/links.csv", "mmp/map_groups.csv", "mmp/maps.csv"],

@@ -7,6 +7,7 @@ marts, not with the report code's own queries.
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 from pathlib import Path
 
@@ -181,10 +182,19 @@ def test_report_on_the_shared_data_renders_every_chart_with_the_marts_numbers(sh
 
     recon = read_frame(warehouse, """select source, year, incidents from marts.source_reconciliation
                                      where country = 'Pakistan' and year >= 1990
-                                       and (kind = 'published' or violence_class = 'all')""")
+                                       and ((kind = 'event_data' and violence_class = 'all') or (kind = 'published' and is_preferred and source <> 'ACLED'))""")
     page = {(r["source"], r["year"]): r["incidents"] for r in data["reconciliation_pakistan"]}
     assert page == {(s, y): (None if pd.isna(n) else int(n))
                     for s, y, n in zip(recon["source"], recon["year"], recon["incidents"])}
+    acled = read_frame(warehouse, """select regexp_extract(definition, '^ACLED event type ([^:]+):', 1) as event_type,
+                                            incidents from marts.source_reconciliation
+                                     where country = 'Pakistan' and source = 'ACLED' and year = 2022""")
+    html_text = out.read_text()
+    start = html_text.index('data-table="acled_aggregates_pakistan"')
+    table = html_text[start:html_text.index("</table>", start)]
+    assert len(acled) == 6
+    for event_type, events in zip(acled["event_type"], acled["incidents"]):
+        assert f"<td class=num>2022</td><td>{html.escape(event_type)}</td><td class=num>{int(events):,}</td>" in table
 
 
 def test_report_command_defaults_and_errors(built_warehouse, tmp_path):

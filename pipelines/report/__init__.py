@@ -149,9 +149,11 @@ def _trend_section(data, charts) -> Section:
 
     families = f["trend_family_pakistan"]
     figure = Figure("trend_family_pakistan", f"Pakistan: incidents per year by group family (largest {TOP_FAMILIES})",
-                    "marts.attack_trends (group_family_id), marts.group_lineage, core.groups",
-                    "A group family is the furthest ancestor of the perpetrator group in the lineage (split_from and "
-                    "faction_of only) as of the event date. '(unattributed)': unknown perpetrator, not a group, or a "
+                    "marts.attack_trends (group_family_id), marts.group_family_membership, core.groups",
+                    "A group family is the family of the perpetrator group on the event date "
+                    "(marts.group_family_membership: splinters that stay in the movement are in their parent's "
+                    "family, organisations of their own and defectors are not). '(unattributed)': unknown "
+                    "perpetrator, not a group, or a "
                     f"name not yet resolved. Panels have their own y scales. Shown from {TRENDS_FROM_YEAR}. Only "
                     f"{klass}s.",
                     _years(families, "source", charts.source_label))

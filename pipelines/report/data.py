@@ -189,13 +189,15 @@ def policy_markers(con, country: str) -> pd.DataFrame:
 
 
 def leader_kill_markers(con, country: str) -> pd.DataFrame:
-    """Leaders of TTP- and IS-family groups removed (killed, captured, ...) in the country."""
+    """Leaders of TTP- and IS-family groups (their family on the day) removed (killed, captured, ...) in the country."""
     return _df(con, f"""
         select distinct coalesce(l.name, e.leader_id) as leader, e.group_id, coalesce(g.short_name, e.group_id) as grp,
                e.event_type, e.event_date as date
         from core.leadership_events e
-        join marts.group_lineage gl on gl.descendant_group_id = e.group_id
-             and gl.ancestor_group_id in ({", ".join("?" * len(LINEAGE_ROOTS))})
+        join marts.group_family_membership m on m.group_id = e.group_id
+             and e.event_date >= coalesce(m.valid_from, '-infinity'::date)
+             and e.event_date < coalesce(m.valid_to, 'infinity'::date)
+             and m.family_id in ({", ".join("?" * len(LINEAGE_ROOTS))})
         left join core.leaders l using (leader_id)
         left join core.groups g on g.group_id = e.group_id
         where e.event_type = 'killed' and e.country = ? and e.event_precision in ('day', 'month')

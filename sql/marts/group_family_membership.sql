@@ -2,8 +2,9 @@
 -- valid_from inclusive, valid_to exclusive (NULL = open), `basis` says why. A group is its own family unless a
 -- dated relation attaches it to a parent: a split or faction ruled stays_in_movement (core.group_family_rulings;
 -- unruled ones count as staying, basis unruled_split) is in the parent's family from the relation's date, and
--- before a split the child was part of its parent (from the parent's founding; not for an own_organisation); a rejoining or merger attaches it to the group it rejoined
--- or merged into; a ruling own_organisation keeps it its own family; a ruling left_movement, a pledge of
+-- before a split the child was part of its parent (from the parent's founding; not for an own_organisation);
+-- a rejoining or merger attaches it to the group it rejoined or merged into; a ruling own_organisation keeps
+-- it its own family; a ruling left_movement, a pledge of
 -- allegiance to another organisation or a rivalry with its parent detaches it from that date. The family is
 -- then the group at the end of the chain of attachments in force on the date (hua > jua > ttp).
 with recursive rel as (
