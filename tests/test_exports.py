@@ -90,10 +90,13 @@ def test_policy_profile_has_pakistan_yearly_trends_with_pips_alongside(built_war
     facts = read_frame(warehouse, "select * from marts.incident_facts")
     facts["year"] = pd.to_datetime(facts["event_date"]).dt.year
     facts = facts[(facts["country"] == "Pakistan") & (facts["year"] >= 2007)]
-    expected = (facts.assign(group_family_id=facts["group_family_id"].fillna("(none)"))
-                .groupby(["year", "source", "group_family_id"]).size().rename("expected").reset_index())
-    got = trends.assign(group_family_id=trends["group_family_id"].fillna("(none)"))
-    merged = got.merge(expected, on=["year", "source", "group_family_id"], how="outer", indicator=True)
+    keys = ["year", "source", "violence_class", "group_family_id"]
+    expected = (facts.assign(group_family_id=facts["group_family_id"].fillna("(none)"),
+                             violence_class=facts["violence_class"].fillna("(none)"))
+                .groupby(keys).size().rename("expected").reset_index())
+    got = trends.assign(group_family_id=trends["group_family_id"].fillna("(none)"),
+                        violence_class=trends["violence_class"].fillna("(none)"))
+    merged = got.merge(expected, on=keys, how="outer", indicator=True)
     assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
     assert (merged["incidents"] == merged["expected"]).all()
 
