@@ -128,6 +128,7 @@ def connect_build(published: Path) -> duckdb.DuckDBPyConnection:
     """Open the working copy read-write; the contract is applied once per file per process."""
     path = build_path_for(published)
     path.parent.mkdir(parents=True, exist_ok=True)
+    seed_working_copy(published)
     con = duckdb.connect(str(path), config=_memory_config(path.parent))
     stat = path.stat()
     marker = (str(path), stat.st_ino, SCHEMA_FILE.stat().st_mtime_ns)
@@ -139,6 +140,47 @@ def connect_build(published: Path) -> duckdb.DuckDBPyConnection:
             adapter.ensure_staging_table(con)
         _schema_applied.add(marker)
     return con
+
+
+def seed_working_copy(published: Path) -> bool:
+    """A published warehouse without its working copy (copied to a new folder, ``.build/`` deleted): the run
+    starts from a copy of it, never from an empty file, so that what it does not load again (a file that
+    fails, an unchanged file) keeps its rows. True when it seeded one."""
+    path = build_path_for(published)
+    if path.exists() or not published.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.parent / f".{path.name}.seeding-{os.getpid()}"
+    try:
+        shutil.copyfile(published, partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return True
+
+
+class PublishRefusedError(RuntimeError):
+    """Publishing this build would lose data that the published warehouse holds."""
+
+
+def dropped_files(con: duckdb.DuckDBPyConnection, published: Path, raw_dir: Path | None) -> list[str]:
+    """Files whose rows the published warehouse holds, still in the raw folder, but with no current version in
+    the working copy (``con``): publishing it would drop their rows (a failed load into a fresh working copy)."""
+    if raw_dir is None or not published.exists():
+        return []
+    try:
+        reader = duckdb.connect(str(published), read_only=True)
+    except duckdb.Error:
+        return []
+    try:
+        if not table_exists(reader, "dq", "file_loads"):
+            return []
+        before = set(reader.execute("select source, source_file from dq.file_loads where is_current "
+                                    "and rows_loaded > 0").fetchall())
+    finally:
+        reader.close()
+    now = set(con.execute("select source, source_file from dq.file_loads where is_current").fetchall())
+    return sorted(f for _, f in before - now if (raw_dir / f).exists())
 
 
 def connect_readonly(published: Path) -> duckdb.DuckDBPyConnection:
@@ -206,6 +248,12 @@ def publish(published: Path, run_id: str | None, raw_dir: Path | None) -> str:
     con = duckdb.connect(str(build))
     try:
         apply_schema(con)
+        dropped = dropped_files(con, published, raw_dir)
+        if dropped:
+            raise PublishRefusedError(
+                f"not published: the build holds no rows of {', '.join(dropped[:5])}"
+                f"{f' and {len(dropped) - 5} more' if len(dropped) > 5 else ''}, still in {raw_dir} and loaded in "
+                f"the published warehouse {published}, which stays as it was; fix or remove the file(s) and run again")
         # The inputs are known only when the CLI runner started this very run (meta.run_inputs); else NULL.
         with transaction(con):
             con.execute("delete from meta.build_info")
@@ -234,6 +282,49 @@ def publish(published: Path, run_id: str | None, raw_dir: Path | None) -> str:
             os.fsync(handle.fileno())
         fault_point("publish")
         os.replace(staging_copy, published)
+        last_run_path_for(published).unlink(missing_ok=True)  # a blocked run's notice no longer holds
     finally:
         staging_copy.unlink(missing_ok=True)
     return build_id
+
+
+# ---- the latest run's outcome, beside the published file -----------------------------------------------------
+# A blocked run publishes nothing, so the published file cannot say that it was blocked: this small JSON file
+# beside it does (``query`` and the report read it). It moves with the warehouse folder.
+def last_run_path_for(published: Path) -> Path:
+    return published.parent / f"{published.name}.last_run.json"
+
+
+def write_last_run(published: Path, outcome: dict) -> None:
+    import json
+
+    target = last_run_path_for(published)
+    partial = target.parent / f".{target.name}.{os.getpid()}"
+    partial.write_text(json.dumps(outcome, indent=2, default=str) + "\n")
+    os.replace(partial, target)
+
+
+def read_last_run(published: Path) -> dict | None:
+    import json
+
+    try:
+        return json.loads(last_run_path_for(published).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def not_published_notice(published: Path) -> str | None:
+    """One sentence when the latest run did not publish (blocked by checks or failed), else None."""
+    last = read_last_run(published)
+    if not last or last.get("published"):
+        return None
+    checks = last.get("blocking_checks") or []
+    if checks:
+        named = ", ".join(f"{c['check']} ({c['unexpected_count']:,} rows)" if c.get("unexpected_count") is not None
+                          else c["check"] for c in checks)
+        why = f"was blocked by {len(checks)} ERROR check(s): {named}"
+    else:
+        steps = last.get("failed_steps") or []
+        why = "failed" + (f" ({', '.join(steps[:5])})" if steps else "")
+    return (f"the latest run ({last.get('finished_at')} UTC) {why}; nothing was published: this is the build of "
+            f"{last.get('published_built_at') or 'an earlier run'}")

@@ -289,7 +289,9 @@ CREATE TABLE IF NOT EXISTS dq.file_loads (
     rows_quarantined BIGINT NOT NULL,
     is_current       BOOLEAN NOT NULL,        -- false once a newer version replaced it or the file was removed
     loaded_at        TIMESTAMP NOT NULL,
-    extra_columns    VARCHAR[]                -- headers the loader does not use: accepted and ignored
+    extra_columns    VARCHAR[],               -- headers the loader does not use: accepted and ignored
+    status           VARCHAR NOT NULL DEFAULT 'loaded',  -- 'loaded', or 'failed': the file could not be read
+    error            VARCHAR                  -- status 'failed': why (the previous version, if any, stays current)
 );
 
 -- Every rejected row: where it was, what it said, which column was at fault and why.
