@@ -26,6 +26,8 @@ from pipelines.faults import fault_point
 SCHEMA_FILE = SQL_DIR / "schema.sql"
 # Tables whose rows are history that a rebuild from raw cannot recreate: migrate them in place.
 HISTORY_TABLES = {("dq", "check_results")}
+# Tables conformed file by file; meta.conformed_files says which file versions they hold.
+CONFORMED_TABLES = {("core", "incidents"), ("core", "incident_perpetrators")}
 TABLE_REF = re.compile(r"\b(staging|core|dq|marts)\.([a-z_][a-z0-9_]*)\b")
 
 
@@ -96,6 +98,7 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     reference = duckdb.connect()
     reference.execute(ddl)
     wanted, existing = _columns(reference), _columns(con)
+    conformed_dropped = False
     for (schema, table), target in wanted.items():
         current = existing.get((schema, table))
         if current and current != target:
@@ -106,8 +109,12 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
                         con.execute(f'alter table {schema}.{table} add column "{name}" {dtype}')
             else:
                 con.execute(f"drop table {schema}.{table}")
+                conformed_dropped |= (schema, table) in CONFORMED_TABLES
     reference.close()
     con.execute(ddl)
+    if conformed_dropped:
+        # Filled file by file (pipelines/incidents.py): with no record of what they hold, every file is conformed again.
+        con.execute("delete from meta.conformed_files")
 
 
 _schema_applied: set[tuple[str, int, int]] = set()

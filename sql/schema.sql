@@ -239,7 +239,9 @@ CREATE TABLE IF NOT EXISTS core.incidents (
     is_suicide       BOOLEAN,
     is_doubtful      BOOLEAN,                 -- GTD doubtterr = 1
     source_file      VARCHAR NOT NULL,
-    loaded_at        TIMESTAMP NOT NULL
+    loaded_at        TIMESTAMP NOT NULL,
+    duplicate_of     VARCHAR                  -- incident_id of an earlier row this one copies exactly (mapped
+                                              -- id_column: _row_number); marts count the incident once
 );
 
 -- Every perpetrator of an incident (GTD gname/gname2/gname3, UCDP non-state sides, ...).
@@ -247,8 +249,9 @@ CREATE TABLE IF NOT EXISTS core.incident_perpetrators (
     incident_id     VARCHAR NOT NULL,
     perpetrator_raw VARCHAR NOT NULL,
     group_id        VARCHAR,
-    role            VARCHAR NOT NULL,         -- primary, secondary, tertiary, side_a, side_b, associated
-    source_file     VARCHAR NOT NULL
+    role            VARCHAR NOT NULL,         -- primary, secondary, tertiary, side_a, side_b, associated, additional
+    source_file     VARCHAR NOT NULL,
+    suspected       BOOLEAN                   -- the source marks the attribution as suspected; NULL: it does not say
 );
 
 -- Which file version's rows core.incidents holds, so a run only conforms what changed.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 
 import duckdb
@@ -39,6 +40,8 @@ GTD_HEADER = "eventid,iyear,imonth,iday,country_txt,provstate,gname,nkill\n"
 GTD_V1 = GTD_HEADER + "201001010001,2010,1,1,Pakistan,Punjab,Unknown,2\n"
 GTD_V2 = GTD_V1 + "201001020001,2010,1,2,Pakistan,Sindh,Unknown,3\n"
 MAPPED_FILE = "mapped/user/attacks.csv"
+NOISY_FILE = "mapped/noisy/attacks.csv"
+NOISY = "Ref,Day,Province,Dead,Group\nN-1,03/01/2019,KP,4,TTP\nN-2,someday,KP,1,TTP\nN-3,05/01/2019,KP,1,TTP\n"
 
 
 def ids(text: str, prefix: str, column: str) -> set[str]:
@@ -63,11 +66,30 @@ def first_build(tmp_path_factory):
     (raw / MAPPED_FILE).write_text(MAPPED_V1)
     (raw / "gtd").mkdir()
     (raw / "gtd" / "events.csv").write_text(GTD_V1)
+    (raw / "mapped" / "noisy").mkdir()
+    (raw / "mapped" / "noisy" / "mapping.yaml").write_text(MAPPING.replace("user_attacks", "noisy_attacks"))
+    (raw / NOISY_FILE).write_text(NOISY)
     warehouse = root / "warehouse" / "warehouse.duckdb"
     result = run(raw, warehouse)
     assert result.returncode == 0, result.stdout + result.stderr
     assert incidents(warehouse, "user_attacks") == ids(MAPPED_V1, "user_attacks", "Ref")
+    (root / "first_run.txt").write_text(result.stdout)
     return root
+
+
+def test_the_summary_gives_every_staged_files_counts_and_warns_above_one_percent_quarantined(first_build):
+    out = (first_build / "first_run.txt").read_text()
+    rows = list(csv.DictReader(io.StringIO(NOISY)))
+    bad = [r for r in rows if not re.fullmatch(r"\d\d/\d\d/\d{4}", r["Day"])]
+    line = next(x for x in out.splitlines() if x.strip().startswith(NOISY_FILE))
+    assert re.findall(r"\d+", line.split(NOISY_FILE)[1]) == [str(len(rows)), str(len(rows) - len(bad)),
+                                                            str(len(bad))], line
+    warn = next(x for x in out.splitlines() if x.strip().startswith(f"WARN  {NOISY_FILE}"))
+    assert f"{len(bad) / len(rows):.1%} of its rows quarantined" in warn
+    assert "matches none of the date_formats" in warn and f"({len(bad)})" in warn
+    # the clean file has a counts line but no WARN
+    assert any(x.strip().startswith(MAPPED_FILE) for x in out.splitlines())
+    assert f"WARN  {MAPPED_FILE}" not in out
 
 
 def layout(first_build, tmp_path, kind):

@@ -42,8 +42,13 @@ EVENT_TYPES = ("attack", "drone_strike", "battle", "one_sided_violence", "other"
 BEST_ESTIMATES = ("none", "low", "high", "midpoint")
 ENCODINGS = ("auto", "utf-8", "utf-16", "cp1252", "latin-1")
 TOP_KEYS = {"source_name", "description", "encoding", "sheet", "header_row", "required_columns", "id_column",
-            "columns", "constants", "date_formats", "drop_rows", "null_values", "best_estimate"}
-FIELD_KEYS = {"column", "parser", "date_formats", "on_error", "replace", "values"}
+            "columns", "constants", "date_formats", "drop_rows", "null_values", "best_estimate", "perpetrators"}
+FIELD_KEYS = {"column", "parser", "date_formats", "on_error", "replace", "values", "unknown"}
+# event_date from several columns: {year: <column>, month: ..., day: ...}; each part a header or {column, unknown}.
+DATE_PARTS = ("year", "month", "day")
+DATE_PART_KEYS = {"column", "unknown"}
+PERPETRATOR_KEYS = {"column", "separator", "suspected_marker"}
+ROW_NUMBER_ID = "_row_number"  # id_column: _row_number, the row's number in its file is its id
 DROP_KEYS = {"column", "is_blank", "equals", "matches", "reason"}
 RESERVED_SOURCE_NAMES = {"curated", "mapped", "gtd", "ucdp_ged", "acled", "newamerica_drones"}
 
@@ -62,6 +67,7 @@ class FieldSpec:
     date_formats: list[str] = field(default_factory=list)
     replace: list[tuple[str, str]] = field(default_factory=list)
     values: dict[str, str | None] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)  # codes that mean "unknown" in this column (e.g. -1, -9)
 
 
 @dataclass
@@ -86,6 +92,9 @@ class Mapping:
     drop_rows: list[DropRule] = field(default_factory=list)
     null_values: list[str] = field(default_factory=list)
     best_estimate: str = "none"
+    row_number_id: bool = False  # id_column: _row_number
+    perpetrator_separator: str = ","
+    suspected_marker: str | None = None
 
     def source_columns(self) -> list[str]:
         used = self.id_columns + [f.column for f in self.fields if f.column] + [r.column for r in self.drop_rows]
@@ -137,7 +146,12 @@ def load_mapping(path: Path) -> Mapping:
             raise fail("header_row", "must be a row number, 1 for the first row")
         mapping.header_row = doc["header_row"]
     id_column = doc["id_column"]
-    mapping.id_columns = [str(c) for c in (id_column if isinstance(id_column, list) else [id_column])]
+    if id_column == ROW_NUMBER_ID:
+        mapping.row_number_id = True
+    else:
+        mapping.id_columns = [str(c) for c in (id_column if isinstance(id_column, list) else [id_column])]
+        if ROW_NUMBER_ID in mapping.id_columns:
+            raise fail("id_column", f"{ROW_NUMBER_ID} is the row's number and stands alone, not in a list")
     null_values = doc.get("null_values", [])
     if not isinstance(null_values, list):
         raise fail("null_values", "must be a list of texts that mean 'unknown'")
@@ -156,6 +170,54 @@ def load_mapping(path: Path) -> Mapping:
     constants = doc.get("constants") or {}
     if not isinstance(constants, dict):
         raise fail("constants", "must map incident fields to fixed values, e.g. 'country: Pakistan'")
+    def unknown_codes(spec: dict, key: str) -> list[str]:
+        codes = spec.get("unknown", [])
+        if not isinstance(codes, list) or any(isinstance(c, (dict, list)) for c in codes):
+            raise fail(f"{key}.unknown", "must be a list of codes that mean unknown, e.g. [-1, -9, -99]")
+        return [_text(c).strip() for c in codes]
+
+    columns = dict(columns)
+    date_spec = columns.get("event_date")
+    if isinstance(date_spec, dict) and set(date_spec) & set(DATE_PARTS):
+        del columns["event_date"]
+        unknown = sorted(set(date_spec) - set(DATE_PARTS))
+        if unknown:
+            raise fail(f"columns.event_date.{unknown[0]}", "unknown key: a date from several columns has the keys "
+                                                          f"{', '.join(DATE_PARTS)}")
+        if "year" not in date_spec:
+            raise fail("columns.event_date.year", "missing required key (the year's column)")
+        if "day" in date_spec and "month" not in date_spec:
+            raise fail("columns.event_date.month", "a day without a month cannot be placed")
+        for part in DATE_PARTS:
+            if part not in date_spec:
+                continue
+            key = f"columns.event_date.{part}"
+            part_spec = date_spec[part]
+            part_spec = {"column": part_spec} if isinstance(part_spec, str) else part_spec
+            if not isinstance(part_spec, dict) or not part_spec.get("column"):
+                raise fail(f"{key}.column", "missing required key (the source column's header)")
+            extra = sorted(set(part_spec) - DATE_PART_KEYS)
+            if extra:
+                raise fail(f"{key}.{extra[0]}", f"unknown key (allowed: {', '.join(sorted(DATE_PART_KEYS))})")
+            mapping.fields.append(FieldSpec(field=f"event_date_{part}", column=str(part_spec["column"]), parser="int",
+                                            unknown=unknown_codes(part_spec, key)))
+    perpetrators = doc.get("perpetrators")
+    if perpetrators is not None:
+        perpetrators = {"column": perpetrators} if isinstance(perpetrators, str) else perpetrators
+        if not isinstance(perpetrators, dict) or not perpetrators.get("column"):
+            raise fail("perpetrators.column", "missing required key (the column naming the perpetrators)")
+        extra = sorted(set(perpetrators) - PERPETRATOR_KEYS)
+        if extra:
+            raise fail(f"perpetrators.{extra[0]}", f"unknown key (allowed: {', '.join(sorted(PERPETRATOR_KEYS))})")
+        separator = perpetrators.get("separator", ",")
+        if not isinstance(separator, str) or not separator:
+            raise fail("perpetrators.separator", "must be the text between two names, e.g. ','")
+        marker = perpetrators.get("suspected_marker")
+        if marker is not None and (not isinstance(marker, str) or not marker.strip()):
+            raise fail("perpetrators.suspected_marker", "must be the text that marks a suspected group, "
+                                                        "e.g. '(suspected)'")
+        mapping.perpetrator_separator, mapping.suspected_marker = separator, marker
+        mapping.fields.append(FieldSpec(field="perpetrators", column=str(perpetrators["column"]), parser="text"))
     for name, spec in columns.items():
         key = f"columns.{name}"
         if name not in FIELDS or name == "source_event_id":
@@ -205,6 +267,7 @@ def load_mapping(path: Path) -> Mapping:
             date_formats=list(formats) if kind == "date" else [],
             replace=[(str(r["pattern"]), _text(r.get("with", "") or "")) for r in replace],
             values={_text(k).strip(): (None if v is None else _text(v)) for k, v in values.items()},
+            unknown=unknown_codes(spec, key),
         ))
     for name, value in constants.items():
         key = f"constants.{name}"
@@ -215,7 +278,7 @@ def load_mapping(path: Path) -> Mapping:
         mapping.fields.append(FieldSpec(field=name, constant=None if value is None else _text(value),
                                         parser=DEFAULT_PARSER[FIELDS[name]]))
     given = {f.field: f for f in mapping.fields}
-    if "event_date" not in given:
+    if "event_date" not in given and "event_date_year" not in given:
         raise fail("columns.event_date", "missing required key (every incident needs a date)")
     if "event_type" not in given:
         raise fail("constants.event_type", "missing required key (event_type as a constant or a column)")
@@ -314,7 +377,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping) -> N
 
 
 def install_mapping(con: duckdb.DuckDBPyConnection, mapping: Mapping | None, dataset: str,
-                    header: dict[str, str] | None = None) -> None:
+                    header: dict[str, str] | None = None, file_name: str = "") -> None:
     """The mapping as temp tables and variables for sql/staging/mapped.sql (empty when mapping is None)."""
     header = header or {}
     fields, values = [], []
@@ -327,13 +390,13 @@ def install_mapping(con: duckdb.DuckDBPyConnection, mapping: Mapping | None, dat
             if spec.column and column is None:
                 continue  # an optional column this file does not have: the field stays NULL
             fields.append((spec.field, order, column, spec.constant, spec.parser, spec.on_error,
-                           [{"pattern": p, "replacement": w} for p, w in spec.replace]))
+                           [{"pattern": p, "replacement": w} for p, w in spec.replace], spec.unknown))
             values += [(spec.field, k, v) for k, v in spec.values.items()]
     con.execute("create or replace temp table mapping_fields (field varchar, field_order integer, "
                 "source_column varchar, constant varchar, parser varchar, on_error varchar, "
-                "replacements struct(pattern varchar, replacement varchar)[])")
+                "replacements struct(pattern varchar, replacement varchar)[], unknown varchar[])")
     if fields:
-        con.executemany("insert into mapping_fields values (?, ?, ?, ?, ?, ?, ?)", fields)
+        con.executemany("insert into mapping_fields values (?, ?, ?, ?, ?, ?, ?, ?)", fields)
     con.execute("create or replace temp table mapping_values (field varchar, source_value varchar, "
                 "field_value varchar)")
     if values:
@@ -357,7 +420,14 @@ def install_mapping(con: duckdb.DuckDBPyConnection, mapping: Mapping | None, dat
     con.execute("set variable mapped_dataset = ?", [dataset])
     con.execute("set variable mapped_best_estimate = ?", [mapping.best_estimate if mapping else "none"])
     con.execute("set variable mapped_null_values = ?::varchar[]", [mapping.null_values if mapping else []])
-    con.execute("set variable mapped_id_columns = ?", [" + ".join(mapping.id_columns) if mapping else ""])
+    con.execute("set variable mapped_id_columns = ?", [(ROW_NUMBER_ID if mapping.row_number_id else
+                                                        " + ".join(mapping.id_columns)) if mapping else ""])
+    # id_column: _row_number: '<file name without extension>#<row>' (two files of a dataset never share an id)
+    con.execute("set variable mapped_row_id_prefix = ?",
+                [f"{Path(file_name).stem}#" if mapping and mapping.row_number_id else None])
+    con.execute("set variable mapped_perpetrator_separator = ?", [mapping.perpetrator_separator if mapping else ","])
+    con.execute("set variable mapped_suspected_marker = ?",
+                [re.escape(mapping.suspected_marker.strip()) if mapping and mapping.suspected_marker else None])
 
 
 class MappedAdapter(SourceAdapter):
@@ -381,7 +451,7 @@ class MappedAdapter(SourceAdapter):
         else:
             _read_csv(con, path, mapping)
         header = [r[0] for r in con.execute("select column_name from (describe raw_rows)").fetchall()]
-        install_mapping(con, mapping, path.parent.name, _resolve_header(mapping, header, path))
+        install_mapping(con, mapping, path.parent.name, _resolve_header(mapping, header, path), path.name)
 
     def extra_columns(self, con: duckdb.DuckDBPyConnection, header: list[str]) -> list[str]:
         used = {r[0] for r in con.execute("select source_column from mapping_fields union "

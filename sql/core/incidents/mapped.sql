@@ -52,5 +52,6 @@ select
     end)                                                         as wounded,
     is_suicide,
     is_doubtful,
-    source_file
+    source_file,
+    source_name || ':' || duplicate_of_event                     as duplicate_of
 from counted
