@@ -42,7 +42,10 @@ EVENT_TYPES = ("attack", "drone_strike", "battle", "one_sided_violence", "other"
 BEST_ESTIMATES = ("none", "low", "high", "midpoint")
 ENCODINGS = ("auto", "utf-8", "utf-16", "cp1252", "latin-1")
 TOP_KEYS = {"source_name", "description", "encoding", "sheet", "header_row", "required_columns", "id_column",
-            "columns", "constants", "date_formats", "drop_rows", "null_values", "best_estimate", "perpetrators"}
+            "columns", "constants", "date_formats", "drop_rows", "null_values", "best_estimate", "perpetrators",
+            "alias_system"}
+# Source systems whose curated spellings (raw/curated/group_aliases.csv) a mapped dataset may borrow.
+ALIAS_SYSTEMS = ("gtd", "ucdp", "acled", "newamerica")
 FIELD_KEYS = {"column", "parser", "date_formats", "on_error", "replace", "values", "unknown"}
 # event_date from several columns: {year: <column>, month: ..., day: ...}; each part a header or {column, unknown}.
 DATE_PARTS = ("year", "month", "day")
@@ -95,6 +98,7 @@ class Mapping:
     row_number_id: bool = False  # id_column: _row_number
     perpetrator_separator: str = ","
     suspected_marker: str | None = None
+    alias_system: str | None = None  # another source system whose aliases resolve this dataset's names
 
     def source_columns(self) -> list[str]:
         used = self.id_columns + [f.column for f in self.fields if f.column] + [r.column for r in self.drop_rows]
@@ -156,6 +160,10 @@ def load_mapping(path: Path) -> Mapping:
     if not isinstance(null_values, list):
         raise fail("null_values", "must be a list of texts that mean 'unknown'")
     mapping.null_values = [_text(v).strip().lower() for v in null_values]
+    if doc.get("alias_system") is not None:
+        mapping.alias_system = str(doc["alias_system"])
+        if mapping.alias_system not in ALIAS_SYSTEMS:
+            raise fail("alias_system", f"{mapping.alias_system!r} is not one of {', '.join(ALIAS_SYSTEMS)}")
     mapping.best_estimate = str(doc.get("best_estimate", "none"))
     if mapping.best_estimate not in BEST_ESTIMATES:
         raise fail("best_estimate", f"{mapping.best_estimate!r} is not one of {', '.join(BEST_ESTIMATES)}")
@@ -384,7 +392,7 @@ def install_mapping(con: duckdb.DuckDBPyConnection, mapping: Mapping | None, dat
     if mapping is not None:
         for order, column in enumerate(mapping.id_columns):
             fields.append(("source_event_id", -len(mapping.id_columns) + order, header[column], None, "text",
-                           "quarantine", []))
+                           "quarantine", [], []))
         for order, spec in enumerate(mapping.fields):
             column = header.get(spec.column) if spec.column else None
             if spec.column and column is None:
@@ -419,6 +427,7 @@ def install_mapping(con: duckdb.DuckDBPyConnection, mapping: Mapping | None, dat
     con.execute("set variable mapped_source_name = ?", [mapping.source_name if mapping else ""])
     con.execute("set variable mapped_dataset = ?", [dataset])
     con.execute("set variable mapped_best_estimate = ?", [mapping.best_estimate if mapping else "none"])
+    con.execute("set variable mapped_alias_system = ?", [mapping.alias_system if mapping else None])
     con.execute("set variable mapped_null_values = ?::varchar[]", [mapping.null_values if mapping else []])
     con.execute("set variable mapped_id_columns = ?", [(ROW_NUMBER_ID if mapping.row_number_id else
                                                         " + ".join(mapping.id_columns)) if mapping else ""])
@@ -473,6 +482,8 @@ class MappedAdapter(SourceAdapter):
 ADAPTER = MappedAdapter(
     name="mapped",
     description="mapped CSV/XLSX (raw/mapped/<dataset>/ with a mapping.yaml)",
+    # Each dataset resolves names through its own source_name's aliases, then its alias_system's, then
+    # 'mapped' and the curated names (pipelines/incidents.py: resolution per row's system).
     source_system="mapped",
     required_columns=(),
     patterns=("*/*.csv", "*/*.xlsx", "*/*.xlsm"),

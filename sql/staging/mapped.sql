@@ -199,6 +199,7 @@ typed as (
         getvariable('mapped_source_name')   as source_name,
         p.* exclude (_row_number, _problem_column, _problem_reason, _date_column, _type_column, _parts_problem),
         getvariable('mapped_best_estimate') as best_estimate,
+        getvariable('mapped_alias_system')::varchar as alias_system,
         json_merge_patch(to_json(r), '{"_row_number": null}') as raw_values,
         d._drop_column, d._drop_reason, p._problem_column, p._problem_reason, p._date_column, p._type_column,
         p._parts_problem,
