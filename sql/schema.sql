@@ -56,7 +56,8 @@ CREATE OR REPLACE MACRO conform_admin1(country, name, on_date) AS
         WHEN regexp_matches(lower(name), '(balochistan|baluchistan|baluchestan)') THEN 'Balochistan'
         WHEN regexp_matches(lower(name), '^punjab') THEN 'Punjab'
         WHEN regexp_matches(lower(name), '^sind') THEN 'Sindh'
-        WHEN regexp_matches(lower(name), '(islamabad|federal capital|^ict$)') THEN 'Islamabad Capital Territory'
+        WHEN regexp_matches(lower(trim(name)), '(islamabad|federal capital|capital territory|^i\.? ?c\.? ?t\.?$|^f\.? ?c\.? ?t\.?$)')
+            THEN 'Islamabad Capital Territory'
         WHEN regexp_matches(lower(name), '(azad|^ajk$|jammu)') THEN 'Azad Kashmir'
         WHEN regexp_matches(lower(name), '(gilgit|northern areas)') THEN 'Gilgit-Baltistan'
         ELSE trim(name)
