@@ -18,7 +18,7 @@ import duckdb
 import yaml
 
 from pipelines.sources.base import (SourceAdapter, SourceFileError, collect_reader_rejects, detect_encoding,
-                                    drop_reader_rejects, quote)
+                                    drop_reader_rejects, near_miss_hint, quote)
 from pipelines.sources.xlsx import read_xlsx_sheet
 from pipelines.warehouse import table_exists
 
@@ -346,7 +346,10 @@ def _resolve_header(mapping: Mapping, header: list[str], path: Path) -> dict[str
         resolved[column] = actual
     if missing:
         raise SourceFileError(f"{path}: missing required column(s) {', '.join(missing)} named in "
-                              f"{mapping.path} (the file has: {', '.join(header)})")
+                              f"{mapping.path} (the file has: {', '.join(header)})"
+                              + near_miss_hint(missing, header).replace(
+                                  "(rename the header in the file, or load it as a mapped dataset, docs/mappings.md)",
+                                  "(correct the mapping or the header)"))
     return resolved
 
 
