@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+from functools import cache as functools_cache
 import os
 import re
 import shutil
@@ -125,10 +126,58 @@ MEMORY_LIMIT_ENV = "PIPELINES_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1GB"
 
 
+# The warehouse files are written in DuckDB's 1.2 storage format, so that the DuckDB CLI on PyPI (duckdb-cli
+# 1.5.x reads formats up to 1.5's, not 2.0's) and other clients of duckdb >= 1.2 open the published file
+# (README, "SQL against the published file"). Set when a file is created; an older working copy is migrated.
+STORAGE_VERSION = "v1.2.0"
+
+
 def _memory_config(build_dir: Path) -> dict[str, str]:
     # Passed as connection configuration, never formatted into SQL: the path may hold any character.
     return {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
-            "temp_directory": str(build_dir / "spill")}
+            "temp_directory": str(build_dir / "spill"), "storage_compatibility_version": STORAGE_VERSION}
+
+
+def _file_format(path: Path) -> int | None:
+    """The storage version number in a DuckDB file's header (None when it is not a DuckDB file)."""
+    import struct
+
+    with open(path, "rb") as handle:
+        head = handle.read(20)
+    return struct.unpack("<Q", head[12:20])[0] if len(head) == 20 and head[8:12] == b"DUCK" else None
+
+
+@functools_cache
+def _wanted_format() -> int:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        probe = Path(folder) / "probe.duckdb"
+        duckdb.connect(str(probe), config={"storage_compatibility_version": STORAGE_VERSION}).close()
+        return _file_format(probe)
+
+
+def ensure_storage_version(path: Path) -> bool:
+    """Rewrite a working copy written in a newer storage format (by an earlier version of this code, or seeded
+    from such a published file) in STORAGE_VERSION; True when it did. Every table, view and macro is copied."""
+    if not path.exists() or _file_format(path) in (None, _wanted_format()):
+        return False
+    partial = path.parent / f".{path.name}.migrating-{os.getpid()}"
+    partial.unlink(missing_ok=True)
+    con = duckdb.connect(config=_memory_config(path.parent))
+    try:
+        con.execute("attach ? as old_copy (read_only)", [str(path)])
+        con.execute(f"attach ? as new_copy (storage_version '{STORAGE_VERSION}')", [str(partial)])
+        con.execute("copy from database old_copy to new_copy")
+        con.execute("detach new_copy")
+        con.execute("detach old_copy")
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        con.close()
+    os.replace(partial, path)
+    return True
 
 
 def connect_build(published: Path) -> duckdb.DuckDBPyConnection:
@@ -136,6 +185,7 @@ def connect_build(published: Path) -> duckdb.DuckDBPyConnection:
     path = build_path_for(published)
     path.parent.mkdir(parents=True, exist_ok=True)
     seed_working_copy(published)
+    ensure_storage_version(path)
     con = duckdb.connect(str(path), config=_memory_config(path.parent))
     stat = path.stat()
     marker = (str(path), stat.st_ino, SCHEMA_FILE.stat().st_mtime_ns)
