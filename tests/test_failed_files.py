@@ -176,3 +176,20 @@ def test_a_blocked_run_publishes_nothing_and_query_and_report_say_so(first_build
     page = (warehouse.parent / "report" / "index.html").read_text()
     top = page[page.index("<header>"):page.index("<h1>")]
     assert "run-notice" in top and "was blocked by" in top
+
+
+def test_a_staging_table_of_an_older_model_is_staged_again_whole(first_build, tmp_path):
+    """The working copy's staging.mapped has the columns of an older model (as after an upgrade): every mapped
+    file is staged again in this run, so none of their rows is lost, though only the GTD file changed."""
+    shutil.copytree(first_build / "raw", tmp_path / "raw", symlinks=True)
+    shutil.copytree(first_build / "warehouse", tmp_path / "warehouse")
+    raw, warehouse = tmp_path / "raw", tmp_path / "warehouse" / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse.parent / ".build" / "warehouse.duckdb"))
+    con.execute("alter table staging.mapped drop column alias_system")
+    con.close()
+    (raw / "gtd" / "events.csv").write_text(GTD_V2)
+    result = run(raw, warehouse)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert incidents(warehouse, "user_attacks") == ids(MAPPED_V1, "user_attacks", "Ref")
+    assert incidents(warehouse, "gtd") == ids(GTD_V2, "gtd", "eventid")
+    assert f"    {MAPPED_FILE}" in result.stdout  # staged again: it has a counts line

@@ -22,7 +22,7 @@ import duckdb
 from pipelines.accounting import FileLoad, record_file_load_sql, sha256_of
 from pipelines.config import SQL_DIR
 from pipelines.faults import fault_point
-from pipelines.warehouse import table_exists, transaction
+from pipelines.warehouse import transaction
 
 
 class SourceFileError(ValueError):
@@ -347,9 +347,9 @@ class SourceAdapter:
         return True
 
     def ensure_staging_table(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Create an empty staging.<name> if no file was ever staged, so models can always read it."""
-        if table_exists(con, "staging", self.name):
-            return
+        """Create an empty staging.<name> if no file was ever staged, so models can always read it; when the
+        staging model's columns changed, recreate it now, so that the run stages every file of the source again
+        (their versions stop being current before the run plans its loads)."""
         columns = ", ".join(f"null::varchar as {quote(c)}" for c in dict.fromkeys(
             self.required_columns + self.known_columns))
         con.execute(f"create or replace temp table raw_rows as select 0::bigint as _row_number, {columns} limit 0")

@@ -20,7 +20,6 @@ import yaml
 from pipelines.sources.base import (SourceAdapter, SourceFileError, collect_reader_rejects, detect_encoding,
                                     drop_reader_rejects, near_miss_hint, quote)
 from pipelines.sources.xlsx import read_xlsx_sheet
-from pipelines.warehouse import table_exists
 
 MAPPING_FILE = "mapping.yaml"
 DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -471,8 +470,6 @@ class MappedAdapter(SourceAdapter):
         return [c for c in header if c not in used]
 
     def ensure_staging_table(self, con: duckdb.DuckDBPyConnection) -> None:
-        if table_exists(con, "staging", self.name):
-            return
         install_mapping(con, None, "")
         con.execute("create or replace temp table raw_rows as select 0::bigint as _row_number, "
                     "null::varchar as column_1 limit 0")
