@@ -149,3 +149,33 @@ def forget_file(con: duckdb.DuckDBPyConnection, source: str, source_file: str) -
     con.execute("update dq.file_loads set is_current = false where source = ? and source_file = ?",
                 [source, source_file])
     con.execute("delete from dq.quarantine where source = ? and source_file = ?", [source, source_file])
+
+
+def record_failed_file(con: duckdb.DuckDBPyConnection, source: str, dataset: str, source_file: str, sha256: str,
+                       error: str) -> None:
+    """A file version that could not be read: recorded with status 'failed' and its error, never current.
+
+    The file's previous version (if any) stays current, with its staged rows, so a failed file costs no data;
+    a later successful load of the same bytes replaces this row (the loaders delete rows of the same version).
+    """
+    with transaction(con):
+        con.execute("delete from dq.file_loads where source = ? and source_file = ? and sha256 = ? "
+                    "and status = 'failed'", [source, source_file, sha256])
+        con.execute(
+            "insert into dq.file_loads by name select ? as source, ? as dataset, ? as source_file, ? as sha256, "
+            "0 as rows_read, 0 as rows_loaded, 0 as rows_quarantined, false as is_current, ? as loaded_at, "
+            "'failed' as status, ? as error",
+            [source, dataset, source_file, sha256, _now(), error])
+
+
+def failed_files(con: duckdb.DuckDBPyConnection, since: dt.datetime | None = None) -> list[tuple[str, str, str]]:
+    """(source_file, error, current version's sha256 or None) of every file whose latest attempt failed."""
+    return con.execute("""
+        select f.source_file, f.error, c.sha256
+        from dq.file_loads f
+        left join dq.file_loads c on c.source = f.source and c.source_file = f.source_file and c.is_current
+        where f.status = 'failed' and (?::timestamp is null or f.loaded_at >= ?::timestamp)
+          and f.loaded_at >= coalesce((select max(loaded_at) from dq.file_loads l where l.source = f.source
+                                       and l.source_file = f.source_file and l.status = 'loaded'), f.loaded_at)
+        order by f.source_file
+    """, [since, since]).fetchall()

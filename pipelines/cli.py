@@ -103,6 +103,11 @@ def command_query(sql: str, warehouse: Path | None, output_format: str) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     sys.stdout.write(format_result(columns, rows, output_format))
+    from pipelines.warehouse import not_published_notice
+
+    notice = not_published_notice(path)  # stderr: the result on stdout stays clean for scripts
+    if notice:
+        print(f"warning: {notice}", file=sys.stderr)
     return 0
 
 

@@ -18,6 +18,22 @@ import duckdb
 from pipelines.accounting import FileLoad, QuarantinedRow, sha256_of
 
 PRECISIONS = ("day", "month", "year")
+# The source systems a curated alias or "not a group" row may name: the incident sources' systems, the lineage
+# sources', `curated` (every source), `mapped` (every mapped dataset), and the source_name of each ready-made
+# mapping in mappings/ (that dataset only; any mapped dataset may also borrow a built-in system's spellings with
+# the mapping key alias_system). docs/curated_data.md lists them; tests/test_mapping_keys.py checks it does.
+BUILT_IN_SOURCE_SYSTEMS = ("gtd", "ucdp", "acled", "newamerica", "mmp", "curated", "mapped")
+
+
+def _shipped_mapping_names() -> tuple[str, ...]:
+    from pipelines.config import PROJECT_ROOT
+
+    names = (re.search(r"^source_name:\s*([a-z0-9_]+)\s*$", p.read_text(encoding="utf-8"), re.M)
+             for p in sorted((PROJECT_ROOT / "mappings").glob("*.yaml")))
+    return tuple(sorted(m.group(1) for m in names if m))
+
+
+ALIAS_SOURCE_SYSTEMS = BUILT_IN_SOURCE_SYSTEMS + _shipped_mapping_names()
 SLUG = re.compile(r"^[a-z0-9_]+$")
 COUNTRIES = ("Pakistan", "Afghanistan", "India", "Iran", "Uzbekistan", "China", "Iraq/Syria", "Global")
 
@@ -100,7 +116,7 @@ TABLES: tuple[CuratedTable, ...] = (
         _cols(
             Column("alias", required=True), Column("group_id", "slug", required=True),
             Column("source_system", required=True,
-                   allowed=("gtd", "ucdp", "acled", "newamerica", "bij", "cpost", "kaggle", "mmp", "curated")),
+                   allowed=ALIAS_SOURCE_SYSTEMS),
             Column("note"),
         ),
         key=("alias", "source_system"),
@@ -110,7 +126,7 @@ TABLES: tuple[CuratedTable, ...] = (
         "non_group_perpetrators",
         (Column("perpetrator_raw", required=True),
          Column("source_system", required=True,
-                allowed=("gtd", "ucdp", "acled", "newamerica", "bij", "cpost", "kaggle", "mmp", "curated")),
+                allowed=ALIAS_SOURCE_SYSTEMS),
          Column("reason", required=True,
                 allowed=("unknown", "generic_description", "state_actor", "not_a_named_group", "other")),
          Column("note")),

@@ -26,6 +26,14 @@ class Conformer:
     conform_sql: str
     perpetrators_sql: str | None
     whole_source: bool = False  # re-conform every file of the source when any changes
+    # SQL over a conformed row (its incident_id) naming the system that resolves its names, when that differs
+    # per row (each mapped dataset: 'mapped:<source_name>'); None: every row uses source_system.
+    system_sql: str | None = None
+
+    def system_of(self, prefix: str = "") -> str:
+        if self.system_sql is None:
+            return f"'{self.source_system}'"
+        return self.system_sql.replace("incident_id", f"{prefix}incident_id")
 
 
 def curated_conformer() -> Conformer:
@@ -36,8 +44,14 @@ def curated_conformer() -> Conformer:
 def adapter_conformers() -> list[Conformer]:
     from pipelines.sources.registry import adapters
 
-    return [Conformer(a.name, a.name, a.source_system, a.conform_sql, a.perpetrators_sql, a.conform_whole_source)
+    return [Conformer(a.name, a.name, a.source_system, a.conform_sql, a.perpetrators_sql, a.conform_whole_source,
+                      MAPPED_SYSTEM_SQL if a.name == "mapped" else None)
             for a in adapters()]
+
+
+# A mapped dataset resolves through its own source_name's aliases, then those of its mapping's alias_system
+# (e.g. gtd), then those of system 'mapped', then the curated names: one virtual system per dataset.
+MAPPED_SYSTEM_SQL = "'mapped:' || split_part(incident_id, ':', 1)"
 
 
 def prune_removed_files(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> list[str]:
@@ -63,12 +77,12 @@ def prune_removed_files(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> list[s
 # Resolution works on distinct names (a few thousand), never per row: the regular expressions of
 # normalize_group_name then cost nothing at ten million incidents, and rows join on the raw name.
 RESOLVE_NAMES = """
-    select n.name as perpetrator_raw, coalesce(own.group_id, cur.group_id) as group_id
+    select n.name as perpetrator_raw, n.system, coalesce(own.group_id, cur.group_id) as group_id
     from ({names}) n
-    left join alias_lookup own on own.source_system = $system and own.alias_normalized = normalize_group_name(n.name)
+    left join alias_lookup own on own.source_system = n.system and own.alias_normalized = normalize_group_name(n.name)
     left join alias_lookup cur on cur.source_system = 'curated' and cur.alias_normalized = normalize_group_name(n.name)
         and not exists (select 1 from not_groups ng
-                        where ng.source_system = $system and ng.alias_normalized = cur.alias_normalized)
+                        where ng.source_system = n.system and ng.alias_normalized = cur.alias_normalized)
     where n.name is not null
 """
 
@@ -106,12 +120,33 @@ def _build_alias_lookup(con: duckdb.DuckDBPyConnection) -> None:
                 "min(group_id) as group_id from core.group_aliases group by all")
     con.execute("create or replace temp table not_groups as select distinct source_system, "
                 "normalize_group_name(perpetrator_raw) as alias_normalized from staging.curated_non_group_perpetrators")
+    if table_exists(con, "staging", "mapped"):
+        # 'mapped:<source_name>': the dataset's own spellings first, then its alias_system's, then 'mapped'.
+        con.execute("""
+            create or replace temp table mapped_systems as
+            select distinct source_name, alias_system from staging.mapped
+        """)
+        con.execute("""
+            insert into alias_lookup
+            select 'mapped:' || m.source_name, a.alias_normalized,
+                   arg_min(a.group_id, case a.source_system when m.source_name then 1 when m.alias_system then 2
+                                       else 3 end)
+            from mapped_systems m
+            join (select * from alias_lookup) a on a.source_system in (m.source_name, m.alias_system, 'mapped')
+            group by all
+        """)
+        con.execute("""
+            insert into not_groups
+            select distinct 'mapped:' || m.source_name, n.alias_normalized
+            from mapped_systems m
+            join (select * from not_groups) n on n.source_system in (m.source_name, m.alias_system, 'mapped')
+        """)
 
 
-def _resolve_names(con: duckdb.DuckDBPyConnection, table: str, names_sql: str, system: str) -> None:
-    """temp table ``table``: (perpetrator_raw, group_id) for the distinct names ``names_sql`` returns."""
-    con.execute(f"create or replace temp table {table} as {RESOLVE_NAMES.format(names=names_sql)}",
-                {"system": system})
+def _resolve_names(con: duckdb.DuckDBPyConnection, table: str, names_sql: str) -> None:
+    """temp table ``table``: (perpetrator_raw, system, group_id) for the distinct (name, system) ``names_sql``
+    returns."""
+    con.execute(f"create or replace temp table {table} as {RESOLVE_NAMES.format(names=names_sql)}")
 
 
 def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> dict[str, int]:
@@ -149,26 +184,25 @@ def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) 
             given = "i.group_id, " if "group_id" in columns else ""
             in_files = "where source_file in (select source_file from files_to_conform)"
             # Only the name column of the model is computed here (DuckDB prunes the others).
-            _resolve_names(con, "incident_names",
-                           f"select distinct perpetrator_raw as name from ({c.conform_sql}) {in_files}",
-                           c.source_system)
+            system = c.system_of()
+            _resolve_names(con, "incident_names", f"select distinct perpetrator_raw as name, {system} as system "
+                                                  f"from ({c.conform_sql}) {in_files}")
             con.execute(
-                f"insert into core.incidents by name select i.* exclude ({'group_id, ' if given else ''}source_file), "
-                f"i.source_file, coalesce({given}r.group_id) as group_id, ?::timestamp as loaded_at, "
+                f"insert into core.incidents by name select i.* exclude (_system, {'group_id, ' if given else ''}"
+                f"source_file), i.source_file, coalesce({given}r.group_id) as group_id, ?::timestamp as loaded_at, "
                 "harmonize_admin1(i.country, i.admin1) as admin1_harmonized, vc.violence_class "
-                f"from (select * from ({c.conform_sql}) {in_files}) i "
-                "left join incident_names r on r.perpetrator_raw = i.perpetrator_raw "
+                f"from (select *, {system} as _system from ({c.conform_sql}) {in_files}) i "
+                "left join incident_names r on r.perpetrator_raw = i.perpetrator_raw and r.system = i._system "
                 "left join violence_rules vc on vc.incident_source = ? and vc.source_category = i.source_category",
                 [now, c.source],
             )
             if c.perpetrators_sql:
-                _resolve_names(con, "perpetrator_names",
-                               f"select distinct perpetrator_raw as name from ({c.perpetrators_sql}) {in_files}",
-                               c.source_system)
+                _resolve_names(con, "perpetrator_names", f"select distinct perpetrator_raw as name, {system} as system "
+                                                         f"from ({c.perpetrators_sql}) {in_files}")
                 con.execute(
-                    "insert into core.incident_perpetrators by name select p.*, r.group_id "
-                    f"from (select * from ({c.perpetrators_sql}) {in_files}) p "
-                    "left join perpetrator_names r on r.perpetrator_raw = p.perpetrator_raw"
+                    "insert into core.incident_perpetrators by name select p.* exclude (_system), r.group_id "
+                    f"from (select *, {system} as _system from ({c.perpetrators_sql}) {in_files}) p "
+                    "left join perpetrator_names r on r.perpetrator_raw = p.perpetrator_raw and r.system = p._system"
                 )
             con.execute("delete from meta.conformed_files where source = ?", [c.source])
             con.execute("insert into meta.conformed_files select ?, source_file, sha256, ? from "
@@ -197,8 +231,10 @@ def conformed_row_keys(con: duckdb.DuckDBPyConnection, conformers: list[Conforme
             from meta.conformed_files group by source
         ),
         resolution as (
-            select source, list([alias_normalized, group_id] order by alias_normalized) as groups
-            from meta.group_resolution group by source
+            -- a per-row system ('mapped:<source_name>') belongs to its conformer's source ('mapped')
+            select split_part(source, ':', 1) as source,
+                   list([source, alias_normalized, group_id] order by source, alias_normalized) as groups
+            from meta.group_resolution group by 1
         ),
         classes as (
             select incident_source as source, list([source_category, violence_class] order by source_category) as rules
@@ -224,9 +260,21 @@ def _re_resolve(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> 
     last run. Only names whose group differs now are looked up in the incident tables, so a run whose
     aliases did not change touches no stored row. Returns the number of names whose group changed.
     """
-    systems = {c.source: c.source_system for c in conformers}
+    systems = {c.source: c.source_system for c in conformers if c.system_sql is None}
     con.execute("create or replace temp table source_systems as select unnest(?::varchar[]) as source, "
                 "unnest(?::varchar[]) as source_system", [list(systems), list(systems.values())])
+    # A conformer whose rows resolve per row (mapped datasets): each system its rows use is its own unit.
+    for c in conformers:
+        if c.system_sql is not None:
+            con.execute(f"insert into source_systems select distinct {c.system_of()} as source, {c.system_of()} "
+                        "from core.incidents where split_part(source_file, '/', 1) = ?", [c.source])
+
+    def unit(prefix: str = "") -> str:
+        """The resolution unit of a stored row: its top folder, or its own system for per-row conformers."""
+        folder = f"split_part({prefix}source_file, '/', 1)"
+        cases = "".join(f" when {folder} = '{c.source}' then {c.system_of(prefix)}" for c in conformers
+                        if c.system_sql is not None)
+        return f"case{cases} else {folder} end" if cases else folder
     resolved = """
         select s.source, x.alias_normalized, coalesce(own.group_id, cur.group_id) as group_id
         from source_systems s
@@ -264,7 +312,7 @@ def _re_resolve(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> 
                     create or replace temp table names_to_update as
                     select x.source, x.perpetrator_raw, r.group_id
                     from (select source, perpetrator_raw, normalize_group_name(perpetrator_raw) as alias_normalized
-                          from (select distinct split_part(source_file, '/', 1) as source, perpetrator_raw
+                          from (select distinct {unit()} as source, perpetrator_raw
                                 from {table} {where})) x
                     {names_filter}
                     left join resolved_names r on r.source = x.source and r.alias_normalized = x.alias_normalized
@@ -273,7 +321,7 @@ def _re_resolve(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> 
                 con.execute(f"""
                     update {table} t set group_id = u.group_id
                     from names_to_update u
-                    where split_part(t.source_file, '/', 1) = u.source and t.perpetrator_raw = u.perpetrator_raw
+                    where {unit("t.")} = u.source and t.perpetrator_raw = u.perpetrator_raw
                       and t.group_id is distinct from u.group_id {extra}
                 """)
             con.execute("delete from meta.group_resolution")

@@ -11,6 +11,7 @@ publish, report); anything else, or any doubt, runs the whole build job.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import time
@@ -18,13 +19,20 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.accounting import sha256_of
+from pipelines.accounting import failed_files, sha256_of
 from pipelines.fingerprint import (BuildPlan, PublishedBuild, RunInputs, plan_build, published_build,
                                   record_run_inputs, run_inputs, working_copy_build)
 from pipelines.incidents import prune_removed_files
-from pipelines.sources.registry import adapters
+from pipelines.sources.registry import adapter, adapters
 from pipelines.warehouse import (WarehouseBusyError, build_path_for, connect_build, file_lock, run_lock_path_for,
-                                 writer_lock)
+                                 seed_working_copy, write_last_run, writer_lock)
+
+# Exit codes of `run` (README, "Exit codes"): 0 published, every file loaded; 1 not published (a blocking check,
+# a failed asset, or a build that would drop a file's rows); 2 bad arguments or an unwritable warehouse folder;
+# 3 another run holds the warehouse; 4 published, but one or more files could not be read (each keeps its
+# previous version, if any; dq.file_loads has it with status 'failed').
+EXIT_OK, EXIT_NOT_PUBLISHED, EXIT_BUSY, EXIT_FILES_FAILED = 0, 1, 3, 4
+QUARANTINE_WARN_SHARE = 0.01
 
 if TYPE_CHECKING:
     import dagster as dg
@@ -89,8 +97,12 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
 
     handler = ProgressHandler(out)
     results = []
+    started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     try:
         with file_lock(run_lock_path_for(warehouse), warehouse, wait=False):
+            # A published file without its working copy (a copied folder): start from it, never from nothing.
+            with writer_lock(warehouse):
+                seed_working_copy(warehouse)
             # Decided before anything writes the working copy: the loads below make it differ from the published build.
             plan = build_plan(inputs, published, warehouse)
             defs = build_definitions(raw_dir, warehouse, loggers={"progress": progress_logger(handler)},
@@ -112,7 +124,10 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
                         # launched from Dagster.
                         if prune_removed_files(con, raw_dir):
                             con.execute("delete from meta.working_copy")  # now differs from the published build
-                        record_run_inputs(con, inputs if all(r.success for r in results) else None, build_run_id)
+                        # A file that failed keeps its previous version: the build is recorded as made from that
+                        # one, so the next run sees the file as changed (incremental again once it is fixed).
+                        record_run_inputs(con, inputs_as_loaded(con, inputs, raw_dir, [
+                            load for load, result in zip(loads, results) if not result.success]), build_run_id)
                     finally:
                         con.close()
                 job_name = INCREMENTAL_BUILD_JOB if plan.incremental else BUILD_JOB
@@ -130,7 +145,25 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
         print(f"error: cannot write the working copy of {warehouse} ({exc}); the published warehouse is "
               "unchanged", file=sys.stderr)
         return 2
-    return summarize(results, warehouse, time.monotonic() - started, out)
+    return summarize(results, warehouse, time.monotonic() - started, out, started_at)
+
+
+def inputs_as_loaded(con, inputs: RunInputs, raw_dir: Path, failed: list[tuple[str, str]]) -> RunInputs:
+    """The run's inputs with each file that failed to stage replaced by the version still loaded (or left out)."""
+    if not failed:
+        return inputs
+    files, sources = dict(inputs.raw_files), dict(inputs.sources)
+    for source, key in failed:
+        a = adapter(source)
+        source_file = a.source_file(a.path_for(key, raw_dir), raw_dir)
+        row = con.execute("select sha256 from dq.file_loads where source = ? and source_file = ? and is_current",
+                          [source, source_file]).fetchone()
+        if row:
+            files[source_file] = row[0]
+        else:
+            files.pop(source_file, None)
+            sources.pop(source_file, None)
+    return RunInputs(inputs.code, files, sources)
 
 
 def build_plan(inputs: RunInputs, published: PublishedBuild | None, warehouse: Path) -> BuildPlan:
@@ -146,7 +179,30 @@ def build_plan(inputs: RunInputs, published: PublishedBuild | None, warehouse: P
     return plan_build(inputs, published, working_copy)
 
 
-def summarize(results: list, warehouse: Path, seconds: float, out) -> int:
+def file_summary(warehouse: Path, since: dt.datetime) -> tuple[list[tuple], list[tuple], dict[str, list]]:
+    """Files staged since ``since``: (source_file, read, loaded, quarantined) of each, the files that failed
+    (source_file, error, version still loaded) and, per file, its most frequent quarantine reasons."""
+    if not build_path_for(warehouse).exists():
+        return [], [], {}
+    with writer_lock(warehouse):
+        con = connect_build(warehouse)
+        try:
+            staged = con.execute("select source_file, rows_read, rows_loaded, rows_quarantined from dq.file_loads "
+                                 "where is_current and loaded_at >= ? order by source_file", [since]).fetchall()
+            failed = failed_files(con, since)
+            reasons: dict[str, list] = {}
+            for source_file, reason, count in con.execute("""
+                    select q.source_file, regexp_replace(q.reason, '\\s+', ' ', 'g') as reason, count(*) as n
+                    from dq.quarantine q join dq.file_loads f using (source, source_file, sha256)
+                    where f.is_current and f.loaded_at >= ? and f.rows_quarantined > ? * f.rows_read
+                    group by all order by q.source_file, n desc, reason""", [since, QUARANTINE_WARN_SHARE]).fetchall():
+                reasons.setdefault(source_file, []).append((reason, count))
+        finally:
+            con.close()
+    return staged, failed, reasons
+
+
+def summarize(results: list, warehouse: Path, seconds: float, out, since: dt.datetime | None = None) -> int:
     import dagster as dg
 
     built = [e for r in results for e in r.get_asset_materialization_events()]
@@ -159,9 +215,25 @@ def summarize(results: list, warehouse: Path, seconds: float, out) -> int:
     blocking = [e for e in failed if e.severity == dg.AssetCheckSeverity.ERROR]
     failed_steps = sorted({s for r in results for s in r.get_failed_step_keys()})
     published = any(e.asset_key == dg.AssetKey(["meta", "published_warehouse"]) for e in built)
-    ok = all(r.success for r in results) and not blocking and published
+    staged, failed_now, reasons = file_summary(warehouse, since) if since is not None else ([], [], {})
+    # Failed loads do not stop the build: only the build run's own failures and blocking checks do.
+    ok = (not results or results[-1].success) and not blocking and published
     print("", file=out)
     print("summary", file=out)
+    if staged:
+        print(f"  files staged   {len(staged)}", file=out)
+        for source_file, read, loaded, quarantined in staged:
+            print(f"    {source_file:<58} read {read:>9,}  loaded {loaded:>9,}  quarantined {quarantined:>7,}", file=out)
+            if read and quarantined > QUARANTINE_WARN_SHARE * read:
+                top = "; ".join(f"{reason} ({count:,})" for reason, count in reasons.get(source_file, [])[:3])
+                print(f"    WARN  {source_file}: {quarantined / read:.1%} of its rows quarantined (more than "
+                      f"{QUARANTINE_WARN_SHARE:.0%}); top reasons: {top} (see dq.quarantine)", file=out)
+    if failed_now:
+        print(f"  files failed   {len(failed_now)} (recorded in dq.file_loads with status 'failed')", file=out)
+        for source_file, error, kept in failed_now:
+            kept_text = (f"its previous version ({kept[:12]}) stays loaded" if kept
+                         else "no earlier version was loaded")
+            print(f"    {source_file}: {kept_text}; {error.splitlines()[0] if error else ''}", file=out)
     print(f"  assets built   {len(built)} ({rows:,} rows in their tables)", file=out)
     print(f"  checks         {len(evaluations) - len(failed)} passed, {len(blocking)} failed (ERROR), "
           f"{len(failed) - len(blocking)} warnings (WARN)", file=out)
@@ -172,5 +244,41 @@ def summarize(results: list, warehouse: Path, seconds: float, out) -> int:
     print(f"  published      {'yes: ' + str(warehouse) if published else 'no (the previous warehouse is unchanged)'}",
           file=out)
     print(f"  time           {seconds:.1f}s", file=out)
-    print(f"  result         {'SUCCESS' if ok else 'FAILED'}", file=out, flush=True)
-    return 0 if ok else 1
+    code = (EXIT_FILES_FAILED if failed_now else EXIT_OK) if ok else EXIT_NOT_PUBLISHED
+    result = {EXIT_OK: "SUCCESS", EXIT_FILES_FAILED: "PUBLISHED WITH FAILED FILES",
+              EXIT_NOT_PUBLISHED: "FAILED (not published)"}[code]
+    print(f"  result         {result} (exit {code})", file=out, flush=True)
+    _record_outcome(warehouse, published, blocking, failed_steps, failed_now)
+    return code
+
+
+def _record_outcome(warehouse: Path, published: bool, blocking: list, failed_steps: list[str], failed_files_: list):
+    """warehouse.duckdb.last_run.json: what `query` and the report tell analysts about the latest run."""
+    from pipelines.fingerprint import published_build
+
+    def count(e):
+        value = e.metadata.get("unexpected_count")
+        return value.value if value is not None else None
+
+    build = published_build(warehouse)
+    try:
+        write_last_run(warehouse, {
+            "finished_at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+            "published": published,
+            "blocking_checks": [{"check": f"{'.'.join(e.asset_key.path)}:{e.check_name}",
+                                 "unexpected_count": count(e)} for e in blocking],
+            "failed_steps": failed_steps,
+            "failed_files": [{"source_file": f, "error": err} for f, err, _ in failed_files_],
+            "published_build_id": build.build_id if build else None,
+            "published_built_at": build.built_at if build else None,
+        })
+    except OSError:
+        return  # the outcome is a courtesy to readers; the run's result stands
+    if not published and warehouse.exists():
+        # The report analysts open is that of the published build; its top now says the latest run did not publish.
+        from pipelines.report import build_report, default_report_path
+
+        try:
+            build_report(warehouse, default_report_path(warehouse))
+        except Exception:  # noqa: BLE001 - a report that cannot be written does not change the run's outcome
+            pass

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+from functools import cache as functools_cache
 import os
 import re
 import shutil
@@ -26,6 +27,8 @@ from pipelines.faults import fault_point
 SCHEMA_FILE = SQL_DIR / "schema.sql"
 # Tables whose rows are history that a rebuild from raw cannot recreate: migrate them in place.
 HISTORY_TABLES = {("dq", "check_results")}
+# Tables conformed file by file; meta.conformed_files says which file versions they hold.
+CONFORMED_TABLES = {("core", "incidents"), ("core", "incident_perpetrators")}
 TABLE_REF = re.compile(r"\b(staging|core|dq|marts)\.([a-z_][a-z0-9_]*)\b")
 
 
@@ -96,6 +99,7 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     reference = duckdb.connect()
     reference.execute(ddl)
     wanted, existing = _columns(reference), _columns(con)
+    conformed_dropped = False
     for (schema, table), target in wanted.items():
         current = existing.get((schema, table))
         if current and current != target:
@@ -106,8 +110,12 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
                         con.execute(f'alter table {schema}.{table} add column "{name}" {dtype}')
             else:
                 con.execute(f"drop table {schema}.{table}")
+                conformed_dropped |= (schema, table) in CONFORMED_TABLES
     reference.close()
     con.execute(ddl)
+    if conformed_dropped:
+        # Filled file by file (pipelines/incidents.py): with no record of what they hold, every file is conformed again.
+        con.execute("delete from meta.conformed_files")
 
 
 _schema_applied: set[tuple[str, int, int]] = set()
@@ -118,16 +126,66 @@ MEMORY_LIMIT_ENV = "PIPELINES_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1GB"
 
 
+# The warehouse files are written in DuckDB's 1.2 storage format, so that the DuckDB CLI on PyPI (duckdb-cli
+# 1.5.x reads formats up to 1.5's, not 2.0's) and other clients of duckdb >= 1.2 open the published file
+# (README, "SQL against the published file"). Set when a file is created; an older working copy is migrated.
+STORAGE_VERSION = "v1.2.0"
+
+
 def _memory_config(build_dir: Path) -> dict[str, str]:
     # Passed as connection configuration, never formatted into SQL: the path may hold any character.
     return {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
-            "temp_directory": str(build_dir / "spill")}
+            "temp_directory": str(build_dir / "spill"), "storage_compatibility_version": STORAGE_VERSION}
+
+
+def _file_format(path: Path) -> int | None:
+    """The storage version number in a DuckDB file's header (None when it is not a DuckDB file)."""
+    import struct
+
+    with open(path, "rb") as handle:
+        head = handle.read(20)
+    return struct.unpack("<Q", head[12:20])[0] if len(head) == 20 and head[8:12] == b"DUCK" else None
+
+
+@functools_cache
+def _wanted_format() -> int:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        probe = Path(folder) / "probe.duckdb"
+        duckdb.connect(str(probe), config={"storage_compatibility_version": STORAGE_VERSION}).close()
+        return _file_format(probe)
+
+
+def ensure_storage_version(path: Path) -> bool:
+    """Rewrite a working copy written in a newer storage format (by an earlier version of this code, or seeded
+    from such a published file) in STORAGE_VERSION; True when it did. Every table, view and macro is copied."""
+    if not path.exists() or _file_format(path) in (None, _wanted_format()):
+        return False
+    partial = path.parent / f".{path.name}.migrating-{os.getpid()}"
+    partial.unlink(missing_ok=True)
+    con = duckdb.connect(config=_memory_config(path.parent))
+    try:
+        con.execute("attach ? as old_copy (read_only)", [str(path)])
+        con.execute(f"attach ? as new_copy (storage_version '{STORAGE_VERSION}')", [str(partial)])
+        con.execute("copy from database old_copy to new_copy")
+        con.execute("detach new_copy")
+        con.execute("detach old_copy")
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        con.close()
+    os.replace(partial, path)
+    return True
 
 
 def connect_build(published: Path) -> duckdb.DuckDBPyConnection:
     """Open the working copy read-write; the contract is applied once per file per process."""
     path = build_path_for(published)
     path.parent.mkdir(parents=True, exist_ok=True)
+    seed_working_copy(published)
+    ensure_storage_version(path)
     con = duckdb.connect(str(path), config=_memory_config(path.parent))
     stat = path.stat()
     marker = (str(path), stat.st_ino, SCHEMA_FILE.stat().st_mtime_ns)
@@ -139,6 +197,47 @@ def connect_build(published: Path) -> duckdb.DuckDBPyConnection:
             adapter.ensure_staging_table(con)
         _schema_applied.add(marker)
     return con
+
+
+def seed_working_copy(published: Path) -> bool:
+    """A published warehouse without its working copy (copied to a new folder, ``.build/`` deleted): the run
+    starts from a copy of it, never from an empty file, so that what it does not load again (a file that
+    fails, an unchanged file) keeps its rows. True when it seeded one."""
+    path = build_path_for(published)
+    if path.exists() or not published.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.parent / f".{path.name}.seeding-{os.getpid()}"
+    try:
+        shutil.copyfile(published, partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return True
+
+
+class PublishRefusedError(RuntimeError):
+    """Publishing this build would lose data that the published warehouse holds."""
+
+
+def dropped_files(con: duckdb.DuckDBPyConnection, published: Path, raw_dir: Path | None) -> list[str]:
+    """Files whose rows the published warehouse holds, still in the raw folder, but with no current version in
+    the working copy (``con``): publishing it would drop their rows (a failed load into a fresh working copy)."""
+    if raw_dir is None or not published.exists():
+        return []
+    try:
+        reader = duckdb.connect(str(published), read_only=True)
+    except duckdb.Error:
+        return []
+    try:
+        if not table_exists(reader, "dq", "file_loads"):
+            return []
+        before = set(reader.execute("select source, source_file from dq.file_loads where is_current "
+                                    "and rows_loaded > 0").fetchall())
+    finally:
+        reader.close()
+    now = set(con.execute("select source, source_file from dq.file_loads where is_current").fetchall())
+    return sorted(f for _, f in before - now if (raw_dir / f).exists())
 
 
 def connect_readonly(published: Path) -> duckdb.DuckDBPyConnection:
@@ -206,6 +305,12 @@ def publish(published: Path, run_id: str | None, raw_dir: Path | None) -> str:
     con = duckdb.connect(str(build))
     try:
         apply_schema(con)
+        dropped = dropped_files(con, published, raw_dir)
+        if dropped:
+            raise PublishRefusedError(
+                f"not published: the build holds no rows of {', '.join(dropped[:5])}"
+                f"{f' and {len(dropped) - 5} more' if len(dropped) > 5 else ''}, still in {raw_dir} and loaded in "
+                f"the published warehouse {published}, which stays as it was; fix or remove the file(s) and run again")
         # The inputs are known only when the CLI runner started this very run (meta.run_inputs); else NULL.
         with transaction(con):
             con.execute("delete from meta.build_info")
@@ -234,6 +339,49 @@ def publish(published: Path, run_id: str | None, raw_dir: Path | None) -> str:
             os.fsync(handle.fileno())
         fault_point("publish")
         os.replace(staging_copy, published)
+        last_run_path_for(published).unlink(missing_ok=True)  # a blocked run's notice no longer holds
     finally:
         staging_copy.unlink(missing_ok=True)
     return build_id
+
+
+# ---- the latest run's outcome, beside the published file -----------------------------------------------------
+# A blocked run publishes nothing, so the published file cannot say that it was blocked: this small JSON file
+# beside it does (``query`` and the report read it). It moves with the warehouse folder.
+def last_run_path_for(published: Path) -> Path:
+    return published.parent / f"{published.name}.last_run.json"
+
+
+def write_last_run(published: Path, outcome: dict) -> None:
+    import json
+
+    target = last_run_path_for(published)
+    partial = target.parent / f".{target.name}.{os.getpid()}"
+    partial.write_text(json.dumps(outcome, indent=2, default=str) + "\n")
+    os.replace(partial, target)
+
+
+def read_last_run(published: Path) -> dict | None:
+    import json
+
+    try:
+        return json.loads(last_run_path_for(published).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def not_published_notice(published: Path) -> str | None:
+    """One sentence when the latest run did not publish (blocked by checks or failed), else None."""
+    last = read_last_run(published)
+    if not last or last.get("published"):
+        return None
+    checks = last.get("blocking_checks") or []
+    if checks:
+        named = ", ".join(f"{c['check']} ({c['unexpected_count']:,} rows)" if c.get("unexpected_count") is not None
+                          else c["check"] for c in checks)
+        why = f"was blocked by {len(checks)} ERROR check(s): {named}"
+    else:
+        steps = last.get("failed_steps") or []
+        why = "failed" + (f" ({', '.join(steps[:5])})" if steps else "")
+    return (f"the latest run ({last.get('finished_at')} UTC) {why}; nothing was published: this is the build of "
+            f"{last.get('published_built_at') or 'an earlier run'}")

@@ -56,7 +56,8 @@ CREATE OR REPLACE MACRO conform_admin1(country, name, on_date) AS
         WHEN regexp_matches(lower(name), '(balochistan|baluchistan|baluchestan)') THEN 'Balochistan'
         WHEN regexp_matches(lower(name), '^punjab') THEN 'Punjab'
         WHEN regexp_matches(lower(name), '^sind') THEN 'Sindh'
-        WHEN regexp_matches(lower(name), '(islamabad|federal capital|^ict$)') THEN 'Islamabad Capital Territory'
+        WHEN regexp_matches(lower(trim(name)), '(islamabad|federal capital|capital territory|^i\.? ?c\.? ?t\.?$|^f\.? ?c\.? ?t\.?$)')
+            THEN 'Islamabad Capital Territory'
         WHEN regexp_matches(lower(name), '(azad|^ajk$|jammu)') THEN 'Azad Kashmir'
         WHEN regexp_matches(lower(name), '(gilgit|northern areas)') THEN 'Gilgit-Baltistan'
         ELSE trim(name)
@@ -271,7 +272,9 @@ CREATE TABLE IF NOT EXISTS core.incidents (
     deaths_side_b    DOUBLE,                  -- UCDP deaths_b
     deaths_civilians DOUBLE,                  -- UCDP deaths_civilians
     deaths_unknown_side DOUBLE,               -- UCDP deaths_unknown (dead whose side is not known)
-    deaths_perpetrators DOUBLE                -- GTD nkillter (perpetrators killed)
+    deaths_perpetrators DOUBLE,               -- GTD nkillter (perpetrators killed)
+    duplicate_of     VARCHAR                  -- incident_id of an earlier row this one copies exactly (mapped
+                                              -- id_column: _row_number); marts count the incident once
 );
 
 -- Every perpetrator of an incident (GTD gname/gname2/gname3, UCDP non-state sides, ...).
@@ -279,8 +282,9 @@ CREATE TABLE IF NOT EXISTS core.incident_perpetrators (
     incident_id     VARCHAR NOT NULL,
     perpetrator_raw VARCHAR NOT NULL,
     group_id        VARCHAR,
-    role            VARCHAR NOT NULL,         -- primary, secondary, tertiary, side_a, side_b, associated
-    source_file     VARCHAR NOT NULL
+    role            VARCHAR NOT NULL,         -- primary, secondary, tertiary, side_a, side_b, associated, additional
+    source_file     VARCHAR NOT NULL,
+    suspected       BOOLEAN                   -- the source marks the attribution as suspected; NULL: it does not say
 );
 
 -- Which file version's rows core.incidents holds, so a run only conforms what changed.
@@ -321,7 +325,9 @@ CREATE TABLE IF NOT EXISTS dq.file_loads (
     rows_quarantined BIGINT NOT NULL,
     is_current       BOOLEAN NOT NULL,        -- false once a newer version replaced it or the file was removed
     loaded_at        TIMESTAMP NOT NULL,
-    extra_columns    VARCHAR[]                -- headers the loader does not use: accepted and ignored
+    extra_columns    VARCHAR[],               -- headers the loader does not use: accepted and ignored
+    status           VARCHAR NOT NULL DEFAULT 'loaded',  -- 'loaded', or 'failed': the file could not be read
+    error            VARCHAR                  -- status 'failed': why (the previous version, if any, stays current)
 );
 
 -- Every rejected row: where it was, what it said, which column was at fault and why.

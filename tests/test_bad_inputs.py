@@ -272,8 +272,11 @@ def rejected(catalogue, source_file, *fragments):
     assert message, f"no failure named {source_file} in:\n{catalogue['out']}"
     for fragment in fragments:
         assert fragment in message, message
-    assert read_table(catalogue["build"], f"select count(*) from dq.file_loads where source_file = "
-                                          f"'{source_file}'") == [(0,)]
+    # Recorded as failed, with its error, and nothing of it loaded.
+    assert read_table(catalogue["build"], f"select status, is_current, rows_loaded from dq.file_loads "
+                                          f"where source_file = '{source_file}'") == [("failed", False, 0)]
+    error = read_table(catalogue["build"], f"select error from dq.file_loads where source_file = '{source_file}'")
+    assert all(fragment in error[0][0] for fragment in fragments), error
 
 
 def failed_check(catalogue, check):

@@ -85,8 +85,8 @@ def test_groups_parse(groups):
 def test_aliases_point_at_groups(groups):
     aliases = read("group_aliases.csv")
     assert set(aliases["group_id"]) <= set(groups["group_id"])
-    assert set(aliases["source_system"]) <= {"gtd", "ucdp", "acled", "newamerica", "bij", "cpost", "kaggle",
-                                             "mmp", "curated"}
+    assert set(aliases["source_system"]) <= {"gtd", "ucdp", "acled", "newamerica", "mmp", "curated", "mapped",
+                                             "bij", "kaggle_drones", "kaggle_suicide"}
     assert {"gtd", "ucdp"} <= set(aliases["source_system"])
     assert not aliases.duplicated(["alias", "source_system"]).any()
     gtd_ttp = aliases[(aliases["source_system"] == "gtd") & (aliases["group_id"] == "ttp")]

@@ -4,6 +4,7 @@ conformed core.incidents / core.incident_perpetrators."""
 import dagster as dg
 
 from pipelines import incidents
+from pipelines.accounting import record_failed_file, sha256_of
 from pipelines.assets.common import sql_model_asset, table_metadata
 from pipelines.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
 from pipelines.sources.base import SourceAdapter
@@ -32,7 +33,13 @@ def staging_asset(adapter: SourceAdapter) -> dg.AssetsDefinition:
         if not path.exists():
             raise FileNotFoundError(f"{path}: the file of partition {context.partition_key!r} is gone")
         with warehouse.connect() as con:
-            load = adapter.stage(con, path, raw.root)
+            try:
+                load = adapter.stage(con, path, raw.root)
+            except Exception as exc:
+                # Fails alone and costs no data: recorded as failed, its previous version (if any) stays current.
+                record_failed_file(con, adapter.name, adapter.name, adapter.source_file(path, raw.root),
+                                   sha256_of(path), str(exc).strip() or type(exc).__name__)
+                raise
             preview = con.execute(f"select * from staging.{adapter.name} where source_file = ? limit 5",
                                   [load.source_file]).df()
         context.log.info(f"{load.source_file}: read {load.rows_read}, loaded {load.rows_loaded}, "

@@ -482,7 +482,13 @@ def render_html(data, sections: list[Section]) -> str:
         body.append("</section>")
     too_little = [fig.chart_id for s in sections for fig in s.figures if fig.notice]
     built_at = build.get("built_at")
+    from pipelines.warehouse import not_published_notice
+
+    notice = not_published_notice(data.warehouse) if data.warehouse else None
+    run_notice = (f'<p class="notice run-notice" id="run-notice"><b>Not the latest run:</b> {html.escape(notice)}.</p>'
+                  if notice else "")
     return PAGE.format(
+        run_notice=run_notice,
         built=html.escape(f"{built_at:%Y-%m-%d %H:%M} UTC" if built_at else "unknown"),
         build_id=html.escape(str(build.get("build_id"))),
         toc=toc,
@@ -519,6 +525,7 @@ def build_report(warehouse: Path, out: Path) -> ReportResult:
         data = collect(con)
     finally:
         con.close()
+    data.warehouse = warehouse  # the latest run's outcome sits beside it (a blocked run is said at the top)
     sections = build_sections(data)
     text = render_html(data, sections)
     write_atomically(out, text)

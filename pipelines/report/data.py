@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 
@@ -35,6 +37,7 @@ class ReportData:
     build: dict
     coverage: pd.DataFrame
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    warehouse: Path | None = None  # the published file read (its latest run's outcome is said at the top)
 
 
 def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:

@@ -37,7 +37,7 @@ PAGE = """<!DOCTYPE html>
 </head>
 <body>
 <header>
-<h1>Militant violence in Pakistan and Afghanistan</h1>
+{run_notice}<h1>Militant violence in Pakistan and Afghanistan</h1>
 <p class="meta">Analyst report of the published warehouse built {built} (build {build_id}).
 Figures come from the warehouse's marts; sources are compared side by side, never added together, and an unknown
 count is not zero.</p>

@@ -22,7 +22,7 @@ import duckdb
 from pipelines.accounting import FileLoad, record_file_load_sql, sha256_of
 from pipelines.config import SQL_DIR
 from pipelines.faults import fault_point
-from pipelines.warehouse import table_exists, transaction
+from pipelines.warehouse import transaction
 
 
 class SourceFileError(ValueError):
@@ -64,6 +64,54 @@ def collect_reader_rejects(con: duckdb.DuckDBPyConnection, line_offset: int = 0)
         "to_json({'line': any_value(csv_line)}) as raw_values from raw_reject_errors group by line",
         [line_offset],
     )
+
+
+def _header_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def near_misses(missing: list[str], header: list[str]) -> dict[str, str]:
+    """For each missing column, the header it probably is: equal but for case, spaces and punctuation
+    (``Actor1`` for ``actor1``, ``event date`` for ``event_date``), else a close spelling."""
+    import difflib
+
+    keys = {}
+    for h in header:
+        keys.setdefault(_header_key(h), h)
+    found = {}
+    for column in missing:
+        key = _header_key(column)
+        if key in keys:
+            found[column] = keys[key]
+            continue
+        close = difflib.get_close_matches(key, list(keys), n=1, cutoff=0.85) if key else []
+        if close:
+            found[column] = keys[close[0]]
+    return found
+
+
+def near_miss_hint(missing: list[str], header: list[str]) -> str:
+    found = near_misses(missing, header)
+    if not found:
+        return ""
+    pairs = ", ".join(f"{column!r} is probably {actual!r}" for column, actual in found.items())
+    return f"; headers must match exactly: {pairs} (rename the header in the file, or load it as a mapped " \
+           "dataset, docs/mappings.md)"
+
+
+def looks_like(header: list[str], this: str) -> str:
+    """A next step for a file in the wrong folder: the adapter whose format it matches, or a known export."""
+    from pipelines.sources.registry import adapters
+
+    keys = {_header_key(h) for h in header}
+    if "gtdid" in keys or "perpetratorgroup" in keys or ("eventid" in keys and "iyear" not in keys and "date" in keys):
+        return ("; this looks like a GTD website export (search results download), not the GTD data file: put it "
+                "in raw/mapped/<dataset>/ with a mapping.yaml (docs/mappings.md; alias_system: gtd resolves GTD's "
+                "spellings)")
+    for other in adapters():
+        if other.name != this and other.required_columns and other.detect(header) is None:
+            return f"; this looks like a {other.description} file: put it in raw/{other.name}/"
+    return ""
 
 
 def quote(name: str) -> str:
@@ -187,6 +235,9 @@ class SourceAdapter:
         if problem:
             other = [d for d in (";", "\t", "|") if len(header) == 1 and d in header[0]]
             hint = f" (the header looks delimited by {other[0]!r}; files must be comma-separated)" if other else ""
+            if not hint:
+                hint = (near_miss_hint([c for c in self.required_columns if c not in header], header)
+                        or looks_like(header, self.name))
             raise SourceFileError(f"{path}: {problem}{hint}")
         load.extra_columns = self.extra_columns(con, header)
         self.prepare(con)
@@ -296,9 +347,9 @@ class SourceAdapter:
         return True
 
     def ensure_staging_table(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Create an empty staging.<name> if no file was ever staged, so models can always read it."""
-        if table_exists(con, "staging", self.name):
-            return
+        """Create an empty staging.<name> if no file was ever staged, so models can always read it; when the
+        staging model's columns changed, recreate it now, so that the run stages every file of the source again
+        (their versions stop being current before the run plans its loads)."""
         columns = ", ".join(f"null::varchar as {quote(c)}" for c in dict.fromkeys(
             self.required_columns + self.known_columns))
         con.execute(f"create or replace temp table raw_rows as select 0::bigint as _row_number, {columns} limit 0")

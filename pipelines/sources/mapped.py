@@ -19,9 +19,8 @@ import duckdb
 import yaml
 
 from pipelines.sources.base import (SourceAdapter, SourceFileError, collect_reader_rejects, detect_encoding,
-                                    drop_reader_rejects, quote)
+                                    drop_reader_rejects, near_miss_hint, quote)
 from pipelines.sources.xlsx import read_xlsx_sheet
-from pipelines.warehouse import table_exists
 
 MAPPING_FILE = "mapping.yaml"
 DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -43,9 +42,17 @@ EVENT_TYPES = ("attack", "drone_strike", "battle", "one_sided_violence", "other"
 BEST_ESTIMATES = ("none", "low", "high", "midpoint")
 ENCODINGS = ("auto", "utf-8", "utf-16", "cp1252", "latin-1")
 TOP_KEYS = {"source_name", "description", "encoding", "sheet", "header_row", "required_columns", "id_column",
-            "columns", "constants", "date_formats", "drop_rows", "null_values", "best_estimate", "coverage"}
+            "columns", "constants", "date_formats", "drop_rows", "null_values", "best_estimate", "perpetrators",
+            "alias_system", "coverage"}
 COVERAGE_KEYS = {"from", "to", "countries"}
-FIELD_KEYS = {"column", "parser", "date_formats", "on_error", "replace", "values"}
+# Source systems whose curated spellings (raw/curated/group_aliases.csv) a mapped dataset may borrow.
+ALIAS_SYSTEMS = ("gtd", "ucdp", "acled", "newamerica")
+FIELD_KEYS = {"column", "parser", "date_formats", "on_error", "replace", "values", "unknown"}
+# event_date from several columns: {year: <column>, month: ..., day: ...}; each part a header or {column, unknown}.
+DATE_PARTS = ("year", "month", "day")
+DATE_PART_KEYS = {"column", "unknown"}
+PERPETRATOR_KEYS = {"column", "separator", "suspected_marker"}
+ROW_NUMBER_ID = "_row_number"  # id_column: _row_number, the row's number in its file is its id
 DROP_KEYS = {"column", "is_blank", "equals", "matches", "reason"}
 RESERVED_SOURCE_NAMES = {"curated", "mapped", "gtd", "ucdp_ged", "acled", "newamerica_drones"}
 
@@ -64,6 +71,7 @@ class FieldSpec:
     date_formats: list[str] = field(default_factory=list)
     replace: list[tuple[str, str]] = field(default_factory=list)
     values: dict[str, str | None] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)  # codes that mean "unknown" in this column (e.g. -1, -9)
 
 
 @dataclass
@@ -92,6 +100,10 @@ class Mapping:
     coverage_from: dt.date | None = None
     coverage_to: dt.date | None = None
     coverage_countries: list[str] = field(default_factory=list)
+    row_number_id: bool = False  # id_column: _row_number
+    perpetrator_separator: str = ","
+    suspected_marker: str | None = None
+    alias_system: str | None = None  # another source system whose aliases resolve this dataset's names
 
     def source_columns(self) -> list[str]:
         used = self.id_columns + [f.column for f in self.fields if f.column] + [r.column for r in self.drop_rows]
@@ -165,11 +177,20 @@ def load_mapping(path: Path) -> Mapping:
             raise fail("header_row", "must be a row number, 1 for the first row")
         mapping.header_row = doc["header_row"]
     id_column = doc["id_column"]
-    mapping.id_columns = [str(c) for c in (id_column if isinstance(id_column, list) else [id_column])]
+    if id_column == ROW_NUMBER_ID:
+        mapping.row_number_id = True
+    else:
+        mapping.id_columns = [str(c) for c in (id_column if isinstance(id_column, list) else [id_column])]
+        if ROW_NUMBER_ID in mapping.id_columns:
+            raise fail("id_column", f"{ROW_NUMBER_ID} is the row's number and stands alone, not in a list")
     null_values = doc.get("null_values", [])
     if not isinstance(null_values, list):
         raise fail("null_values", "must be a list of texts that mean 'unknown'")
     mapping.null_values = [_text(v).strip().lower() for v in null_values]
+    if doc.get("alias_system") is not None:
+        mapping.alias_system = str(doc["alias_system"])
+        if mapping.alias_system not in ALIAS_SYSTEMS:
+            raise fail("alias_system", f"{mapping.alias_system!r} is not one of {', '.join(ALIAS_SYSTEMS)}")
     mapping.best_estimate = str(doc.get("best_estimate", "none"))
     if mapping.best_estimate not in BEST_ESTIMATES:
         raise fail("best_estimate", f"{mapping.best_estimate!r} is not one of {', '.join(BEST_ESTIMATES)}")
@@ -187,6 +208,54 @@ def load_mapping(path: Path) -> Mapping:
     constants = doc.get("constants") or {}
     if not isinstance(constants, dict):
         raise fail("constants", "must map incident fields to fixed values, e.g. 'country: Pakistan'")
+    def unknown_codes(spec: dict, key: str) -> list[str]:
+        codes = spec.get("unknown", [])
+        if not isinstance(codes, list) or any(isinstance(c, (dict, list)) for c in codes):
+            raise fail(f"{key}.unknown", "must be a list of codes that mean unknown, e.g. [-1, -9, -99]")
+        return [_text(c).strip() for c in codes]
+
+    columns = dict(columns)
+    date_spec = columns.get("event_date")
+    if isinstance(date_spec, dict) and set(date_spec) & set(DATE_PARTS):
+        del columns["event_date"]
+        unknown = sorted(set(date_spec) - set(DATE_PARTS))
+        if unknown:
+            raise fail(f"columns.event_date.{unknown[0]}", "unknown key: a date from several columns has the keys "
+                                                          f"{', '.join(DATE_PARTS)}")
+        if "year" not in date_spec:
+            raise fail("columns.event_date.year", "missing required key (the year's column)")
+        if "day" in date_spec and "month" not in date_spec:
+            raise fail("columns.event_date.month", "a day without a month cannot be placed")
+        for part in DATE_PARTS:
+            if part not in date_spec:
+                continue
+            key = f"columns.event_date.{part}"
+            part_spec = date_spec[part]
+            part_spec = {"column": part_spec} if isinstance(part_spec, str) else part_spec
+            if not isinstance(part_spec, dict) or not part_spec.get("column"):
+                raise fail(f"{key}.column", "missing required key (the source column's header)")
+            extra = sorted(set(part_spec) - DATE_PART_KEYS)
+            if extra:
+                raise fail(f"{key}.{extra[0]}", f"unknown key (allowed: {', '.join(sorted(DATE_PART_KEYS))})")
+            mapping.fields.append(FieldSpec(field=f"event_date_{part}", column=str(part_spec["column"]), parser="int",
+                                            unknown=unknown_codes(part_spec, key)))
+    perpetrators = doc.get("perpetrators")
+    if perpetrators is not None:
+        perpetrators = {"column": perpetrators} if isinstance(perpetrators, str) else perpetrators
+        if not isinstance(perpetrators, dict) or not perpetrators.get("column"):
+            raise fail("perpetrators.column", "missing required key (the column naming the perpetrators)")
+        extra = sorted(set(perpetrators) - PERPETRATOR_KEYS)
+        if extra:
+            raise fail(f"perpetrators.{extra[0]}", f"unknown key (allowed: {', '.join(sorted(PERPETRATOR_KEYS))})")
+        separator = perpetrators.get("separator", ",")
+        if not isinstance(separator, str) or not separator:
+            raise fail("perpetrators.separator", "must be the text between two names, e.g. ','")
+        marker = perpetrators.get("suspected_marker")
+        if marker is not None and (not isinstance(marker, str) or not marker.strip()):
+            raise fail("perpetrators.suspected_marker", "must be the text that marks a suspected group, "
+                                                        "e.g. '(suspected)'")
+        mapping.perpetrator_separator, mapping.suspected_marker = separator, marker
+        mapping.fields.append(FieldSpec(field="perpetrators", column=str(perpetrators["column"]), parser="text"))
     for name, spec in columns.items():
         key = f"columns.{name}"
         if name not in FIELDS or name == "source_event_id":
@@ -236,6 +305,7 @@ def load_mapping(path: Path) -> Mapping:
             date_formats=list(formats) if kind == "date" else [],
             replace=[(str(r["pattern"]), _text(r.get("with", "") or "")) for r in replace],
             values={_text(k).strip(): (None if v is None else _text(v)) for k, v in values.items()},
+            unknown=unknown_codes(spec, key),
         ))
     for name, value in constants.items():
         key = f"constants.{name}"
@@ -246,7 +316,7 @@ def load_mapping(path: Path) -> Mapping:
         mapping.fields.append(FieldSpec(field=name, constant=None if value is None else _text(value),
                                         parser=DEFAULT_PARSER[FIELDS[name]]))
     given = {f.field: f for f in mapping.fields}
-    if "event_date" not in given:
+    if "event_date" not in given and "event_date_year" not in given:
         raise fail("columns.event_date", "missing required key (every incident needs a date)")
     if "event_type" not in given:
         raise fail("constants.event_type", "missing required key (event_type as a constant or a column)")
@@ -306,7 +376,10 @@ def _resolve_header(mapping: Mapping, header: list[str], path: Path) -> dict[str
         resolved[column] = actual
     if missing:
         raise SourceFileError(f"{path}: missing required column(s) {', '.join(missing)} named in "
-                              f"{mapping.path} (the file has: {', '.join(header)})")
+                              f"{mapping.path} (the file has: {', '.join(header)})"
+                              + near_miss_hint(missing, header).replace(
+                                  "(rename the header in the file, or load it as a mapped dataset, docs/mappings.md)",
+                                  "(correct the mapping or the header)"))
     return resolved
 
 
@@ -345,26 +418,26 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping) -> N
 
 
 def install_mapping(con: duckdb.DuckDBPyConnection, mapping: Mapping | None, dataset: str,
-                    header: dict[str, str] | None = None) -> None:
+                    header: dict[str, str] | None = None, file_name: str = "") -> None:
     """The mapping as temp tables and variables for sql/staging/mapped.sql (empty when mapping is None)."""
     header = header or {}
     fields, values = [], []
     if mapping is not None:
         for order, column in enumerate(mapping.id_columns):
             fields.append(("source_event_id", -len(mapping.id_columns) + order, header[column], None, "text",
-                           "quarantine", []))
+                           "quarantine", [], []))
         for order, spec in enumerate(mapping.fields):
             column = header.get(spec.column) if spec.column else None
             if spec.column and column is None:
                 continue  # an optional column this file does not have: the field stays NULL
             fields.append((spec.field, order, column, spec.constant, spec.parser, spec.on_error,
-                           [{"pattern": p, "replacement": w} for p, w in spec.replace]))
+                           [{"pattern": p, "replacement": w} for p, w in spec.replace], spec.unknown))
             values += [(spec.field, k, v) for k, v in spec.values.items()]
     con.execute("create or replace temp table mapping_fields (field varchar, field_order integer, "
                 "source_column varchar, constant varchar, parser varchar, on_error varchar, "
-                "replacements struct(pattern varchar, replacement varchar)[])")
+                "replacements struct(pattern varchar, replacement varchar)[], unknown varchar[])")
     if fields:
-        con.executemany("insert into mapping_fields values (?, ?, ?, ?, ?, ?, ?)", fields)
+        con.executemany("insert into mapping_fields values (?, ?, ?, ?, ?, ?, ?, ?)", fields)
     con.execute("create or replace temp table mapping_values (field varchar, source_value varchar, "
                 "field_value varchar)")
     if values:
@@ -391,8 +464,16 @@ def install_mapping(con: duckdb.DuckDBPyConnection, mapping: Mapping | None, dat
     con.execute("set variable mapped_coverage_to = ?::date", [mapping.coverage_to if mapping else None])
     con.execute("set variable mapped_coverage_countries = ?::varchar[]",
                 [mapping.coverage_countries if mapping and mapping.coverage_countries else None])
+    con.execute("set variable mapped_alias_system = ?", [mapping.alias_system if mapping else None])
     con.execute("set variable mapped_null_values = ?::varchar[]", [mapping.null_values if mapping else []])
-    con.execute("set variable mapped_id_columns = ?", [" + ".join(mapping.id_columns) if mapping else ""])
+    con.execute("set variable mapped_id_columns = ?", [(ROW_NUMBER_ID if mapping.row_number_id else
+                                                        " + ".join(mapping.id_columns)) if mapping else ""])
+    # id_column: _row_number: '<file name without extension>#<row>' (two files of a dataset never share an id)
+    con.execute("set variable mapped_row_id_prefix = ?",
+                [f"{Path(file_name).stem}#" if mapping and mapping.row_number_id else None])
+    con.execute("set variable mapped_perpetrator_separator = ?", [mapping.perpetrator_separator if mapping else ","])
+    con.execute("set variable mapped_suspected_marker = ?",
+                [re.escape(mapping.suspected_marker.strip()) if mapping and mapping.suspected_marker else None])
 
 
 class MappedAdapter(SourceAdapter):
@@ -416,7 +497,7 @@ class MappedAdapter(SourceAdapter):
         else:
             _read_csv(con, path, mapping)
         header = [r[0] for r in con.execute("select column_name from (describe raw_rows)").fetchall()]
-        install_mapping(con, mapping, path.parent.name, _resolve_header(mapping, header, path))
+        install_mapping(con, mapping, path.parent.name, _resolve_header(mapping, header, path), path.name)
 
     def extra_columns(self, con: duckdb.DuckDBPyConnection, header: list[str]) -> list[str]:
         used = {r[0] for r in con.execute("select source_column from mapping_fields union "
@@ -424,8 +505,6 @@ class MappedAdapter(SourceAdapter):
         return [c for c in header if c not in used]
 
     def ensure_staging_table(self, con: duckdb.DuckDBPyConnection) -> None:
-        if table_exists(con, "staging", self.name):
-            return
         install_mapping(con, None, "")
         con.execute("create or replace temp table raw_rows as select 0::bigint as _row_number, "
                     "null::varchar as column_1 limit 0")
@@ -438,6 +517,8 @@ class MappedAdapter(SourceAdapter):
 ADAPTER = MappedAdapter(
     name="mapped",
     description="mapped CSV/XLSX (raw/mapped/<dataset>/ with a mapping.yaml)",
+    # Each dataset resolves names through its own source_name's aliases, then its alias_system's, then
+    # 'mapped' and the curated names (pipelines/incidents.py: resolution per row's system).
     source_system="mapped",
     required_columns=(),
     patterns=("*/*.csv", "*/*.xlsx", "*/*.xlsm"),

@@ -4,10 +4,13 @@
 -- fields are NULL when only the year is known; a range counts in the month it starts.
 -- Every incident, or, when the variable incident_facts_files lists source files, only theirs: a refresh
 -- replaces the rows of the files whose incidents changed with this same model (pipelines/incident_facts.py).
+-- An exact copy of an earlier row of the same file (core.incidents.duplicate_of, a mapped file without ids) is
+-- one incident: it is left out here, so every mart counts it once.
 with incidents as not materialized (
     select * from core.incidents
-    where getvariable('incident_facts_files') is null
-       or list_contains(getvariable('incident_facts_files'), source_file)
+    where duplicate_of is null
+      and (getvariable('incident_facts_files') is null
+           or list_contains(getvariable('incident_facts_files'), source_file))
 ),
 families as (
     -- the family of the incident's group on the event date (a group is its own family when no row covers it)

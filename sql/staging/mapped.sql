@@ -10,7 +10,7 @@ with raw_cells as (
     unpivot include nulls (raw_text for source_column in (columns(* exclude (_row_number))))
 ),
 cells as (
-    select c._row_number, f.field, f.field_order, f.source_column, f.parser, f.on_error, c.raw_text,
+    select c._row_number, f.field, f.field_order, f.source_column, f.parser, f.on_error, f.unknown, c.raw_text,
            -- the field's replace rules, applied in order to the trimmed cell
            trim(list_reduce(
                list_prepend({'pattern': null::varchar, 'replacement': trim(c.raw_text)}, f.replacements),
@@ -20,7 +20,7 @@ cells as (
     from raw_cells c
     join mapping_fields f using (source_column)
     union all
-    select r._row_number, f.field, f.field_order, null, f.parser, f.on_error, f.constant, f.constant
+    select r._row_number, f.field, f.field_order, null, f.parser, f.on_error, f.unknown, f.constant, f.constant
     from raw_rows r
     cross join mapping_fields f
     where f.source_column is null
@@ -34,7 +34,11 @@ translated as (
 valued as (
     select *,
            case when nullif(translated_text, '') is null
-                  or list_contains(getvariable('mapped_null_values'), lower(translated_text)) then null
+                  or list_contains(getvariable('mapped_null_values'), lower(translated_text))
+                  -- the column's own unknown codes (columns.<field>.unknown: [-1, -9]), as text or as a number
+                  or list_contains(unknown, translated_text)
+                  or list_contains(list_transform(unknown, lambda u: try_cast(u as double)),
+                                   try_cast(translated_text as double)) then null
                 else translated_text end as text
     from translated
 ),
@@ -95,10 +99,12 @@ noted as (
            end as _note
     from judged
 ),
-per_row as (
+per_row_fields as (
     select
         _row_number,
-        case when count(*) filter (where field = 'source_event_id' and text is null) = 0
+        case when getvariable('mapped_row_id_prefix')::varchar is not null
+                 then getvariable('mapped_row_id_prefix')::varchar || _row_number
+             when count(*) filter (where field = 'source_event_id' and text is null) = 0
              then string_agg(text, ' ' order by field_order) filter (where field = 'source_event_id') end
                                                                                     as source_event_id,
         any_value(text) filter (where field = 'event_type')                        as event_type,
@@ -114,7 +120,12 @@ per_row as (
         any_value(text) filter (where field = 'geo_precision')                     as geo_precision,
         any_value(text) filter (where field = 'attack_type')                       as attack_type,
         any_value(text) filter (where field = 'target_type')                       as target_type,
-        any_value(text) filter (where field = 'perpetrator_raw')                   as perpetrator_raw,
+        any_value(text) filter (where field = 'perpetrator_raw')                   as _perpetrator_text,
+        any_value(text) filter (where field = 'perpetrators')                      as _perpetrators_text,
+        any_value(number_value) filter (where field = 'event_date_year' and _problem is null)  as _year,
+        any_value(number_value) filter (where field = 'event_date_month' and _problem is null) as _month,
+        any_value(number_value) filter (where field = 'event_date_day' and _problem is null)   as _day,
+        count(*) filter (where field = 'event_date_year') > 0                      as _date_in_parts,
         any_value(number_value) filter (where field = 'fatalities_best' and _problem is null) as fatalities_best,
         any_value(number_value) filter (where field = 'fatalities_low' and _problem is null)  as fatalities_low,
         any_value(number_value) filter (where field = 'fatalities_high' and _problem is null) as fatalities_high,
@@ -129,10 +140,44 @@ per_row as (
             filter (where _problem is not null and on_error = 'quarantine')        as _problem_column,
         arg_min(_cell || ' ' || _problem || ' (' || field || ')', field_order)
             filter (where _problem is not null and on_error = 'quarantine')        as _problem_reason,
-        any_value(coalesce(source_column, 'constant')) filter (where field = 'event_date') as _date_column,
+        coalesce(any_value(coalesce(source_column, 'constant')) filter (where field = 'event_date'),
+                 string_agg(source_column, '/' order by field_order) filter (where field like 'event_date\_%' escape '\'))
+                                                                                   as _date_column,
         any_value(coalesce(source_column, 'constant')) filter (where field = 'event_type') as _type_column
     from noted
     group by _row_number
+),
+per_row as (
+    -- event_date from year/month/day columns: the precision is what is known (a day counts only with its month)
+    select * exclude (event_date, date_precision, _perpetrator_text, _perpetrators_text, _year, _month, _day,
+                      _date_in_parts, _date_parts),
+           coalesce(event_date, _date_parts) as event_date,
+           case when event_date is not null then date_precision
+                when _date_parts is not null then case when _month is null then 'year'
+                                                       when _day is null then 'month' else 'day' end
+           end as date_precision,
+           -- perpetrators: {column, separator, suspected_marker}: every name, and whether it is marked suspected
+           _perpetrator_list::struct(name varchar, suspected boolean)[] as perpetrators,
+           coalesce(_perpetrator_text, _perpetrator_list[1].name) as perpetrator_raw,
+           case when _date_in_parts and _year is not null and _date_parts is null
+                then _date_column || ' ' || _year::bigint || coalesce('-' || _month::bigint, '')
+                     || coalesce('-' || _day::bigint, '') || ' is not a date (event_date)' end as _parts_problem
+    from (
+        select *,
+               case when _date_in_parts and _year is not null then try_strptime(
+                   printf('%04d-%02d-%02d', _year::bigint, coalesce(_month, 1)::bigint,
+                          coalesce(case when _month is not null then _day end, 1)::bigint), '%Y-%m-%d')::date
+               end as _date_parts,
+               case when _perpetrators_text is not null then list_filter(list_transform(
+                   string_split(_perpetrators_text, getvariable('mapped_perpetrator_separator')),
+                   lambda n: {'name': nullif(trim(case when getvariable('mapped_suspected_marker')::varchar is null then n
+                                               else regexp_replace(n, getvariable('mapped_suspected_marker')::varchar, '', 'gi')
+                                          end), ''),
+                         'suspected': case when getvariable('mapped_suspected_marker')::varchar is not null
+                                           then regexp_matches(n, getvariable('mapped_suspected_marker')::varchar, 'i') end}),
+                   lambda p: p.name is not null) end as _perpetrator_list
+        from per_row_fields
+    )
 ),
 dropped as (
     -- drop_rows rules: the first rule a row meets (e.g. a TOTALS line with a blank id) quarantines it
@@ -152,27 +197,36 @@ typed as (
         r._row_number,
         getvariable('mapped_dataset')       as dataset,
         getvariable('mapped_source_name')   as source_name,
-        p.* exclude (_row_number, _problem_column, _problem_reason, _date_column, _type_column),
+        p.* exclude (_row_number, _problem_column, _problem_reason, _date_column, _type_column, _parts_problem),
         getvariable('mapped_best_estimate') as best_estimate,
         getvariable('mapped_coverage_from')::date          as coverage_from,
         getvariable('mapped_coverage_to')::date            as coverage_to,
         getvariable('mapped_coverage_countries')::varchar[] as coverage_countries,
+        getvariable('mapped_alias_system')::varchar as alias_system,
         json_merge_patch(to_json(r), '{"_row_number": null}') as raw_values,
         d._drop_column, d._drop_reason, p._problem_column, p._problem_reason, p._date_column, p._type_column,
+        p._parts_problem,
         count(*) over (partition by p.source_event_id, d._drop_reason is null) as _id_count,
-        min(r._row_number) over (partition by p.source_event_id, d._drop_reason is null) as _id_first_row
+        min(r._row_number) over (partition by p.source_event_id, d._drop_reason is null) as _id_first_row,
+        -- id_column: _row_number: an exact copy of an earlier row (every cell equal) is marked as its duplicate
+        case when getvariable('mapped_row_id_prefix')::varchar is not null then
+            min(r._row_number) over (partition by json_merge_patch(to_json(r), '{"_row_number": null}')::varchar,
+                                     d._drop_reason is null) end as _copy_first_row
     from raw_rows r
     left join per_row p using (_row_number)
     left join dropped d using (_row_number)
 )
 select
     * exclude (_drop_column, _drop_reason, _problem_column, _problem_reason, _date_column, _type_column,
-               _id_count, _id_first_row),
+               _id_count, _id_first_row, _copy_first_row, _parts_problem),
+    (case when _copy_first_row < _row_number then getvariable('mapped_row_id_prefix')::varchar || _copy_first_row
+     end)::varchar as duplicate_of_event,
     case
         when _drop_reason is not null then _drop_column
         when source_event_id is null then getvariable('mapped_id_columns')
         when _id_count > 1 and _row_number > _id_first_row then getvariable('mapped_id_columns')
         when _problem_reason is not null then _problem_column
+        when _parts_problem is not null then _date_column
         when event_date is null then _date_column
         when event_type is null then _type_column
     end as _reject_column,
@@ -183,6 +237,7 @@ select
             then 'duplicate event id ' || source_event_id || ' in ' || getvariable('mapped_id_columns')
                  || ' (first at row ' || _id_first_row || ')'
         when _problem_reason is not null then _problem_reason
+        when _parts_problem is not null then _parts_problem
         when event_date is null then _date_column || ' is blank: every incident needs a date (event_date)'
         when event_type is null then _type_column || ' is blank: every incident needs an event_type'
     end as _reject_reason

@@ -54,5 +54,6 @@ select
     is_suicide,
     is_doubtful,
     'event_type=' || event_type                                  as source_category,
-    source_file
+    source_file,
+    source_name || ':' || duplicate_of_event                     as duplicate_of
 from counted
