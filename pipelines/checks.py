@@ -87,9 +87,19 @@ def check_result(
     )
 
 
+def staging_check_deps(asset: dg.AssetKey) -> list[dg.AssetKey]:
+    """A check on an incident source's staged rows waits for meta.run_inputs, which first drops the rows of
+    files gone from the raw folder (else the check would validate them once more)."""
+    from pipelines.assets.run_inputs import RUN_INPUTS_KEY
+    from pipelines.sources.registry import adapters
+
+    return [RUN_INPUTS_KEY] if asset.path[0] == "staging" and asset.path[1] in {a.name for a in adapters()} else []
+
+
 def build_sql_check(check: SqlCheck) -> dg.AssetChecksDefinition:
     deps = [dg.AssetKey(list(ref)) for ref in model_dependencies(check.sql)
             if ref != (check.schema, check.table) and ref[0] in ("staging", "core", "marts")]
+    deps += staging_check_deps(check.asset_key)
 
     @dg.asset_check(
         pool=WAREHOUSE_POOL,

@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--raw", type=Path, default=None, metavar="DIR",
                      help=f"raw directory, one folder per source (default: ${RAW_DIR_ENV} or raw/)")
     _add_warehouse(run)
+    run.add_argument("--ephemeral", action="store_true",
+                     help="record the runs in a throwaway Dagster instance instead of the project's (.dagster/, or "
+                          "$DAGSTER_HOME), e.g. for a scratch warehouse; $PIPELINES_DAGSTER_EPHEMERAL=1 does the same")
 
     query = commands.add_parser(
         "query", help="run one read-only SQL query against the published warehouse",
@@ -74,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
-        return command_run(args.raw, args.warehouse)
+        return command_run(args.raw, args.warehouse, args.ephemeral)
     if args.command == "query":
         sql = args.file.read_text() if args.file else args.sql
         return command_query(sql, args.warehouse, args.format)
@@ -85,11 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def command_run(raw: Path | None, warehouse: Path | None) -> int:
+def command_run(raw: Path | None, warehouse: Path | None, ephemeral: bool = False) -> int:
     from pipelines.runner import run_pipeline
 
     return run_pipeline(
-        (raw or default_raw_dir()).resolve(), (warehouse or default_warehouse_path()).resolve()
+        (raw or default_raw_dir()).resolve(), (warehouse or default_warehouse_path()).resolve(), ephemeral=ephemeral
     )
 
 

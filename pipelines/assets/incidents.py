@@ -5,6 +5,7 @@ import dagster as dg
 
 from pipelines import incidents
 from pipelines.assets.common import table_metadata
+from pipelines.assets.run_inputs import RUN_INPUTS_KEY
 from pipelines.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
 from pipelines.sources.base import SourceAdapter
 from pipelines.sources.registry import adapters
@@ -58,7 +59,7 @@ staging_assets = [staging_asset(a) for a in adapters()]
 # Both tables are written from the staged sources, resolving names through the aliases and the names classed
 # "not a group" (pipelines/incidents.py): each depends on all of them, so that every asset reading either is
 # downstream of every staged source (an incremental build selects by that).
-CONFORM_DEPS = [*(a.key for a in staging_assets), dg.AssetKey(["staging", "curated_incidents"]),
+CONFORM_DEPS = [*(a.key for a in staging_assets), RUN_INPUTS_KEY, dg.AssetKey(["staging", "curated_incidents"]),
                 dg.AssetKey(["core", "group_aliases"]), dg.AssetKey(["staging", "curated_non_group_perpetrators"])]
 
 
@@ -75,15 +76,15 @@ CONFORM_DEPS = [*(a.key for a in staging_assets), dg.AssetKey(["staging", "curat
 )
 def core_incidents(context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw: RawDirectoryResource):
     with warehouse.connect() as con:
-        removed = incidents.prune_removed_files(con, raw.root)
+        # The rows of raw files that are gone were dropped by meta.run_inputs at the start of the build.
         changed = incidents.sync_incidents(con, [incidents.curated_conformer(), *incidents.adapter_conformers()])
         counts = dict(con.execute("select source, count(*) from core.incidents group by all").fetchall())
         total = sum(counts.values())
         incidents_meta = table_metadata(con, "core", "incidents", total)
         perps = con.execute("select count(*) from core.incident_perpetrators").fetchone()[0]
         perps_meta = table_metadata(con, "core", "incident_perpetrators", perps)
-    context.log.info(f"conformed files per source: {changed or 'nothing changed'}; removed files: {removed or 'none'}")
+    context.log.info(f"conformed files per source: {changed or 'nothing changed'}")
     incidents_meta["rows_per_source"] = dg.MetadataValue.json(counts)
-    incidents_meta["files_conformed"] = dg.MetadataValue.json(changed)
+    incidents_meta["files_conformed"] = dg.MetadataValue.json(changed) if changed else "none (no staged file changed)"
     yield dg.MaterializeResult(asset_key=["core", "incidents"], metadata=incidents_meta)
     yield dg.MaterializeResult(asset_key=["core", "incident_perpetrators"], metadata=perps_meta)
