@@ -71,6 +71,21 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, default=None, metavar="FILE",
                         help="HTML file to write (default: report/index.html beside the warehouse file)")
     _add_warehouse(report)
+
+    dev = commands.add_parser(
+        "dev", help="start the Dagster UI with its daemon (dagster dev) on the project's instance",
+        description="Start `dagster dev -m pipelines.definitions` (UI, schedules, sensor) with DAGSTER_HOME set to the "
+                    "project's instance (.dagster/, where `run` records its builds) unless DAGSTER_HOME is set. "
+                    "Ctrl-C (SIGINT) or SIGTERM stops it and every process it started, also when it was started in "
+                    "the background by a script.",
+    )
+    dev.add_argument("--port", type=int, default=3000, help="UI port (default 3000)")
+    dev.add_argument("--host", default="127.0.0.1", help="UI host (default 127.0.0.1)")
+    commands.add_parser(
+        "daemon", help="run the schedules and the sensor without the UI (dagster-daemon run) on the project's instance",
+        description="Start `dagster-daemon run -m pipelines.definitions` with DAGSTER_HOME set to the project's "
+                    "instance (.dagster/) unless DAGSTER_HOME is set. SIGINT or SIGTERM stops it.",
+    )
     return parser
 
 
@@ -85,7 +100,33 @@ def main(argv: list[str] | None = None) -> int:
         return command_export(args.profile, args.out, args.warehouse, args.profiles)
     if args.command == "report":
         return command_report(args.warehouse, args.out)
+    if args.command == "dev":
+        return command_dagster(["dagster", "dev", "-m", "pipelines.definitions", "-p", str(args.port), "-h", args.host])
+    if args.command == "daemon":
+        return command_dagster(["dagster-daemon", "run", "-m", "pipelines.definitions"])
     return 2
+
+
+def command_dagster(argv: list[str]) -> int:
+    """Replace this process with a Dagster command on the project's instance.
+
+    Dagster maps SIGTERM to whatever SIGINT does, and a process started in the background by a non-interactive
+    shell (`... &` in a script, nohup) inherits SIGINT *ignored*: such a `dagster dev` ignored both and had to
+    be killed, leaving its webserver, daemon and code server behind. Both are reset to their defaults here
+    before exec, so SIGINT or SIGTERM always stops it and everything it started.
+    """
+    import os
+    import signal
+
+    from pipelines.runner import dagster_home
+
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    executable = Path(sys.executable).parent / argv[0]
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_DFL)
+    os.execve(str(executable), [str(executable), *argv[1:]], {**os.environ, "DAGSTER_HOME": str(home)})
+    return 2  # not reached
 
 
 def command_run(raw: Path | None, warehouse: Path | None, ephemeral: bool = False) -> int:
