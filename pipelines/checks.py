@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.column_docs import check_description
 from pipelines.config import SQL_DIR
 from pipelines.faults import fault_point
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
@@ -39,7 +40,8 @@ class SqlCheck:
         severity = header.get("severity", "ERROR").upper()
         if severity not in ("ERROR", "WARN"):
             raise ValueError(f"{path}: severity must be ERROR or WARN, not {severity!r}")
-        return cls(path.parent.name, table, name, severity, header.get("description", name), text)
+        # The whole header (a description may go on over several comment lines), not just its first line.
+        return cls(path.parent.name, table, name, severity, check_description(text) or name, text)
 
     @property
     def asset_key(self) -> dg.AssetKey:

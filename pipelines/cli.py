@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -107,26 +108,56 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+STOP_GRACE_SECONDS = 10  # after SIGINT/SIGTERM, Dagster's own shutdown gets this long before its processes are ended
+
+
 def command_dagster(argv: list[str]) -> int:
-    """Replace this process with a Dagster command on the project's instance.
+    """Run a Dagster command on the project's instance and stop it, with everything it started, on request.
 
     Dagster maps SIGTERM to whatever SIGINT does, and a process started in the background by a non-interactive
     shell (`... &` in a script, nohup) inherits SIGINT *ignored*: such a `dagster dev` ignored both and had to
-    be killed, leaving its webserver, daemon and code server behind. Both are reset to their defaults here
-    before exec, so SIGINT or SIGTERM always stops it and everything it started.
+    be killed, leaving its webserver, daemon and code server behind. Here the command runs in a session of its
+    own with both signals at their defaults; SIGINT or SIGTERM to this process is passed on as SIGINT, and if
+    Dagster's shutdown (which waits up to 30 s per daemon thread) is not done within STOP_GRACE_SECONDS, every
+    process of that session is ended, so a stop is always bounded and leaves nothing running.
     """
     import os
     import signal
+    import subprocess
 
     from pipelines.runner import dagster_home
 
     home = dagster_home()
     home.mkdir(parents=True, exist_ok=True)
-    executable = Path(sys.executable).parent / argv[0]
+    stop_requested: list[float] = []
+
+    def request_stop(_signum, _frame) -> None:
+        if not stop_requested:
+            stop_requested.append(time.monotonic())
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGINT)
+
+    # Handlers set before the child starts: it inherits neither them nor an ignored SIGINT (exec resets
+    # handled signals to their defaults).
     for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, signal.SIG_DFL)
-    os.execve(str(executable), [str(executable), *argv[1:]], {**os.environ, "DAGSTER_HOME": str(home)})
-    return 2  # not reached
+        signal.signal(number, request_stop)
+    executable = Path(sys.executable).parent / argv[0]
+    process = subprocess.Popen([str(executable), *argv[1:]], env={**os.environ, "DAGSTER_HOME": str(home)},
+                               start_new_session=True)
+    ended = False
+    while True:
+        try:
+            code = process.wait(timeout=0.2)
+            break
+        except subprocess.TimeoutExpired:
+            if stop_requested and not ended and time.monotonic() - stop_requested[0] > STOP_GRACE_SECONDS:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                ended = True
+    # Whatever Dagster started and left behind in its session (a code server, a run worker) goes with it.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    return 0 if code in (0, -signal.SIGINT) or stop_requested else 1
 
 
 def command_run(raw: Path | None, warehouse: Path | None, ephemeral: bool = False) -> int:

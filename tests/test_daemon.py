@@ -30,6 +30,7 @@ PROJECT_YAML = PROJECT_ROOT / ".dagster" / "dagster.yaml"
 RUN_WAIT = 420  # seconds: a tick (every 60 s), a load and a build, each a fresh process, on a busy machine
 STOP_WAIT = 15  # seconds: the issue's bound for a clean stop
 GTD_HEADER = ["eventid", "iyear", "imonth", "iday", "country_txt", "provstate", "gname", "gname2", "nkill"]
+BASE_ROWS = [["8001", "2011", "7", "8", "Pakistan", "Khyber Pakhtunkhwa", "Tehrik-i-Taliban Pakistan (TTP)", "", ""]]
 GTD_ROWS = [["9001", "2012", "3", "4", "Pakistan", "Punjab", "Tehrik-i-Taliban Pakistan (TTP)", "", "3"],
             ["9002", "2013", "5", "6", "Pakistan", "Sindh", "Unknown", "", ""]]
 
@@ -62,6 +63,7 @@ def base(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("daemon_base")
     state = {"root": root, "raw": copy_curated(root), "warehouse": root / "warehouse" / "warehouse.duckdb",
              "home": new_home(root / "dagster_home")}
+    write_gtd(state["raw"] / "gtd" / "base.csv", BASE_ROWS)  # two incident sources: curated and gtd
     result = cli_run(state)
     assert result.returncode == 0, result.stdout + result.stderr
     return state
@@ -192,12 +194,12 @@ def what_ran(instance: dg.DagsterInstance, run: dg.DagsterRun) -> tuple[set, set
 BY_SENSOR = {"dagster/sensor_name": "raw_files_sensor"}
 
 
-def write_gtd(path: Path) -> None:
+def write_gtd(path: Path, rows: list[list[str]] = GTD_ROWS) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(GTD_HEADER)
-        writer.writerows(GTD_ROWS)
+        writer.writerows(rows)
 
 
 # ---- CLI builds are in the instance ----------------------------------------------------------------------------
@@ -229,6 +231,45 @@ def test_a_cli_build_records_its_materializations_and_checks_in_the_instance(bas
     assert not (PROJECT_ROOT / ".dagster" / "history" / "runs" / f"{runs[0].run_id}.db").exists()
 
 
+def test_materializations_say_table_columns_rows_per_source_and_preview_every_source(base):
+    """What a data engineer reads in the UI: table name, typed and described columns, counts per source, a preview
+    drawn from every source with unknown values blank, and no empty metadata value anywhere."""
+    from pipelines.definitions import BUILD_JOB, defs, job_contents
+
+    assets, _ = job_contents(defs, BUILD_JOB)
+    tables = {k for k in assets if k.path[0] in ("staging", "core", "dq", "marts")}
+    with instance_of(base) as instance:
+        events = {k: instance.get_latest_materialization_event(k).asset_materialization for k in tables}
+        build = next(r for r in instance.get_runs() if r.job_name == BUILD_JOB)
+        from dagster._core.events import DagsterEventType
+        every = [e.dagster_event.event_specific_data.materialization for e in instance.all_logs(
+            build.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)]
+    for key, event in events.items():
+        name = ".".join(key.path)
+        assert event.metadata["dagster/table_name"].value == name
+        schema = event.metadata["dagster/column_schema"].value
+        built = read_table(base["warehouse"], f"select column_name, data_type from information_schema.columns "
+                                              f"where table_schema = '{key.path[0]}' and table_name = '{key.path[1]}' "
+                                              "order by ordinal_position")
+        assert [(c.name, c.type) for c in schema.columns] == built, name
+    incidents = events[dg.AssetKey(["core", "incidents"])]
+    described = {c.name: c.description for c in incidents.metadata["dagster/column_schema"].value.columns}
+    assert described["admin1"] == "conformed province (see docs/conventions.md)"  # sql/schema.sql's comment
+    trends = {c.name: c.description for c in
+              events[dg.AssetKey(["marts", "attack_trends"])].metadata["dagster/column_schema"].value.columns}
+    assert trends["fatal_incidents"].startswith("incidents with `fatalities_best` > 0")  # the data dictionary
+    counts = dict(read_table(base["warehouse"], "select source, count(*) from core.incidents group by all"))
+    assert incidents.metadata["rows_per_source"].value == counts and set(counts) == {"curated", "gtd"}
+    preview = incidents.metadata["preview"].value
+    assert "| gtd " in preview and "| curated " in preview  # both sources, though gtd sorts after curated
+    for event in every:
+        for label, value in event.metadata.items():
+            shown = value.value if hasattr(value, "value") else value
+            assert shown not in ("", [], {}, None), (event.asset_key, label)
+            if label == "preview":
+                assert not {"nan", "NaT", "None", "<NA>"} & {cell.strip() for cell in shown.split("|")}, event.asset_key
+
+
 # ---- the sensor under a real daemon ------------------------------------------------------------------------------
 def test_the_sensor_loads_a_dropped_file_then_runs_the_build_the_cli_would(base, tmp_path):
     daemon_state = copy_state(base, tmp_path / "daemon")
@@ -255,7 +296,7 @@ def test_the_sensor_loads_a_dropped_file_then_runs_the_build_the_cli_would(base,
     assert stats[loads[0].run_id].end_time <= stats[build.run_id].start_time
     # the published warehouse holds the file's rows, and the build was stamped with its inputs
     assert read_table(daemon_state["warehouse"], "select incident_id from core.incidents where source = 'gtd' "
-                                                 "order by all") == [("gtd:9001",), ("gtd:9002",)]
+                                                 "order by all") == [("gtd:8001",), ("gtd:9001",), ("gtd:9002",)]
     again = cli_run(daemon_state)
     assert again.returncode == 0 and "nothing to do" in again.stdout, again.stdout
 

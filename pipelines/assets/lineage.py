@@ -8,6 +8,7 @@ A missing raw folder stages nothing: the staging tables exist empty (sql/schema.
 
 import dagster as dg
 
+from pipelines.assets.groups import domain_group
 from pipelines.assets.common import sql_model_asset, table_metadata
 from pipelines.lineage_sources import mmp, ucdp_actors
 from pipelines.lineage_sources.base import LineageTable, stage_table
@@ -25,7 +26,7 @@ DESCRIPTIONS = {
 def lineage_staging_asset(spec: LineageTable) -> dg.AssetsDefinition:
     @dg.asset(
         key=["staging", spec.table],
-        group_name=GROUP,
+        group_name=domain_group(f"staging.{spec.table}", GROUP),
         pool=WAREHOUSE_POOL,
         description=f"{DESCRIPTIONS[spec.table]} Typed rows of raw/{spec.source}/{spec.pattern}.",
         kinds={"duckdb", "csv"},

@@ -9,6 +9,7 @@ import dagster as dg
 
 from pipelines import curated
 from pipelines.accounting import record_loads
+from pipelines.assets.groups import domain_group
 from pipelines.assets.common import sql_models, table_metadata
 from pipelines.checks import check_result
 from pipelines.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
@@ -23,7 +24,7 @@ CORE_REFERENCE_TABLES = [
 def curated_staging_asset(table: curated.CuratedTable) -> dg.AssetsDefinition:
     @dg.asset(
         key=["staging", f"curated_{table.name}"],
-        group_name=GROUP,
+        group_name=domain_group(f"staging.curated_{table.name}", GROUP),
         pool=WAREHOUSE_POOL,
         description=f"{table.description} Typed rows of raw/curated/{table.glob}.",
         kinds={"duckdb", "csv"},

@@ -1,0 +1,147 @@
+"""A full build launched through Dagster against the same build from the CLI (issue 17's target: <= 1.5x).
+
+    python benchmarks/dagster_build.py                 # the shared datasets if ../shared/data exists, else curated
+    python benchmarks/dagster_build.py --curated       # only raw/curated/ (quick)
+    python benchmarks/dagster_build.py --write-results # also replace the section in benchmarks/RESULTS.md
+
+One invocation measures both on the same inputs. A warehouse is first built by the CLI (every file staged and
+published); each timed run then starts from a copy of it whose working copy is marked as changed since the
+published build (meta.working_copy emptied, as after a failed run), so that both do the whole build job on the
+same inputs and nothing else:
+- CLI: ``python -m pipelines run --ephemeral`` (plans, then runs ``build_warehouse`` in process);
+- Dagster: ``dagster job execute -m pipelines.definitions -j build_warehouse`` with a DAGSTER_HOME holding
+  the project's dagster.yaml, i.e. the job's own executor (in process), as a run launched from the UI or by the
+  daemon executes (the daemon adds its queue poll and one process start on top, a few seconds).
+Wall times are the median of ``--repeats`` runs each; the report gives the machine and its load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED = PROJECT_ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from tests.conftest import MAPPINGS, SHARED_LAYOUT  # noqa: E402  (the same raw layout the tests use)
+
+MARKER = "<!-- dagster_build.py -->"
+
+
+def raw_folder(root: Path, curated_only: bool) -> Path:
+    raw = root / "raw"
+    shutil.copytree(PROJECT_ROOT / "raw" / "curated", raw / "curated")
+    if not curated_only:
+        for folder, files in SHARED_LAYOUT.items():
+            (raw / folder).mkdir(parents=True)
+            for name in files:
+                (raw / folder / Path(name).name).symlink_to(SHARED / name)
+            if folder in MAPPINGS:
+                shutil.copy(PROJECT_ROOT / "mappings" / MAPPINGS[folder], raw / folder / "mapping.yaml")
+    return raw
+
+
+def timed(command: list[str], env: dict, log: Path) -> float:
+    started = time.monotonic()
+    with open(log, "w") as out:
+        result = subprocess.run(command, env=env, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT)
+    took = time.monotonic() - started
+    if result.returncode != 0:
+        raise SystemExit(f"failed ({result.returncode}): {' '.join(command)}; see {log}")
+    return took
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--curated", action="store_true", help="only the curated files")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--write-results", action="store_true", help="write the figures into benchmarks/RESULTS.md")
+    args = parser.parse_args()
+    curated_only = args.curated or not SHARED.is_dir()
+    root = Path(tempfile.mkdtemp(prefix="dagster-build-bench-"))
+    raw = raw_folder(root / "prepared", curated_only)
+    warehouse = root / "prepared" / "warehouse" / "warehouse.duckdb"
+    base_env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    load_before = os.getloadavg()
+    print(f"preparing: a CLI build of {'curated' if curated_only else 'curated + shared'} data in {root}", flush=True)
+    timed([sys.executable, "-m", "pipelines", "run", "--ephemeral", "--raw", str(raw), "--warehouse", str(warehouse)],
+          base_env, root / "prepare.log")
+
+    times: dict[str, list[float]] = {"cli": [], "dagster": []}
+    for repeat in range(args.repeats):
+        for kind in ("cli", "dagster"):
+            state = root / f"{kind}{repeat}"
+            shutil.copytree(root / "prepared", state, symlinks=True)
+            # The working copy no longer counts as the published build: the CLI plans a full build (same inputs).
+            con = duckdb.connect(str(state / "warehouse" / ".build" / "warehouse.duckdb"))
+            con.execute("delete from meta.working_copy")
+            con.close()
+            state_raw, state_warehouse = state / "raw", state / "warehouse" / "warehouse.duckdb"
+            if kind == "cli":
+                command = [sys.executable, "-m", "pipelines", "run", "--ephemeral", "--raw", str(state_raw),
+                           "--warehouse", str(state_warehouse)]
+                env = base_env
+            else:
+                home = state / "dagster_home"
+                home.mkdir()
+                shutil.copy(PROJECT_ROOT / ".dagster" / "dagster.yaml", home / "dagster.yaml")
+                command = [str(Path(sys.executable).parent / "dagster"), "job", "execute", "-m",
+                           "pipelines.definitions", "-j", "build_warehouse"]
+                env = {**base_env, "DAGSTER_HOME": str(home), "PIPELINES_RAW_DIR": str(state_raw),
+                       "PIPELINES_WAREHOUSE": str(state_warehouse)}
+            took = timed(command, env, state / f"{kind}.log")
+            times[kind].append(took)
+            print(f"  {kind:<8} run {repeat + 1}: {took:6.1f}s", flush=True)
+    load_after = os.getloadavg()
+    cli, dagster = statistics.median(times["cli"]), statistics.median(times["dagster"])
+    ratio = dagster / cli
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    report = "\n".join([
+        MARKER,
+        "## Dagster build vs CLI build (benchmarks/dagster_build.py)",
+        "",
+        f"Inputs: {'raw/curated only' if curated_only else 'curated + every shared dataset (tests/conftest.py SHARED_LAYOUT)'}; "
+        "a full build job from a staged warehouse, median of "
+        f"{args.repeats} runs each, both in one invocation.",
+        f"Machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}; load average "
+        f"{load_before[0]:.1f} before, {load_after[0]:.1f} after (shared machine, other jobs running).",
+        "",
+        "| launched by | wall time (s) | runs |",
+        "|---|---|---|",
+        f"| `python -m pipelines run` (CLI, in process) | {cli:.1f} | {', '.join(f'{t:.1f}' for t in times['cli'])} |",
+        f"| `dagster job execute -j build_warehouse` (the job's own executor: in process) | {dagster:.1f} | "
+        f"{', '.join(f'{t:.1f}' for t in times['dagster'])} |",
+        "",
+        f"**daemon build / CLI build = {ratio:.2f}** (target <= 1.5). Before the build jobs ran in process, every "
+        "step was its own process and a UI build took 10 min 29 s against 25-58 s from the CLI.",
+        MARKER,
+    ])
+    print(report)
+    if args.write_results:
+        results = PROJECT_ROOT / "benchmarks" / "RESULTS.md"
+        text = results.read_text()
+        if MARKER in text:
+            head, _, rest = text.partition(MARKER)
+            _, _, tail = rest.partition(MARKER)
+            text = head + report + tail
+        else:
+            text = text.rstrip("\n") + "\n\n" + report + "\n"
+        results.write_text(text)
+    shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
