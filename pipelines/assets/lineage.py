@@ -42,7 +42,8 @@ def lineage_staging_asset(spec: LineageTable) -> dg.AssetsDefinition:
             if not loads:
                 context.log.info(f"no raw/{spec.source}/{spec.pattern}: staging.{spec.table} is empty")
             metadata = table_metadata(con, "staging", spec.table, rows)
-        metadata["files"] = dg.MetadataValue.json([load.source_file for load in loads])
+        metadata["files"] = dg.MetadataValue.json([load.source_file for load in loads]) if loads else \
+            f"none (no raw/{spec.source}/{spec.pattern})"
         metadata["rows_quarantined"] = dg.MetadataValue.int(sum(load.rows_quarantined for load in loads))
         return dg.MaterializeResult(metadata=metadata)
 

@@ -40,7 +40,8 @@ def curated_staging_asset(table: curated.CuratedTable) -> dg.AssetsDefinition:
                 context.log.info(f"{load.source_file}: read {load.rows_read}, loaded {load.rows_loaded}, "
                                  f"quarantined {load.rows_quarantined}")
             metadata = table_metadata(con, "staging", f"curated_{table.name}", rows)
-        metadata["files"] = dg.MetadataValue.json([load.source_file for load in loads])
+        metadata["files"] = dg.MetadataValue.json([load.source_file for load in loads]) if loads else \
+            f"none (no raw/curated/{table.glob})"
         metadata["rows_quarantined"] = dg.MetadataValue.int(quarantined)
         return dg.MaterializeResult(metadata=metadata)
 
