@@ -33,8 +33,12 @@ def build_schedules(build_job, refresh_job, build_selection: dg.AssetSelection) 
     def daily_build(context: dg.ScheduleEvaluationContext, raw: RawDirectoryResource, warehouse: WarehouseResource):
         from pipelines.planner import plan_run
         from pipelines.sensors import build_run_request
+        from pipelines.warehouse import WarehouseBusyError
 
-        plan = plan_run(raw.root, warehouse.published)
+        try:
+            plan = plan_run(raw.root, warehouse.published, wait=False)
+        except WarehouseBusyError as exc:  # a run is writing the warehouse; it publishes what it built
+            return dg.SkipReason(str(exc))
         if plan.build is None:
             return dg.SkipReason(f"build: {plan.describe()}")
         request = build_run_request(plan, build_selection, context.repository_def.asset_graph, build_job.name)

@@ -369,7 +369,7 @@ QUERY = """{
                assetChecksOrError { ... on AssetChecks { checks { name } } } }
   repositoriesOrError { ... on RepositoryConnection { nodes {
     jobs { name } schedules { name }
-    sensors { name sensorState { status ticks(limit: 5) { status error { message } skipReason } } } } } }
+    sensors { name sensorState { status ticks(dayRange: 1, limit: 5) { status error { message } skipReason } } } } } }
 }"""
 
 
