@@ -104,7 +104,7 @@ def measure_command(args: list[str], log: Path | None = None, env: dict | None =
     wrapped = ["/usr/bin/time", "-f", "%M", "-o", str(hwm_file), *args] if Path("/usr/bin/time").exists() else args
     try:
         process = subprocess.Popen(wrapped, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                   env={**os.environ, **(env or {})})
+                                   env={**os.environ, "PIPELINES_DAGSTER_EPHEMERAL": "1", **(env or {})})
         peak = 0
         while process.poll() is None:
             peak = max(peak, _tree_rss(process.pid))

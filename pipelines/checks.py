@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.column_docs import check_description
 from pipelines.config import SQL_DIR
 from pipelines.faults import fault_point
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
@@ -39,7 +40,8 @@ class SqlCheck:
         severity = header.get("severity", "ERROR").upper()
         if severity not in ("ERROR", "WARN"):
             raise ValueError(f"{path}: severity must be ERROR or WARN, not {severity!r}")
-        return cls(path.parent.name, table, name, severity, header.get("description", name), text)
+        # The whole header (a description may go on over several comment lines), not just its first line.
+        return cls(path.parent.name, table, name, severity, check_description(text) or name, text)
 
     @property
     def asset_key(self) -> dg.AssetKey:
@@ -87,9 +89,19 @@ def check_result(
     )
 
 
+def staging_check_deps(asset: dg.AssetKey) -> list[dg.AssetKey]:
+    """A check on an incident source's staged rows waits for meta.run_inputs, which first drops the rows of
+    files gone from the raw folder (else the check would validate them once more)."""
+    from pipelines.assets.run_inputs import RUN_INPUTS_KEY
+    from pipelines.sources.registry import adapters
+
+    return [RUN_INPUTS_KEY] if asset.path[0] == "staging" and asset.path[1] in {a.name for a in adapters()} else []
+
+
 def build_sql_check(check: SqlCheck) -> dg.AssetChecksDefinition:
     deps = [dg.AssetKey(list(ref)) for ref in model_dependencies(check.sql)
             if ref != (check.schema, check.table) and ref[0] in ("staging", "core", "marts")]
+    deps += staging_check_deps(check.asset_key)
 
     @dg.asset_check(
         pool=WAREHOUSE_POOL,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -34,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--raw", type=Path, default=None, metavar="DIR",
                      help=f"raw directory, one folder per source (default: ${RAW_DIR_ENV} or raw/)")
     _add_warehouse(run)
+    run.add_argument("--ephemeral", action="store_true",
+                     help="record the runs in a throwaway Dagster instance instead of the project's (.dagster/, or "
+                          "$DAGSTER_HOME), e.g. for a scratch warehouse; $PIPELINES_DAGSTER_EPHEMERAL=1 does the same")
 
     query = commands.add_parser(
         "query", help="run one read-only SQL query against the published warehouse",
@@ -68,13 +72,28 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, default=None, metavar="FILE",
                         help="HTML file to write (default: report/index.html beside the warehouse file)")
     _add_warehouse(report)
+
+    dev = commands.add_parser(
+        "dev", help="start the Dagster UI with its daemon (dagster dev) on the project's instance",
+        description="Start `dagster dev -m pipelines.definitions` (UI, schedules, sensor) with DAGSTER_HOME set to the "
+                    "project's instance (.dagster/, where `run` records its builds) unless DAGSTER_HOME is set. "
+                    "Ctrl-C (SIGINT) or SIGTERM stops it and every process it started, also when it was started in "
+                    "the background by a script.",
+    )
+    dev.add_argument("--port", type=int, default=3000, help="UI port (default 3000)")
+    dev.add_argument("--host", default="127.0.0.1", help="UI host (default 127.0.0.1)")
+    commands.add_parser(
+        "daemon", help="run the schedules and the sensor without the UI (dagster-daemon run) on the project's instance",
+        description="Start `dagster-daemon run -m pipelines.definitions` with DAGSTER_HOME set to the project's "
+                    "instance (.dagster/) unless DAGSTER_HOME is set. SIGINT or SIGTERM stops it.",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
-        return command_run(args.raw, args.warehouse)
+        return command_run(args.raw, args.warehouse, args.ephemeral)
     if args.command == "query":
         sql = args.file.read_text() if args.file else args.sql
         return command_query(sql, args.warehouse, args.format)
@@ -82,14 +101,70 @@ def main(argv: list[str] | None = None) -> int:
         return command_export(args.profile, args.out, args.warehouse, args.profiles)
     if args.command == "report":
         return command_report(args.warehouse, args.out)
+    if args.command == "dev":
+        return command_dagster(["dagster", "dev", "-m", "pipelines.definitions", "-p", str(args.port), "-h", args.host])
+    if args.command == "daemon":
+        return command_dagster(["dagster-daemon", "run", "-m", "pipelines.definitions"])
     return 2
 
 
-def command_run(raw: Path | None, warehouse: Path | None) -> int:
+STOP_GRACE_SECONDS = 10  # after SIGINT/SIGTERM, Dagster's own shutdown gets this long before its processes are ended
+
+
+def command_dagster(argv: list[str]) -> int:
+    """Run a Dagster command on the project's instance and stop it, with everything it started, on request.
+
+    Dagster maps SIGTERM to whatever SIGINT does, and a process started in the background by a non-interactive
+    shell (`... &` in a script, nohup) inherits SIGINT *ignored*: such a `dagster dev` ignored both and had to
+    be killed, leaving its webserver, daemon and code server behind. Here the command runs in a session of its
+    own with both signals at their defaults; SIGINT or SIGTERM to this process is passed on as SIGINT, and if
+    Dagster's shutdown (which waits up to 30 s per daemon thread) is not done within STOP_GRACE_SECONDS, every
+    process of that session is ended, so a stop is always bounded and leaves nothing running.
+    """
+    import os
+    import signal
+    import subprocess
+
+    from pipelines.runner import dagster_home
+
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    stop_requested: list[float] = []
+
+    def request_stop(_signum, _frame) -> None:
+        if not stop_requested:
+            stop_requested.append(time.monotonic())
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGINT)
+
+    # Handlers set before the child starts: it inherits neither them nor an ignored SIGINT (exec resets
+    # handled signals to their defaults).
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, request_stop)
+    executable = Path(sys.executable).parent / argv[0]
+    process = subprocess.Popen([str(executable), *argv[1:]], env={**os.environ, "DAGSTER_HOME": str(home)},
+                               start_new_session=True)
+    ended = False
+    while True:
+        try:
+            code = process.wait(timeout=0.2)
+            break
+        except subprocess.TimeoutExpired:
+            if stop_requested and not ended and time.monotonic() - stop_requested[0] > STOP_GRACE_SECONDS:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                ended = True
+    # Whatever Dagster started and left behind in its session (a code server, a run worker) goes with it.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    return 0 if code in (0, -signal.SIGINT) or stop_requested else 1
+
+
+def command_run(raw: Path | None, warehouse: Path | None, ephemeral: bool = False) -> int:
     from pipelines.runner import run_pipeline
 
     return run_pipeline(
-        (raw or default_raw_dir()).resolve(), (warehouse or default_warehouse_path()).resolve()
+        (raw or default_raw_dir()).resolve(), (warehouse or default_warehouse_path()).resolve(), ephemeral=ephemeral
     )
 
 

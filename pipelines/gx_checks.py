@@ -24,7 +24,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.checks import check_result
+from pipelines.checks import check_result, staging_check_deps
 from pipelines.config import EXPECTATIONS_DIR
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 from pipelines.warehouse import transaction
@@ -355,6 +355,7 @@ def build_gx_check(suite: Suite, severity: str) -> dg.AssetChecksDefinition:
         asset=suite.asset_key,
         name=name,
         blocking=severity == "ERROR",
+        additional_deps=staging_check_deps(suite.asset_key),
         description=f"[{severity}] {len(expectations)} Great Expectations expectation(s) from "
                     f"expectations/{suite.path.name}",
     )

@@ -55,20 +55,16 @@ MAPPED_SYSTEM_SQL = "'mapped:' || split_part(incident_id, ':', 1)"
 
 
 def prune_removed_files(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> list[str]:
-    """Files loaded earlier but gone from the raw directory: drop their staged rows."""
-    from pipelines.sources.registry import adapters
+    """Files loaded earlier but gone from the raw directory (pipelines/planner.py decides which): drop their
+    staged rows. Called once per build run, by the asset meta.run_inputs, before anything reads them."""
+    from pipelines.planner import staged_changes
 
     removed = []
-    for adapter in adapters():
-        present = {adapter.source_file(p, raw_dir) for p in adapter.files(raw_dir)}
-        current = [r[0] for r in con.execute(
-            "select source_file from dq.file_loads where source = ? and is_current", [adapter.name]).fetchall()]
-        for source_file in current:
-            if source_file not in present:
-                forget_file(con, adapter.name, source_file)
-                if table_exists(con, "staging", adapter.name):
-                    con.execute(f"delete from staging.{adapter.name} where source_file = ?", [source_file])
-                removed.append(source_file)
+    for source, source_file in staged_changes(con, raw_dir)[1]:
+        forget_file(con, source, source_file)
+        if table_exists(con, "staging", source):
+            con.execute(f"delete from staging.{source} where source_file = ?", [source_file])
+        removed.append(source_file)
     return removed
 
 

@@ -5,8 +5,10 @@ build job (curated data, conforming, checks, marts, publish). Unchanged files ar
 and when no input at all changed since the published build (pipelines/fingerprint.py) the run stops
 before loading Dagster. When the only changes are files of incident sources (gtd, ucdp_ged, ...) and the
 working copy is still the published build, the build job runs only on what those sources reach
-(``build_warehouse_incremental``: conforming, their checks, the tables and marts that read incidents,
-publish, report); anything else, or any doubt, runs the whole build job.
+(a subset of ``build_warehouse``: conforming, their checks, the tables and marts that read incidents,
+publish, report); anything else, or any doubt, runs the whole build job. pipelines/planner.py decides, as
+it does for the sensor and the daily schedule. Runs are recorded in the project's Dagster instance
+(``.dagster/``, or $DAGSTER_HOME) so that ``dagster dev`` shows them; ``--ephemeral`` keeps no record.
 """
 
 from __future__ import annotations
@@ -15,17 +17,17 @@ import datetime as dt
 import os
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.accounting import failed_files, sha256_of
-from pipelines.fingerprint import (BuildPlan, PublishedBuild, RunInputs, plan_build, published_build,
-                                  record_run_inputs, run_inputs, working_copy_build)
-from pipelines.incidents import prune_removed_files
-from pipelines.sources.registry import adapter, adapters
+from pipelines.accounting import failed_files
+from pipelines.config import PROJECT_ROOT
+from pipelines.fingerprint import published_build, run_inputs
 from pipelines.warehouse import (WarehouseBusyError, build_path_for, connect_build, file_lock, run_lock_path_for,
                                  seed_working_copy, write_last_run, writer_lock)
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 # Exit codes of `run` (README, "Exit codes"): 0 published, every file loaded; 1 not published (a blocking check,
 # a failed asset, or a build that would drop a file's rows); 2 bad arguments or an unwritable warehouse folder;
@@ -33,50 +35,56 @@ from pipelines.warehouse import (WarehouseBusyError, build_path_for, connect_bui
 # previous version, if any; dq.file_loads has it with status 'failed').
 EXIT_OK, EXIT_NOT_PUBLISHED, EXIT_BUSY, EXIT_FILES_FAILED = 0, 1, 3, 4
 QUARANTINE_WARN_SHARE = 0.01
-
-if TYPE_CHECKING:
-    import dagster as dg
-
 RUN_CONFIG = {"loggers": {"progress": {}}}
+# Set (to 1) or --ephemeral: runs go to a throwaway instance and leave no trace in the project's instance.
+EPHEMERAL_ENV = "PIPELINES_DAGSTER_EPHEMERAL"
+LAUNCHER_TAG, PID_TAG = "pipelines/launched_by", "pipelines/pid"
 
 
-def _instance() -> dg.DagsterInstance:
+def dagster_home() -> Path:
+    """The Dagster instance CLI runs are recorded in: $DAGSTER_HOME, else the project's .dagster/ (whose
+    dagster.yaml is the one `dagster dev` and `dagster-daemon run` use, README)."""
+    return Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster").resolve()
+
+
+def ephemeral_requested(ephemeral: bool = False) -> bool:
+    return ephemeral or os.environ.get(EPHEMERAL_ENV, "").lower() in ("1", "true", "yes")
+
+
+def _instance(ephemeral: bool) -> dg.DagsterInstance:
     import dagster as dg
 
-    # With DAGSTER_HOME set (e.g. to the repo root, as for `dagster dev`), runs are recorded in that
-    # instance and show up in the UI; otherwise an ephemeral instance keeps the CLI self-contained.
-    if os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
-    return dg.DagsterInstance.ephemeral()
+    if ephemeral_requested(ephemeral):
+        return dg.DagsterInstance.ephemeral()
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    instance = dg.DagsterInstance.from_config(str(home))
+    _fail_runs_of_dead_cli_processes(instance)
+    return instance
 
 
-def plan_loads(instance: dg.DagsterInstance, raw_dir: Path, warehouse: Path) -> list[tuple[str, str]]:
-    """Register a partition per raw file (dropping removed ones); return the (source, key) to stage."""
-    loaded: set[tuple[str, str, str]] = set()
-    if build_path_for(warehouse).exists():
-        con = connect_build(warehouse)
+def _fail_runs_of_dead_cli_processes(instance: dg.DagsterInstance) -> None:
+    """A CLI run killed mid-step (SIGKILL, power loss) stays 'started' in the instance and keeps its slot of the
+    DuckDB pool, so every later run would wait for that slot forever: mark it failed and free its slots."""
+    import dagster as dg
+
+    active = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.NOT_STARTED]
+    for record in instance.get_run_records(dg.RunsFilter(statuses=active, tags={LAUNCHER_TAG: "cli"})):
+        run = record.dagster_run
+        pid = int(run.tags.get(PID_TAG, "0") or 0)
         try:
-            loaded = set(con.execute("select source, source_file, sha256 from dq.file_loads where is_current")
-                         .fetchall())
-        finally:
-            con.close()
-    todo = []
-    for adapter in adapters():
-        partitions = f"{adapter.name}_files"
-        files = {adapter.partition_key(p, raw_dir): p for p in adapter.files(raw_dir)}
-        known = set(instance.get_dynamic_partitions(partitions))
-        new = sorted(set(files) - known)
-        if new:
-            instance.add_dynamic_partitions(partitions, new)
-        for gone in sorted(known - set(files)):
-            instance.delete_dynamic_partition(partitions, gone)
-        for key, path in sorted(files.items()):
-            if (adapter.name, adapter.source_file(path, raw_dir), sha256_of(path)) not in loaded:
-                todo.append((adapter.name, key))
-    return todo
+            os.kill(pid, 0) if pid > 0 else None
+            alive = pid > 0
+        except ProcessLookupError:
+            alive = False
+        except PermissionError:
+            alive = True
+        if not alive:
+            instance.report_run_failed(run, f"the CLI process {pid} that ran it is gone (killed)")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
 
 
-def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
+def run_pipeline(raw_dir: Path, warehouse: Path, out=None, ephemeral: bool = False) -> int:
     out = out or sys.stdout
     started = time.monotonic()
     if not raw_dir.is_dir():
@@ -92,7 +100,8 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
               flush=True)
         return 0
     # Dagster and the definitions load only when there is work (a few seconds).
-    from pipelines.definitions import BUILD_JOB, INCREMENTAL_BUILD_JOB, build_definitions, job_contents, load_job_name
+    from pipelines.definitions import BUILD_JOB, build_definitions, job_contents, load_job_name, planned_selection
+    from pipelines.planner import BUILD_TAG, INPUTS_TAG, plan_run
     from pipelines.progress import ProgressHandler, progress_logger
 
     handler = ProgressHandler(out)
@@ -103,40 +112,39 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
             # A published file without its working copy (a copied folder): start from it, never from nothing.
             with writer_lock(warehouse):
                 seed_working_copy(warehouse)
-            # Decided before anything writes the working copy: the loads below make it differ from the published build.
-            plan = build_plan(inputs, published, warehouse)
-            defs = build_definitions(raw_dir, warehouse, loggers={"progress": progress_logger(handler)},
-                                     incremental_sources=plan.sources)
-            with _instance() as instance:
-                loads = plan_loads(instance, raw_dir, warehouse)
-                print(f"  {len(loads)} raw file(s) new or changed", file=out, flush=True)
-                for source, key in loads:
+            # Decided before anything writes the working copy: the loads below make it differ from the published
+            # build. The sensor and the daily schedule decide with the same planner.
+            plan = plan_run(raw_dir, warehouse)
+            if plan.build is None:  # another run published these very inputs meanwhile
+                print(f"  build: {plan.describe()}", file=out, flush=True)
+                return 0
+            defs = build_definitions(raw_dir, warehouse, loggers={"progress": progress_logger(handler)})
+            tags = {LAUNCHER_TAG: "cli", PID_TAG: str(os.getpid())}
+            with _instance(ephemeral) as instance:
+                add, delete = plan.partition_changes(
+                    {f"{s}_files": set(instance.get_dynamic_partitions(f"{s}_files")) for s in plan.files})
+                for name, keys in add.items():
+                    instance.add_dynamic_partitions(name, keys)
+                for name, keys in delete.items():
+                    for key in keys:
+                        instance.delete_dynamic_partition(name, key)
+                print(f"  {len(plan.loads)} raw file(s) new or changed", file=out, flush=True)
+                for source, key in plan.loads:
                     job = defs.resolve_job_def(load_job_name(source))
-                    results.append(job.execute_in_process(instance=instance, partition_key=key,
+                    results.append(job.execute_in_process(instance=instance, partition_key=key, tags=tags,
                                                           raise_on_error=False, run_config=RUN_CONFIG))
-                # Only a build from cleanly staged inputs may later be taken as "nothing changed".
-                build_run_id = str(uuid.uuid4())
-                with writer_lock(warehouse):
-                    con = connect_build(warehouse)
-                    try:
-                        # Staged rows of files gone from the raw folder go before the staged sources' checks run
-                        # (which would otherwise validate them once more). core.incidents prunes too, for runs
-                        # launched from Dagster.
-                        if prune_removed_files(con, raw_dir):
-                            con.execute("delete from meta.working_copy")  # now differs from the published build
-                        # A file that failed keeps its previous version: the build is recorded as made from that
-                        # one, so the next run sees the file as changed (incremental again once it is fixed).
-                        record_run_inputs(con, inputs_as_loaded(con, inputs, raw_dir, [
-                            load for load, result in zip(loads, results) if not result.success]), build_run_id)
-                    finally:
-                        con.close()
-                job_name = INCREMENTAL_BUILD_JOB if plan.incremental else BUILD_JOB
-                assets, checks = job_contents(defs, job_name)
+                build_job = defs.resolve_job_def(BUILD_JOB)
                 all_assets, all_checks = job_contents(defs, BUILD_JOB)
+                selection = next(j for j in defs.jobs if j.name == BUILD_JOB).selection
+                assets, checks = planned_selection(selection, defs.resolve_asset_graph(), plan)
                 print(f"  build: {plan.describe()}: {len(assets)} of {len(all_assets)} assets, "
                       f"{len(checks)} of {len(all_checks)} checks", file=out, flush=True)
-                results.append(defs.resolve_job_def(job_name).execute_in_process(
-                    instance=instance, raise_on_error=False, run_config=RUN_CONFIG, run_id=build_run_id))
+                if plan.build.incremental:
+                    build_job = build_job.get_subset(asset_selection=set(assets), asset_check_selection=set(checks))
+                # meta.run_inputs, its first step, stamps the inputs only if every file above staged cleanly.
+                results.append(build_job.execute_in_process(
+                    instance=instance, raise_on_error=False, run_config=RUN_CONFIG,
+                    tags={**tags, INPUTS_TAG: plan.inputs.fingerprint, BUILD_TAG: plan.describe()}))
     except WarehouseBusyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
@@ -146,37 +154,6 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None) -> int:
               "unchanged", file=sys.stderr)
         return 2
     return summarize(results, warehouse, time.monotonic() - started, out, started_at)
-
-
-def inputs_as_loaded(con, inputs: RunInputs, raw_dir: Path, failed: list[tuple[str, str]]) -> RunInputs:
-    """The run's inputs with each file that failed to stage replaced by the version still loaded (or left out)."""
-    if not failed:
-        return inputs
-    files, sources = dict(inputs.raw_files), dict(inputs.sources)
-    for source, key in failed:
-        a = adapter(source)
-        source_file = a.source_file(a.path_for(key, raw_dir), raw_dir)
-        row = con.execute("select sha256 from dq.file_loads where source = ? and source_file = ? and is_current",
-                          [source, source_file]).fetchone()
-        if row:
-            files[source_file] = row[0]
-        else:
-            files.pop(source_file, None)
-            sources.pop(source_file, None)
-    return RunInputs(inputs.code, files, sources)
-
-
-def build_plan(inputs: RunInputs, published: PublishedBuild | None, warehouse: Path) -> BuildPlan:
-    """The whole build job or only what changed incident files reach (pipelines/fingerprint.py plan_build)."""
-    working_copy = None
-    if build_path_for(warehouse).exists():
-        with writer_lock(warehouse):
-            con = connect_build(warehouse)
-            try:
-                working_copy = working_copy_build(con)
-            finally:
-                con.close()
-    return plan_build(inputs, published, working_copy)
 
 
 def file_summary(warehouse: Path, since: dt.datetime) -> tuple[list[tuple], list[tuple], dict[str, list]]:

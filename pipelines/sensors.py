@@ -1,42 +1,69 @@
-"""A sensor on the raw directory: a new or changed file launches the load of its partition."""
+"""A sensor on the raw directory: the planner's decision (pipelines/planner.py) launched under the daemon.
 
-import json
+Each tick plans like ``python -m pipelines run``: one ``load_<source>_file`` run per new or changed file (its
+staging partition), the dynamic partitions of new files added and those of removed files deleted, then one run
+of ``build_warehouse`` with the build the planner chose (the whole job, or for an incremental build only what
+the changed incident sources reach). The run queue (one run at a time, oldest first) runs the loads before the
+build. The sensor waits while any run is queued or in progress, so it never plans against a half-loaded
+working copy; run keys (file version, input fingerprint) keep a tick from launching the same work twice.
+"""
 
 import dagster as dg
 
-from pipelines.accounting import sha256_of
-from pipelines.resources import RawDirectoryResource
-from pipelines.sources.registry import adapters
+from pipelines.resources import RawDirectoryResource, WarehouseResource
+
+IN_PROGRESS = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+               dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 
 
-def scan_raw_files(raw: RawDirectoryResource) -> dict[str, dict[str, str]]:
-    """{source: {partition key: sha256}} for every file in the raw directory."""
-    return {a.name: {a.partition_key(p, raw.root): sha256_of(p) for p in a.files(raw.root)} for a in adapters()}
+def build_run_request(plan, build_selection: dg.AssetSelection, graph, job_name: str) -> dg.RunRequest:
+    """The build run of ``plan``: the planned subset of the build job, tagged with the inputs it was planned for."""
+    from pipelines.definitions import planned_selection
+    from pipelines.planner import BUILD_TAG, INPUTS_TAG
+
+    assets, checks = planned_selection(build_selection, graph, plan)
+    return dg.RunRequest(run_key=plan.build_run_key, job_name=job_name, asset_selection=assets,
+                         asset_check_keys=checks,
+                         tags={INPUTS_TAG: plan.inputs.fingerprint, BUILD_TAG: plan.describe()})
 
 
-@dg.sensor(
-    description="Watches raw/<source>/ folders; launches a load for every new or changed file (cursor: file -> "
-                "sha256) and drops the partitions of removed files.",
-    minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.STOPPED,
-)
-def raw_files_sensor(context: dg.SensorEvaluationContext, raw: RawDirectoryResource) -> dg.SensorResult:
-    from pipelines.definitions import load_job_name
+def build_raw_files_sensor(load_jobs, build_job, build_selection: dg.AssetSelection) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="raw_files_sensor",
+        jobs=[*load_jobs, build_job],
+        description="Watches raw/<source>/ folders and plans like `python -m pipelines run` (pipelines/planner.py): "
+                    "launches one load_<source>_file run per new or changed file, adds the partitions of new files "
+                    "and deletes those of removed ones, then launches build_warehouse with the build the planner "
+                    "chose (incremental for changed incident sources, else full). Waits while runs are queued or in "
+                    "progress.",
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.STOPPED,
+    )
+    def raw_files_sensor(context: dg.SensorEvaluationContext, raw: RawDirectoryResource,
+                         warehouse: WarehouseResource):
+        from pipelines.definitions import load_job_name
+        from pipelines.planner import plan_run
+        from pipelines.warehouse import WarehouseBusyError
 
-    previous = json.loads(context.cursor) if context.cursor else {}
-    current = scan_raw_files(raw)
-    run_requests, partition_requests = [], []
-    for source, files in current.items():
-        before = previous.get(source, {})
-        new = [key for key in files if key not in before]
-        changed = [key for key in files if key in before and before[key] != files[key]]
-        removed = [key for key in before if key not in files]
-        if new:
-            partition_requests.append(dg.AddDynamicPartitionsRequest(f"{source}_files", new))
-        if removed:
-            partition_requests.append(dg.DeleteDynamicPartitionsRequest(f"{source}_files", removed))
-        for key in sorted(new + changed):
-            run_requests.append(dg.RunRequest(run_key=f"{source}:{key}:{files[key]}", job_name=load_job_name(source),
-                                              partition_key=key))
-    return dg.SensorResult(run_requests=run_requests, dynamic_partitions_requests=partition_requests,
-                           cursor=json.dumps(current, sort_keys=True))
+        if context.instance.get_run_records(dg.RunsFilter(statuses=IN_PROGRESS), limit=1):
+            return dg.SkipReason("runs are queued or in progress: planning once they are done")
+        try:
+            plan = plan_run(raw.root, warehouse.published, wait=False)
+        except WarehouseBusyError as exc:
+            return dg.SkipReason(str(exc))
+        add, delete = plan.partition_changes(
+            {name: set(context.instance.get_dynamic_partitions(name)) for name in
+             (f"{s}_files" for s in plan.files)})
+        partition_requests = [*(dg.AddDynamicPartitionsRequest(n, keys) for n, keys in add.items()),
+                              *(dg.DeleteDynamicPartitionsRequest(n, keys) for n, keys in delete.items())]
+        run_requests = [dg.RunRequest(run_key=plan.load_run_key(source, key), job_name=load_job_name(source),
+                                      partition_key=key) for source, key in plan.loads]
+        if plan.build is not None:
+            run_requests.append(build_run_request(plan, build_selection, context.repository_def.asset_graph,
+                                                  build_job.name))
+        if not run_requests and not partition_requests:
+            return dg.SkipReason(f"build: {plan.describe()}")
+        context.log.info(f"{len(plan.loads)} raw file(s) to load, {len(plan.removed)} removed; build: {plan.describe()}")
+        return dg.SensorResult(run_requests=run_requests, dynamic_partitions_requests=partition_requests)
+
+    return raw_files_sensor

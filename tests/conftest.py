@@ -14,6 +14,11 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CURATED_DIR = PROJECT_ROOT / "raw" / "curated"
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+# Throwaway warehouses built by tests leave no runs in the project's Dagster instance (.dagster/): every CLI run
+# started by a test, in a subprocess or not, uses a throwaway instance unless the test gives it a DAGSTER_HOME
+# of its own and sets this to 0 (tests/test_dagster_instance.py).
+EPHEMERAL_ENV = "PIPELINES_DAGSTER_EPHEMERAL"
+os.environ[EPHEMERAL_ENV] = "1"
 
 
 @pytest.fixture(scope="session")
@@ -30,8 +35,9 @@ def shared_data() -> Path:
 
 def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
     """Run ``python -m pipelines ...`` in a fresh process, as a user would."""
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("DAGSTER_HOME", None)
+    full_env = {**os.environ, EPHEMERAL_ENV: "1", **(env or {})}
+    if "DAGSTER_HOME" not in (env or {}):  # only a test's own instance, never the developer's
+        full_env.pop("DAGSTER_HOME", None)
     return subprocess.run(
         [sys.executable, "-m", "pipelines", *args], capture_output=True, text=True, env=full_env,
         cwd=PROJECT_ROOT, timeout=timeout,

@@ -6,6 +6,7 @@ import dagster as dg
 from pipelines import incidents
 from pipelines.accounting import record_failed_file, sha256_of
 from pipelines.assets.common import sql_model_asset, table_metadata
+from pipelines.assets.run_inputs import RUN_INPUTS_KEY
 from pipelines.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
 from pipelines.sources.base import SourceAdapter
 from pipelines.sources.registry import adapters
@@ -40,20 +41,20 @@ def staging_asset(adapter: SourceAdapter) -> dg.AssetsDefinition:
                 record_failed_file(con, adapter.name, adapter.name, adapter.source_file(path, raw.root),
                                    sha256_of(path), str(exc).strip() or type(exc).__name__)
                 raise
-            preview = con.execute(f"select * from staging.{adapter.name} where source_file = ? limit 5",
-                                  [load.source_file]).df()
+            # this file's rows: the partition's count, preview and (for mapped datasets) rows per source
+            metadata = table_metadata(con, "staging", adapter.name, load.rows_loaded, "source_file = ?",
+                                      [load.source_file])
         context.log.info(f"{load.source_file}: read {load.rows_read}, loaded {load.rows_loaded}, "
                          f"quarantined {load.rows_quarantined}"
                          + (f" (same bytes as {load.renamed_from}: renamed, not read again)" if load.renamed_from
                             else ""))
         return dg.MaterializeResult(metadata={
-            "dagster/row_count": dg.MetadataValue.int(load.rows_loaded),
+            **metadata,
             "source_file": load.source_file,
             "sha256": load.sha256,
             "rows_read": dg.MetadataValue.int(load.rows_read),
             "rows_quarantined": dg.MetadataValue.int(load.rows_quarantined),
-            "extra_columns": dg.MetadataValue.json(load.extra_columns),
-            "preview": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "(empty)"),
+            "extra_columns": dg.MetadataValue.json(load.extra_columns) if load.extra_columns else "none",
         })
 
     return _stage
@@ -65,7 +66,7 @@ staging_assets = [staging_asset(a) for a in adapters()]
 # Both tables are written from the staged sources, resolving names through the aliases and the names classed
 # "not a group" (pipelines/incidents.py): each depends on all of them, so that every asset reading either is
 # downstream of every staged source (an incremental build selects by that).
-CONFORM_DEPS = [*(a.key for a in staging_assets), dg.AssetKey(["staging", "curated_incidents"]),
+CONFORM_DEPS = [*(a.key for a in staging_assets), RUN_INPUTS_KEY, dg.AssetKey(["staging", "curated_incidents"]),
                 dg.AssetKey(["core", "group_aliases"]), dg.AssetKey(["staging", "curated_non_group_perpetrators"]),
                 dg.AssetKey(["staging", "curated_violence_classes"])]
 
@@ -83,16 +84,14 @@ CONFORM_DEPS = [*(a.key for a in staging_assets), dg.AssetKey(["staging", "curat
 )
 def core_incidents(context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw: RawDirectoryResource):
     with warehouse.connect() as con:
-        removed = incidents.prune_removed_files(con, raw.root)
+        # The rows of raw files that are gone were dropped by meta.run_inputs at the start of the build.
         changed = incidents.sync_incidents(con, [incidents.curated_conformer(), *incidents.adapter_conformers()])
-        counts = dict(con.execute("select source, count(*) from core.incidents group by all").fetchall())
-        total = sum(counts.values())
-        incidents_meta = table_metadata(con, "core", "incidents", total)
+        total = con.execute("select count(*) from core.incidents").fetchone()[0]
+        incidents_meta = table_metadata(con, "core", "incidents", total)  # with its rows per source
         perps = con.execute("select count(*) from core.incident_perpetrators").fetchone()[0]
         perps_meta = table_metadata(con, "core", "incident_perpetrators", perps)
-    context.log.info(f"conformed files per source: {changed or 'nothing changed'}; removed files: {removed or 'none'}")
-    incidents_meta["rows_per_source"] = dg.MetadataValue.json(counts)
-    incidents_meta["files_conformed"] = dg.MetadataValue.json(changed)
+    context.log.info(f"conformed files per source: {changed or 'nothing changed'}")
+    incidents_meta["files_conformed"] = dg.MetadataValue.json(changed) if changed else "none (no staged file changed)"
     yield dg.MaterializeResult(asset_key=["core", "incidents"], metadata=incidents_meta)
     yield dg.MaterializeResult(asset_key=["core", "incident_perpetrators"], metadata=perps_meta)
 

@@ -8,6 +8,7 @@ A missing raw folder stages nothing: the staging tables exist empty (sql/schema.
 
 import dagster as dg
 
+from pipelines.assets.groups import domain_group
 from pipelines.assets.common import sql_model_asset, table_metadata
 from pipelines.lineage_sources import mmp, ucdp_actors
 from pipelines.lineage_sources.base import LineageTable, stage_table
@@ -26,7 +27,7 @@ DESCRIPTIONS = {
 def lineage_staging_asset(spec: LineageTable, group_name: str = GROUP) -> dg.AssetsDefinition:
     @dg.asset(
         key=["staging", spec.table],
-        group_name=group_name,
+        group_name=domain_group(f"staging.{spec.table}", group_name),
         pool=WAREHOUSE_POOL,
         description=f"{DESCRIPTIONS[spec.table]} Typed rows of raw/{spec.source}/{spec.pattern}.",
         kinds={"duckdb", "csv"},
@@ -42,7 +43,8 @@ def lineage_staging_asset(spec: LineageTable, group_name: str = GROUP) -> dg.Ass
             if not loads:
                 context.log.info(f"no raw/{spec.source}/{spec.pattern}: staging.{spec.table} is empty")
             metadata = table_metadata(con, "staging", spec.table, rows)
-        metadata["files"] = dg.MetadataValue.json([load.source_file for load in loads])
+        metadata["files"] = dg.MetadataValue.json([load.source_file for load in loads]) if loads else \
+            f"none (no raw/{spec.source}/{spec.pattern})"
         metadata["rows_quarantined"] = dg.MetadataValue.int(sum(load.rows_quarantined for load in loads))
         return dg.MaterializeResult(metadata=metadata)
 

@@ -32,7 +32,7 @@ def incident_facts_asset() -> dg.AssetsDefinition:
             "reason": refresh.reason,
             "rows_inserted": dg.MetadataValue.int(refresh.rows_inserted),
             "rows_deleted": dg.MetadataValue.int(refresh.rows_deleted),
-            "files_replaced": dg.MetadataValue.json(refresh.files_replaced),
+            "files_replaced": dg.MetadataValue.json(refresh.files_replaced) if refresh.files_replaced else "none",
         })
         return dg.MaterializeResult(metadata=metadata)
 

@@ -11,6 +11,7 @@ import dagster as dg
 from pipelines import curated
 from pipelines.accounting import record_loads
 from pipelines import published_sources
+from pipelines.assets.groups import domain_group
 from pipelines.assets.common import sql_models, table_metadata
 from pipelines.assets.lineage import lineage_staging_asset
 from pipelines.checks import check_result
@@ -27,7 +28,7 @@ CORE_REFERENCE_TABLES = [
 def curated_staging_asset(table: curated.CuratedTable) -> dg.AssetsDefinition:
     @dg.asset(
         key=["staging", f"curated_{table.name}"],
-        group_name=GROUP,
+        group_name=domain_group(f"staging.curated_{table.name}", GROUP),
         pool=WAREHOUSE_POOL,
         description=f"{table.description} Typed rows of raw/curated/{table.glob}.",
         kinds={"duckdb", "csv"},
@@ -43,7 +44,8 @@ def curated_staging_asset(table: curated.CuratedTable) -> dg.AssetsDefinition:
                 context.log.info(f"{load.source_file}: read {load.rows_read}, loaded {load.rows_loaded}, "
                                  f"quarantined {load.rows_quarantined}")
             metadata = table_metadata(con, "staging", f"curated_{table.name}", rows)
-        metadata["files"] = dg.MetadataValue.json([load.source_file for load in loads])
+        metadata["files"] = dg.MetadataValue.json([load.source_file for load in loads]) if loads else \
+            f"none (no raw/curated/{table.glob})"
         metadata["rows_quarantined"] = dg.MetadataValue.int(quarantined)
         return dg.MaterializeResult(metadata=metadata)
 
