@@ -3,8 +3,9 @@
 -- known fatalities): every mart counts from it, so an incident lost or doubled by its file-by-file refresh
 -- would be lost or doubled in every mart
 with core_totals as (
+    -- an exact copy of an earlier row (duplicate_of) is one incident, counted once by every mart
     select source, count(*) as incidents, coalesce(sum(fatalities_best), 0) as fatalities_best
-    from core.incidents group by all
+    from core.incidents where duplicate_of is null group by all
 ),
 mart_totals as (
     select source, count(*) as incidents, coalesce(sum(fatalities_best), 0) as fatalities_best

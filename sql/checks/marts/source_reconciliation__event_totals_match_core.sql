@@ -3,12 +3,14 @@
 -- core.incidents and to its known fatalities, so that the yearly figures set beside PIPS's totals are the
 -- warehouse's own (no year or country lost on the way)
 with core_totals as (
+    -- an exact copy of an earlier row (duplicate_of) is one incident, counted once by every mart
     select source, count(*) as incidents, coalesce(sum(fatalities_best), 0) as fatalities_best
-    from core.incidents group by all
+    from core.incidents where duplicate_of is null group by all
 ),
 mart_totals as (
     select source, sum(incidents) as incidents, coalesce(sum(fatalities_best), 0) as fatalities_best
-    from marts.source_reconciliation where kind = 'event_data' group by all
+    -- the 'all' row of each year holds every violence class once
+    from marts.source_reconciliation where kind = 'event_data' and violence_class = 'all' group by all
 )
 select coalesce(c.source, m.source) || ': core.incidents ' || coalesce(c.incidents, 0) || ' incidents, '
        || coalesce(c.fatalities_best, 0) || ' killed; source_reconciliation ' || coalesce(m.incidents, 0)
