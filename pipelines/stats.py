@@ -184,6 +184,7 @@ def _term(fit, names: list[str], name: str, confidence: float) -> tuple:
 
 ITS_COLUMNS = ["its_level_change", "its_level_ci_low", "its_level_ci_high", "its_level_p", "its_slope_change",
                "its_slope_ci_low", "its_slope_ci_high", "its_slope_p", "its_model"]
+ITS_SPAN = 24  # months each side of the event; its_fitted has one value per rel_month -24..24
 
 
 def series_arrays(series: pd.DataFrame) -> tuple[np.ndarray, ...]:
@@ -194,14 +195,20 @@ def series_arrays(series: pd.DataFrame) -> tuple[np.ndarray, ...]:
 
 def interrupted_time_series(arrays: tuple[np.ndarray, ...], confidence: float = CONFIDENCE) -> dict:
     """arrays: series_arrays() of one event's +-24 months."""
-    result = dict.fromkeys(ITS_COLUMNS)
+    result = dict.fromkeys(ITS_COLUMNS + ["its_fitted"])
     fitted = fit_segmented(*arrays, [0])
     if fitted is None:
         return result
     fit, names, model = fitted
     level = _term(fit, names, "level_0", confidence)
     slope = _term(fit, names, "slope_0", confidence)
-    return dict(zip(ITS_COLUMNS, [*level, *slope, model]))
+    # The fitted mean of every covered month (the event's month included) for the report's charts.
+    rel, covered, _, month_of_year = arrays
+    design, _ = segmented_design(rel[covered], month_of_year[covered], [0], seasonal="month_2" in names)
+    curve = np.full(2 * ITS_SPAN + 1, np.nan)
+    inside = np.abs(rel[covered]) <= ITS_SPAN
+    curve[rel[covered][inside] + ITS_SPAN] = fit.predict(design[inside])
+    return dict(zip(ITS_COLUMNS, [*level, *slope, model]), its_fitted=[float(v) for v in curve])
 
 
 # ---- marts.policy_outcomes ----------------------------------------------------------------------------------
@@ -227,7 +234,8 @@ def fill_policy_outcome_statistics(con) -> int:
     for key, arr in arrays.items():
         data = (arr[0].tobytes(), arr[1].tobytes(), arr[2].tobytes(), arr[3].tobytes())
         if data not in fitted_its:  # events of one month and place have the same series: fit it once
-            fitted_its[data] = interrupted_time_series(arr) if arr[2].sum() > 0 else dict.fromkeys(ITS_COLUMNS)
+            fitted_its[data] = (interrupted_time_series(arr) if arr[2].sum() > 0
+                                else dict.fromkeys(ITS_COLUMNS + ["its_fitted"]))
         its[key] = fitted_its[data]
     exact = exact_rate_ratios(outcomes["incidents_after"], outcomes["incidents_before"],
                               outcomes["n_months_post"], outcomes["n_months_pre"])
@@ -245,18 +253,18 @@ def fill_policy_outcome_statistics(con) -> int:
             if data not in fitted_windows:
                 fitted_windows[data] = quasi_poisson_rate_ratio(counts[inside], rel[inside] > 0)
             quasi = fitted_windows[data]
-        rows.append({"row_id": row["row_id"], **quasi, **its.get(key, dict.fromkeys(ITS_COLUMNS))})
+        rows.append({"row_id": row["row_id"], **quasi, **its.get(key, dict.fromkeys(ITS_COLUMNS + ["its_fitted"]))})
     frame = pd.DataFrame(rows)
     # The exact columns: the ratio itself is defined when the quasi-Poisson one is not (after = 0).
     frame[["rate_ratio", "rr_exact_ci_low", "rr_exact_ci_high"]] = exact.to_numpy()
     frame["rr_q_value"] = benjamini_hochberg(frame["rr_p_value"].astype(float))
     columns = ["rate_ratio", "rr_ci_low", "rr_ci_high", "dispersion", "rr_exact_ci_low", "rr_exact_ci_high",
-               "rr_p_value", "rr_q_value", *ITS_COLUMNS]
+               "rr_p_value", "rr_q_value", *ITS_COLUMNS, "its_fitted"]
     _update(con, "marts.policy_outcomes", frame, columns)
     return len(frame)
 
 
-TEXT_COLUMNS = {"its_model", "did_model", "model_first_month", "model_last_month"}
+TEXT_COLUMNS = {"its_model", "did_model", "model_first_month", "model_last_month", "its_fitted"}  # not floats
 
 
 def _update(con, table: str, frame: pd.DataFrame, columns: list[str]) -> None:

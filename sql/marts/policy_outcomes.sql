@@ -49,6 +49,7 @@ select
     cast(null as double) as its_slope_ci_high,
     cast(null as double) as its_slope_p,
     cast(null as varchar) as its_model,
+    cast(null as double[]) as its_fitted,
     coalesce((select list(n.other_event_id order by n.other_date, n.other_event_id) from neighbours n
               where n.event_id = o.event_id and n.month_offset <> 0
                 and n.month_offset between -o.window_months and o.window_months), [])::varchar[] as overlapping_events,
