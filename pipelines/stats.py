@@ -339,7 +339,9 @@ def pooled_intervals(stacked: pd.DataFrame, confidence: float = CONFIDENCE) -> d
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = sm.GLM(stacked["ratio"].to_numpy(dtype=float), design, family=sm.families.Poisson()).fit(
+            # hasconst: the indicators sum to one (statsmodels would otherwise look for that with an SVD)
+            fit = sm.GLM(stacked["ratio"].to_numpy(dtype=float), design, family=sm.families.Poisson(),
+                         hasconst=True).fit(
                 cov_type="cluster", cov_kwds={"groups": pd.factorize(stacked["event"])[0]})
     except Exception:  # noqa: BLE001 - no interval rather than a crash
         return {}
@@ -399,7 +401,8 @@ def difference_in_differences(monthly: pd.DataFrame, confidence: float = CONFIDE
         lags = newey_west_lags(frame["rel_month"].nunique())
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return sm.GLM(frame["y"].to_numpy(dtype=float), design, family=sm.families.Poisson()).fit(
+            return sm.GLM(frame["y"].to_numpy(dtype=float), design, family=sm.families.Poisson(),
+                          hasconst=True).fit(
                 cov_type="hac-groupsum", cov_kwds={"time": time, "maxlags": lags}), lags
 
     try:
