@@ -214,7 +214,9 @@ def interrupted_time_series(arrays: tuple[np.ndarray, ...], confidence: float = 
 # ---- marts.policy_outcomes ----------------------------------------------------------------------------------
 def read_series(con) -> pd.DataFrame:
     columns = ", ".join(SERIES_KEY + ["rel_month", "month_start", "in_coverage", "incidents"])
-    series = con.execute(f"select {columns} from marts.event_monthly_series").df()
+    # A fixed order: the same build gives the same floating-point sums, to the last bit.
+    series = con.execute(f"select {columns} from marts.event_monthly_series "
+                         f"order by {', '.join(SERIES_KEY)}, rel_month").df()
     series["month_start"] = pd.to_datetime(series["month_start"])
     series["month_of_year"] = series["month_start"].dt.month
     return series
@@ -224,7 +226,7 @@ def fill_policy_outcome_statistics(con) -> int:
     """Compute the statistics columns of marts.policy_outcomes from marts.event_monthly_series."""
     keys = ", ".join(SERIES_KEY)
     outcomes = con.execute(f"select rowid as row_id, {keys}, window_months, incidents_before, incidents_after, "
-                           "n_months_pre, n_months_post from marts.policy_outcomes").df()
+                           "n_months_pre, n_months_post from marts.policy_outcomes order by row_id").df()
     if outcomes.empty:
         return 0
     series = read_series(con)
@@ -292,7 +294,7 @@ def fill_policy_outcomes_joint(con) -> int:
     monthly counts from 24 months before the first event to 24 after the last."""
     keys = ", ".join(SERIES_KEY)
     models = con.execute(f"select rowid as row_id, {keys}, event_date, term_event_id, term_rel_month "
-                         "from marts.policy_outcomes_joint").df()
+                         "from marts.policy_outcomes_joint order by row_id").df()
     if models.empty:
         return 0
     series = read_series(con)
@@ -356,7 +358,7 @@ def pooled_intervals(stacked: pd.DataFrame, confidence: float = CONFIDENCE) -> d
 
 def fill_decapitation_pooled(con) -> int:
     """The intervals of marts.decapitation_pooled, from the stacked ratios the mart carries."""
-    pooled = con.execute("select rowid as row_id, * from marts.decapitation_pooled").df()
+    pooled = con.execute("select rowid as row_id, * from marts.decapitation_pooled order by row_id").df()
     if pooled.empty:
         return 0
     dims = ["family_scope", *SERIES_DIMENSIONS]
@@ -424,7 +426,7 @@ def difference_in_differences(monthly: pd.DataFrame, confidence: float = CONFIDE
 
 
 def fill_policy_did(con) -> int:
-    did = con.execute("select rowid as row_id, monthly from marts.policy_did").df()
+    did = con.execute("select rowid as row_id, monthly from marts.policy_did order by row_id").df()
     if did.empty:
         return 0
     rows = []
