@@ -15,7 +15,8 @@ fall in one window; the estimators below allow for each (docs/data_dictionary.md
   left out), month-of-year terms when at least 24 covered months lie on each side, Newey-West (HAC)
   standard errors, which also absorb overdispersion (quasi-Poisson point estimates, robust errors).
 - Joint model (marts.policy_outcomes_joint): the same regression with one level and one slope term per
-  event month inside a national row's 12-month window (events of the same month share their terms).
+  event inside a national policy row's 12-month window (events less than 3 months apart share their terms),
+  on the country's counts from 24 months before the first event to 24 after the last.
 - Pooled event study (marts.decapitation_pooled): every kept removal's monthly counts divided by its own
   pre-period mean, stacked; a Poisson GLM of those ratios on relative-month indicators with errors
   clustered by event gives exp(b_m) = the mean ratio at month m and its interval.
@@ -35,8 +36,6 @@ import pandas as pd
 MIN_MONTHS_EACH_SIDE = 6
 # Month-of-year terms need two full years on each side to be told apart from the event.
 SEASONAL_MONTHS_EACH_SIDE = 24
-# The window (months each side) whose national rows get a joint model of the events inside it.
-JOINT_WINDOW_MONTHS = 12
 CONFIDENCE = 0.95
 
 # The columns that identify one monthly series of marts.event_monthly_series besides the event and scope
@@ -299,13 +298,13 @@ def fill_policy_outcomes_joint(con) -> int:
         return 0
     series = read_series(con)
     series = series[series["scope"] == "national"]
-    by_event = {key: group for key, group in series.groupby(SERIES_KEY, dropna=False, sort=False)}
+    # keyed without event_kind: a term's event may be a policy or a leadership removal
+    by_event = {key[1:]: group for key, group in series.groupby(SERIES_KEY, dropna=False, sort=False)}
     rows = []
     for key, model_rows in models.groupby(SERIES_KEY, dropna=False, sort=False):
-        parts = [by_event.get((*key[:2], key[2], key[3], *key[4:]))]
-        parts += [by_event.get(("policy" if (("policy", e, *key[2:]) in by_event) else "leadership", e, *key[2:]))
-                  for e in model_rows["term_event_id"] if e != key[1]]
-        parts = [p for p in parts if p is not None]
+        place = key[2:]  # scope, scope_value and the series dimensions: one country's counts in one source
+        events = [key[1], *(e for e in model_rows["term_event_id"] if e != key[1])]
+        parts = [by_event[(e, *place)] for e in events if (e, *place) in by_event]
         breaks = sorted(set(int(m) for m in model_rows["term_rel_month"]))
         fitted, first, last = None, None, None
         if parts:
