@@ -3,7 +3,6 @@ estimate refitted here with statsmodels, q-values and pooled means recomputed wi
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import numpy as np
