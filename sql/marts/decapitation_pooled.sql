@@ -5,6 +5,7 @@
 -- model clustered by event (pipelines/stats.py). A removal with fewer than 6 covered pre-period months or fewer
 -- than 12 pre-period incidents (one a month) has no stable denominator: it is left out and listed in
 -- excluded_events with its reason. event_ids / event_ratios are the stacked values each mean is taken over.
+-- The series dimension is source (with issue 14's violence_class it joins source in every group and join below).
 with events as (
     select leadership_event_id, group_family_id, source,
            count(*) filter (where rel_month between -12 and -1)         as pre_months,

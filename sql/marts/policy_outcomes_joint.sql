@@ -31,6 +31,7 @@ terms as (
     join events e on e.country = m.scope_value
      and list_contains(m.overlapping_events || m.same_month_events, e.event_id)
 ),
+-- one model per focal event and series (source; issue 14's violence_class joins it in these partitions)
 runs as (
     select *, sum(new_run) over (partition by event_id, source order by event_month_offset
                                  rows between unbounded preceding and current row) as run_id
