@@ -2,7 +2,9 @@
 joint models of overlapping events, pooled event studies, differences-in-differences.
 
 Monthly counts of militant violence are overdispersed, seasonal and autocorrelated, and several events
-fall in one window; the estimators below allow for each (docs/data_dictionary.md states them):
+fall in one window; the estimators below allow for each (docs/data_dictionary.md states them). Every
+estimate is per series: event, scope, source and violence class ('all' included); a window the source does
+not fully cover (core.source_coverage, the SQL's not_estimable_reason) gets none:
 
 - Rate ratio (marts.policy_outcomes): a two-level Poisson GLM on the window's covered monthly counts,
   ``log E[y] = b0 + b1 post``, so ``exp(b1)`` is (after / months after) / (before / months before). Its

@@ -30,14 +30,20 @@ EVENTS = {  # event id -> (kind, curated file)
 
 
 @pytest.fixture(scope="module")
-def ucdp_pakistan_monthly(shared_data) -> pd.Series:
-    """Events per month in Pakistan straight from the raw UCDP GED file: the HXL hashtag row dropped, a
-    repeated id counted once, each event in the month it starts."""
+def ucdp_raw(shared_data) -> pd.DataFrame:
+    """The raw UCDP GED file: the HXL hashtag row dropped, a repeated id counted once, each event in the month
+    it starts."""
     raw = pd.read_csv(shared_data / "ucdp_ged" / "ged221_pakistan_hdx.csv", dtype=str, keep_default_na=False)
-    raw = raw[~raw["year"].str.startswith("#")].drop_duplicates("id")
-    raw = raw[raw["type_of_violence"].isin(["1", "2", "3"]) & (raw["country"] == "Pakistan")]
-    months = pd.to_datetime(raw["date_start"].str[:10]).dt.to_period("M")
-    return months.value_counts().sort_index()
+    raw = raw[~raw["year"].str.startswith("#")].drop_duplicates("id").copy()
+    raw["month"] = pd.to_datetime(raw["date_start"].str[:10]).dt.to_period("M")
+    return raw
+
+
+@pytest.fixture(scope="module")
+def ucdp_pakistan_monthly(ucdp_raw) -> pd.Series:
+    """Events per month in Pakistan, every type of violence (violence_class 'all' for UCDP)."""
+    raw = ucdp_raw[ucdp_raw["type_of_violence"].isin(["1", "2", "3"]) & (ucdp_raw["country"] == "Pakistan")]
+    return raw["month"].value_counts().sort_index()
 
 
 def event_month(event_id: str) -> pd.Period:
@@ -144,13 +150,12 @@ def test_overlapping_and_same_month_events_and_the_joint_model(shared_warehouse)
 
 
 @pytest.fixture(scope="module")
-def ucdp_family_events(shared_data, lineage) -> pd.DataFrame:  # noqa: F811
+def ucdp_family_events(ucdp_raw, lineage) -> pd.DataFrame:  # noqa: F811
     """(UCDP event, month, family) for every family that took part in an event of the raw file: for a
     state-based event (1) its non-government side(s), for a non-state clash (2) both sides, for one-sided
     violence (3) side_a; a side named by the curated aliases resolves to its group, whose family on the event's
     date the curated relations give."""
-    raw = pd.read_csv(shared_data / "ucdp_ged" / "ged221_pakistan_hdx.csv", dtype=str, keep_default_na=False)
-    raw = raw[~raw["year"].str.startswith("#")].drop_duplicates("id")
+    raw = ucdp_raw
     groups = ucdp_groups()
     rows = []
     for r in raw.itertuples():
@@ -167,9 +172,10 @@ def ucdp_family_events(shared_data, lineage) -> pd.DataFrame:  # noqa: F811
 
 def test_decapitation_pooled_ttp_family_recomputed(shared_warehouse, ucdp_family_events, lineage):  # noqa: F811
     _, warehouse, _ = shared_warehouse
-    removals = pd.read_csv(CURATED_DIR / "leadership_events.csv", dtype=str, keep_default_na=False)
-    removals = removals[removals["event_type"].isin(["killed", "captured", "arrested", "died"])
-                        & removals["event_precision"].isin(["day", "month"])]
+    # the removals as loaded (curated ones and the targets New America names); their counts come from the raw file
+    removals = read_frame(warehouse, """select leadership_event_id, group_id, strftime(event_date, '%Y-%m-%d') as event_date
+        from core.leadership_events
+        where event_type in ('killed', 'captured', 'arrested', 'died') and event_precision in ('day', 'month')""")
     ttp = ucdp_family_events[ucdp_family_events["family"] == "ttp"].drop_duplicates("id")
     per_month = ttp.groupby("month").size()
     ratios, included, excluded = {}, set(), {}
@@ -210,7 +216,7 @@ def test_decapitation_pooled_ttp_family_recomputed(shared_warehouse, ucdp_family
             & (everything["mean_ratio"] <= everything["ratio_ci_high"])).all()
 
 
-def test_difference_in_differences_rows(shared_warehouse, ucdp_pakistan_monthly):
+def test_difference_in_differences_rows(shared_warehouse, ucdp_raw, ucdp_pakistan_monthly):
     _, warehouse, _ = shared_warehouse
     did = read_frame(warehouse, "select * from marts.policy_did where source = 'ucdp_ged' and violence_class = 'all'")
     zarb = did[did["event_id"] == "op_zarb_e_azb"].iloc[0]
@@ -219,8 +225,15 @@ def test_difference_in_differences_rows(shared_warehouse, ucdp_pakistan_monthly)
     monthly = pd.DataFrame(list(zarb["monthly"]))
     assert len(monthly) == 24 and 0 not in set(monthly["rel_month"])
     assert zarb["treated_before"] == monthly.loc[monthly["rel_month"] < 0, "treated"].sum()
-    # the two arms never exceed the country's count (incidents with no province are in neither)
+    # the arms recomputed from the raw file: KP and former FATA as one unit against every other named province
     month = event_month("op_zarb_e_azb")
+    pak = ucdp_raw[ucdp_raw["country"] == "Pakistan"]
+    in_unit = pak["adm_1"].str.contains(r"khyber|pakhtun|federally administered", case=False, regex=True)
+    for rel, treated, comparison in monthly[["rel_month", "treated", "comparison"]].itertuples(index=False):
+        this = pak["month"] == month + rel
+        assert treated == int((this & in_unit).sum())
+        assert comparison == int((this & ~in_unit & (pak["adm_1"] != "")).sum())
+    # the two arms never exceed the country's count (incidents with no province are in neither)
     national = {rel: int(ucdp_pakistan_monthly.get(month + rel, 0)) for rel in monthly["rel_month"]}
     assert all(t + c <= national[rel] for rel, t, c in monthly[["rel_month", "treated", "comparison"]].itertuples(
         index=False))

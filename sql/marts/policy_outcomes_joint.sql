@@ -16,7 +16,8 @@ with events as (
     where s.scope = 'national' and (s.event_kind = 'policy' or l.role is not null)
 ),
 models as (
-    select o.event_kind, o.event_id, o.event_date, o.scope, o.scope_value, o.source, o.violence_class, o.window_months,
+    select o.event_kind, o.event_id, o.event_date, o.scope, o.scope_value, o.source, o.violence_class,
+           o.window_months,
            o.overlapping_events, o.same_month_events
     from marts.policy_outcomes o
     where o.event_kind = 'policy' and o.scope = 'national' and o.window_months = 12
