@@ -86,7 +86,8 @@ def _table(frame: pd.DataFrame, formats: dict | None = None, row_class=None, sor
             else:
                 text = str(value)
             numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-            value_attr = f" data-value=\"{value}\"" if numeric and text != "—" else ""
+            # the value a sortable table's script sorts by (other tables keep their plain cells)
+            value_attr = f" data-value=\"{value}\"" if sortable and numeric and text != "—" else ""
             cells.append(f"<td{' class=num' if numeric else ''}{value_attr}>{html.escape(text)}</td>")
         css = f" class=\"{row_class(record)}\"" if row_class else ""
         rows.append(f"<tr{css}>{''.join(cells)}</tr>")
@@ -282,10 +283,11 @@ def _event_study_section(data, charts) -> Section:
     figure = Figure("decapitation_pooled", "Leader removals pooled: incidents relative to each group family's own "
                     "pre-removal level", "marts.decapitation_pooled",
                     "Each removal's monthly incidents of the leader's family divided by its own mean over months −12 "
-                    "to −1, averaged over the removals covering each month (1 = the pre-removal level). Band: 95% "
-                    "interval from a Poisson model clustered by removal. Removals with fewer than 12 incidents (or "
-                    "6 covered months) before them are left out (listed in the mart with the reason). Removals of "
-                    "one family close in time share months, so the band is too narrow for them.",
+                    "to −1, averaged over the removals (1 = the pre-removal level); violence class 'all'. Band: 95% "
+                    "interval from a Poisson model clustered by removal. Removals whose months −12..12 the source "
+                    "does not all cover, or with fewer than 12 incidents before them, are left out (listed in the "
+                    "mart with the reason). Removals of one family close in time share months, so the band is too "
+                    "narrow for them.",
                     "; ".join(sorted(pooled["panel"].unique())) if len(pooled) else "no data")
     if len(pooled):
         figure.spec = charts.pooled_event_study(figure.chart_id, pooled)
