@@ -114,8 +114,8 @@ def test_policy_outcomes_national_12_months_ucdp(shared_warehouse, incidents, ev
     assert (row["n_months_pre"], row["n_months_post"]) == (12, 12)  # UCDP covers 1989-2021
     assert row["rate_ratio"] == pytest.approx(after / before)
     interval = binomtest(after, after + before, 0.5).proportion_ci(0.95, method="exact")
-    assert row["rr_ci_low"] == pytest.approx(interval.low / (1 - interval.low))
-    assert row["rr_ci_high"] == pytest.approx(interval.high / (1 - interval.high))
+    assert row["rr_exact_ci_low"] == pytest.approx(interval.low / (1 - interval.low))
+    assert row["rr_exact_ci_high"] == pytest.approx(interval.high / (1 - interval.high))
     assert row["its_level_p"] is not None and 0 <= row["its_level_p"] <= 1
 
 

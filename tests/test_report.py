@@ -167,7 +167,9 @@ def test_report_on_the_shared_data_renders_every_chart_with_the_marts_numbers(sh
     charts, errors, requests, data, notices = open_report(chromium, out, tmp_path / "shared.png")
     print(f"screenshot: {tmp_path / 'shared.png'}")
     assert_rendered(charts, errors, requests)
-    assert notices == []  # every section has data
+    # every section has data, but ACLED's aggregates: the shared layout holds no raw/acled_aggregates file
+    # (tests/test_published_aggregates.py builds its own)
+    assert [n for n in notices if not n.startswith("acled_aggregates_")] == []
     assert len(charts) >= 12
     assert yearly_from_page(data["trend_yearly_pakistan"]) == yearly_from_marts(warehouse, "Pakistan")
 
@@ -182,7 +184,8 @@ def test_report_on_the_shared_data_renders_every_chart_with_the_marts_numbers(sh
 
     recon = read_frame(warehouse, """select source, year, incidents from marts.source_reconciliation
                                      where country = 'Pakistan' and year >= 1990
-                                       and ((kind = 'event_data' and violence_class = 'all') or (kind = 'published' and is_preferred and source <> 'ACLED'))""")
+                                       and ((kind = 'event_data' and violence_class = 'all')
+                                            or (kind = 'published' and is_preferred and source <> 'ACLED'))""")
     page = {(r["source"], r["year"]): r["incidents"] for r in data["reconciliation_pakistan"]}
     assert page == {(s, y): (None if pd.isna(n) else int(n))
                     for s, y, n in zip(recon["source"], recon["year"], recon["incidents"])}
@@ -221,3 +224,48 @@ def test_out_that_is_a_symlink_is_replaced_not_followed(built_warehouse, tmp_pat
     assert result.returncode == 0, result.stderr
     assert outside.read_text() == "keep me"
     assert not link.is_symlink() and "<!DOCTYPE html>" in link.read_text()
+
+
+def test_statistics_figures_show_the_marts_estimates_and_the_table_sorts_by_q(shared_warehouse, chromium, tmp_path):
+    """Issue 16: the forest plot draws the quasi-Poisson interval (exact beside it), the pooled event study its
+    mart's means and band, and clicking the q header sorts the policy table by q."""
+    _, warehouse, _ = shared_warehouse
+    out = tmp_path / "index.html"
+    assert run_cli("report", "--warehouse", str(warehouse), "--out", str(out)).returncode == 0
+    with Browser(chromium) as browser:
+        page = browser.open(out)
+        assert page.wait_until("window.reportReady") is True, page.console_errors
+        forest = page.evaluate("window.reportViews['policy_rate_ratios'].data('policy_rate_ratios')")
+        pooled = page.evaluate("window.reportViews['decapitation_pooled'].data('decapitation_pooled')")
+        fits = page.evaluate("window.reportViews['policy_its'].data('policy_its')")
+        header = ("Array.from(document.querySelectorAll('figure table.sortable th'))"
+                  ".findIndex(th => th.textContent === 'q')")
+        column = page.evaluate(header)
+        assert column >= 0
+        page.evaluate(f"document.querySelectorAll('figure table.sortable th')[{column}].click()")
+        q = page.evaluate(f"Array.from(document.querySelectorAll('figure table.sortable tbody tr'))"
+                          f".map(r => r.cells[{column}].dataset.value)")
+        assert page.console_errors == []
+
+    mart = read_frame(warehouse, """
+        select event_id, source, rr_ci_low, rr_ci_high, rr_exact_ci_low from marts.policy_outcomes
+        where event_id = 'national_action_plan_2014' and scope = 'national' and window_months = 12
+          and violence_class = 'all'""")
+    nap = {r["source"]: r for r in forest if r["policy"].startswith("National Action Plan")}
+    ucdp = mart[mart["source"] == "ucdp_ged"].iloc[0]
+    assert nap["ucdp_ged"]["rr_ci_low"] == pytest.approx(ucdp["rr_ci_low"])
+    assert nap["ucdp_ged"]["rr_exact_ci_low"] == pytest.approx(ucdp["rr_exact_ci_low"])
+    assert nap["ucdp_ged"]["rr_ci_low"] < nap["ucdp_ged"]["rr_exact_ci_low"]  # the headline one is wider
+
+    expected = read_frame(warehouse, """select rel_month, mean_ratio, ratio_ci_low from marts.decapitation_pooled
+                                        where family_scope = 'ttp' and source = 'ucdp_ged' and violence_class = 'all'
+                                        order by rel_month""")
+    drawn = sorted((r["rel_month"], r["mean_ratio"], r["ratio_ci_low"]) for r in pooled
+                   if r["family_scope"] == "ttp" and r["source"] == "ucdp_ged")
+    assert [m for m, _, _ in drawn] == list(expected["rel_month"])
+    assert [v for _, v, _ in drawn] == pytest.approx(list(expected["mean_ratio"]))
+    assert {r["event_id"] for r in fits} >= {"national_action_plan_2014", "op_zarb_e_azb"}
+
+    values = [float(v) for v in q if v is not None]
+    assert len(values) > 10 and values == sorted(values)
+    assert q[:len(values)] == [v for v in q if v is not None]  # blanks last

@@ -32,6 +32,7 @@ DOMAINS = {
     ],
     "event_studies": [
         "marts.split_outcomes", "marts.event_monthly_series", "marts.policy_outcomes", "marts.decapitation_event_study",
+        "marts.policy_outcomes_joint", "marts.decapitation_pooled", "marts.policy_did",
     ],
 }
 GROUP_OF = {table: group for group, tables in DOMAINS.items() for table in tables}

@@ -9,14 +9,18 @@ from pipelines.assets.common import model_asset_args, sql_model_asset, table_met
 from pipelines.incident_facts import refresh_incident_facts
 from pipelines.resources import WarehouseResource
 from pipelines.linked_counts import fill_linked_event_estimates
-from pipelines.stats import fill_policy_outcome_statistics
+from pipelines.stats import (fill_decapitation_pooled, fill_policy_did, fill_policy_outcome_statistics,
+                             fill_policy_outcomes_joint)
 
 GROUP = "marts"
 MARTS = ["group_lineage", "group_family_membership", "incident_facts", "incident_participants", "attack_trends",
          "split_outcomes", "event_monthly_series",
          "policy_outcomes", "decapitation_event_study", "source_reconciliation", "group_timeline",
-         "linked_event_histories", "linked_event_counts"]
-AFTER = {"policy_outcomes": fill_policy_outcome_statistics, "linked_event_counts": fill_linked_event_estimates}
+         "policy_outcomes_joint", "decapitation_pooled", "policy_did", "linked_event_histories", "linked_event_counts"]
+# Statistics SQL cannot compute, run on each mart once its SQL has built it (pipelines/stats.py, linked_counts.py).
+AFTER = {"policy_outcomes": fill_policy_outcome_statistics, "policy_outcomes_joint": fill_policy_outcomes_joint,
+         "decapitation_pooled": fill_decapitation_pooled, "policy_did": fill_policy_did,
+         "linked_event_counts": fill_linked_event_estimates}
 
 
 def incident_facts_asset() -> dg.AssetsDefinition:

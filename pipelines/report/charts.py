@@ -242,29 +242,91 @@ def event_study(name: str, frame: pd.DataFrame) -> dict:
     return _finish(chart)
 
 
+RR_CLIP = (0.05, 20)
+
+
 def rate_ratios(name: str, frame: pd.DataFrame) -> dict:
-    """Forest plot: national rate ratio (12 months after / before) with its exact 95% interval."""
+    """Forest plot: national rate ratio (12 months after / before) with its headline quasi-Poisson 95%
+    interval, the exact Poisson interval faint beside it, and an arrow where an interval runs off the axis."""
     import altair as alt
 
+    low, high = RR_CLIP
     frame = frame[frame["rate_ratio"].notna() & (frame["rate_ratio"] > 0)]
     frame = frame.assign(source_name=frame["source"].map(source_label),
                          event=frame["policy"].str.slice(0, 48) + " (" + frame["event_date"].dt.strftime("%Y-%m") + ")",
-                         ci_low=frame["rr_ci_low"].clip(lower=0.05), ci_high=frame["rr_ci_high"].clip(upper=20).fillna(20))
+                         ci_low=frame["rr_ci_low"].clip(lower=low), ci_high=frame["rr_ci_high"].clip(upper=high),
+                         exact_low=frame["rr_exact_ci_low"].clip(lower=low),
+                         exact_high=frame["rr_exact_ci_high"].clip(upper=high).fillna(high),
+                         clipped_low=frame["rr_ci_low"] < low, clipped_high=frame["rr_ci_high"] > high)
     order = list(dict.fromkeys(frame.sort_values("event_date")["event"]))
-    scale = alt.Scale(type="log", domain=[0.05, 20], clamp=True)
+    scale = alt.Scale(type="log", domain=[low, high], clamp=True)
     x = alt.X("rate_ratio:Q", title="rate ratio, after / before (log scale; 1 = no change)", scale=scale)
     y = alt.Y("event:N", sort=order, title=None, axis=alt.Axis(labelLimit=360))
     tooltip = [alt.Tooltip("policy:N"), alt.Tooltip("source_name:N", title="source"),
                alt.Tooltip("incidents_before:Q", title="before"), alt.Tooltip("incidents_after:Q", title="after"),
-               alt.Tooltip("rate_ratio:Q", format=".2f"), alt.Tooltip("rr_ci_low:Q", format=".2f", title="95% CI low"),
-               alt.Tooltip("rr_ci_high:Q", format=".2f", title="95% CI high")]
+               alt.Tooltip("rate_ratio:Q", format=".2f"),
+               alt.Tooltip("rr_ci_low:Q", format=".2f", title="95% CI low (quasi-Poisson)"),
+               alt.Tooltip("rr_ci_high:Q", format=".2f", title="95% CI high (quasi-Poisson)"),
+               alt.Tooltip("dispersion:Q", format=".2f"),
+               alt.Tooltip("rr_exact_ci_low:Q", format=".2f", title="exact CI low"),
+               alt.Tooltip("rr_exact_ci_high:Q", format=".2f", title="exact CI high"),
+               alt.Tooltip("rr_q_value:Q", format=".3f", title="q (BH)")]
     base = alt.Chart(_data(name, frame)).encode(y=y, yOffset=alt.YOffset("source_name:N"),
                                                  color=_source_color("source_name", frame["source_name"]))
+    exact = base.mark_rule(strokeWidth=4, opacity=0.18).encode(x=alt.X("exact_low:Q", scale=scale), x2="exact_high:Q")
     bars = base.mark_rule(strokeWidth=1.5).encode(x=alt.X("ci_low:Q", scale=scale), x2="ci_high:Q")
     points = base.mark_point(filled=True, size=40).encode(x=x, tooltip=tooltip)
+    left = base.mark_point(shape="triangle-left", filled=True, size=30).encode(
+        x=alt.X("ci_low:Q", scale=scale)).transform_filter("datum.clipped_low")
+    right = base.mark_point(shape="triangle-right", filled=True, size=30).encode(
+        x=alt.X("ci_high:Q", scale=scale)).transform_filter("datum.clipped_high")
     one = alt.Chart(alt.InlineData(values=[{"no_change": 1}])).mark_rule(color="#555", strokeDash=[3, 3]).encode(
         x=alt.X("no_change:Q", scale=scale))
-    chart = alt.layer(bars, points, one).properties(width=WIDTH - 480, height=alt.Step(9))
+    chart = alt.layer(exact, bars, points, left, right, one).properties(width=WIDTH - 480, height=alt.Step(9))
+    return _finish(chart)
+
+
+def pooled_event_study(name: str, frame: pd.DataFrame) -> dict:
+    """Mean ratio to the pre-period level by relative month, with its 95% band, per family scope and source."""
+    import altair as alt
+
+    frame = frame.assign(source_name=frame["source"].map(source_label))
+    base = alt.Chart().encode(
+        x=alt.X("rel_month:Q", title="months from the removal (0 = its month)", scale=alt.Scale(domain=[-12, 12]),
+                axis=alt.Axis(values=list(range(-12, 13, 3)))),
+        color=_source_color("source_name", frame["source_name"]))
+    band = base.mark_area(opacity=0.2).encode(y=alt.Y("ratio_ci_low:Q", title="incidents / pre-period mean"),
+                                              y2="ratio_ci_high:Q")
+    line = base.mark_line(point=alt.OverlayMarkDef(size=14)).encode(
+        y="mean_ratio:Q",
+        tooltip=[alt.Tooltip("panel:N", title="removals"), alt.Tooltip("source_name:N", title="source"),
+                 alt.Tooltip("rel_month:Q", title="relative month"), alt.Tooltip("n_events:Q", title="removals"),
+                 alt.Tooltip("mean_ratio:Q", format=".2f"), alt.Tooltip("ratio_ci_low:Q", format=".2f"),
+                 alt.Tooltip("ratio_ci_high:Q", format=".2f")])
+    level = alt.Chart().mark_rule(color="#555", strokeDash=[3, 3]).encode(y=alt.datum(1))
+    zero = alt.Chart().mark_rule(color="#c62828", strokeDash=[4, 3]).encode(x=alt.datum(0))
+    chart = alt.layer(band, line, level, zero, data=_data(name, frame)).properties(width=330, height=170).facet(
+        facet=alt.Facet("panel:N", title=None, header=alt.Header(labelFontSize=11, labelLimit=400)), columns=2,
+    ).resolve_scale(y="independent")
+    return _finish(chart)
+
+
+def its_fits(name: str, frame: pd.DataFrame) -> dict:
+    """Monthly counts around each policy event with the interrupted-time-series fit drawn over them."""
+    import altair as alt
+
+    base = alt.Chart().encode(x=alt.X("rel_month:Q", title="months from the event (0 = its month)",
+                                      scale=alt.Scale(domain=[-24, 24]), axis=alt.Axis(values=list(range(-24, 25, 6)))))
+    points = base.mark_line(point=alt.OverlayMarkDef(size=10), strokeWidth=1, color="#4c78a8").encode(
+        y=alt.Y("incidents:Q", title="incidents per month"),
+        tooltip=[alt.Tooltip("panel:N", title="event"), alt.Tooltip("rel_month:Q", title="relative month"),
+                 alt.Tooltip("incidents:Q"), alt.Tooltip("fitted:Q", format=".1f", title="ITS fit")])
+    fit = base.mark_line(color="#e45756", strokeWidth=2).encode(y="fitted:Q").transform_filter(
+        "isValid(datum.fitted)")
+    zero = alt.Chart().mark_rule(color="#555", strokeDash=[4, 3]).encode(x=alt.datum(0))
+    chart = alt.layer(points, fit, zero, data=_data(name, frame)).properties(width=230, height=120).facet(
+        facet=alt.Facet("panel:N", title=None, header=alt.Header(labelFontSize=10, labelLimit=300)), columns=3,
+    ).resolve_scale(y="independent")
     return _finish(chart)
 
 

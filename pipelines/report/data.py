@@ -278,12 +278,55 @@ def policy_outcomes(con) -> pd.DataFrame:
         select p.name as policy, o.event_date, o.scope, o.scope_value, o.source, o.window_months,
                o.incidents_before::bigint as incidents_before, o.incidents_after::bigint as incidents_after,
                o.n_months_pre, o.n_months_post, o.rate_ratio, o.rr_ci_low, o.rr_ci_high,
-               o.its_level_change, o.its_level_p
+               o.its_level_change, o.its_level_p, o.dispersion, o.rr_exact_ci_low, o.rr_exact_ci_high,
+               o.rr_p_value, o.rr_q_value, o.its_slope_change, o.its_slope_p,
+               array_to_string(o.same_month_events, ', ') as same_month_events
         from marts.policy_outcomes o join core.policy_events p on p.policy_event_id = o.event_id
         where o.event_kind = 'policy' and o.window_months = ? and o.incidents_before + o.incidents_after > 0
           and o.violence_class = ?
         order by o.event_date, o.scope, o.scope_value, o.source
     """, [OUTCOME_WINDOW, OUTCOME_VIOLENCE_CLASS])
+
+
+def decapitation_pooled(con) -> pd.DataFrame:
+    """The pooled event study of every removal and of the TTP and IS families, for the sources where at least
+    two removals are pooled (the outcome violence class)."""
+    return _df(con, f"""
+        with p as (
+            select d.*, max(d.n_events) over (partition by d.family_scope, d.source) as most_events
+            from marts.decapitation_pooled d
+            where d.family_scope in ('all', 'ttp', 'is') and d.violence_class = '{OUTCOME_VIOLENCE_CLASS}'
+        )
+        select p.family_scope, p.source, p.rel_month::integer as rel_month, p.n_events::integer as n_events,
+               p.mean_ratio, p.ratio_ci_low, p.ratio_ci_high,
+               case p.family_scope when 'all' then 'every removal' else coalesce(g.short_name, p.family_scope) || ' family' end
+                 || ' (up to ' || p.most_events || ' removals, ' || len(p.excluded_events) || ' left out)' as panel
+        from p left join core.groups g on g.group_id = p.family_scope
+        where p.most_events >= 2 and p.n_events > 0
+        order by p.family_scope, p.source, p.rel_month
+    """)
+
+
+def its_fits(con) -> pd.DataFrame:
+    """UCDP national monthly counts around each policy event with the ITS fit, from the marts."""
+    return _df(con, f"""
+        with o as (
+            select event_id, source, scope, scope_value, violence_class, its_fitted, its_level_change,
+                   its_slope_change
+            from marts.policy_outcomes
+            where event_kind = 'policy' and scope = 'national' and source = 'ucdp_ged' and window_months = 12
+              and its_fitted is not null and violence_class = '{OUTCOME_VIOLENCE_CLASS}'
+        )
+        select s.event_id, s.rel_month::integer as rel_month, s.incidents::bigint as incidents,
+               o.its_fitted[s.rel_month + 25] as fitted,
+               p.name || ' (' || strftime(p.start_date, '%Y-%m') || '): level ' || round(o.its_level_change, 2)
+                 || ', slope ' || round(o.its_slope_change, 3) as panel
+        from marts.event_monthly_series s
+        join o using (event_id, source, scope, scope_value, violence_class)
+        join core.policy_events p on p.policy_event_id = s.event_id
+        where s.in_coverage
+        order by p.start_date, s.event_id, s.rel_month
+    """)
 
 
 def reconciliation(con, country: str) -> pd.DataFrame:
@@ -395,6 +438,8 @@ def collect(con: duckdb.DuckDBPyConnection) -> ReportData:
     f["lineage_groups"], f["lineage_relations"] = lineage(con)
     f["event_study"] = event_study(con)
     f["policy_outcomes"] = policy_outcomes(con)
+    f["decapitation_pooled"] = decapitation_pooled(con)
+    f["its_fits"] = its_fits(con)
     f["checks"] = latest_checks(con)
     f["file_loads"] = file_loads(con)
     f["unresolved"] = unresolved(con)

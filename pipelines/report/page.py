@@ -27,6 +27,9 @@ PAGE = """<!DOCTYPE html>
   th {{ position: sticky; top: 0; background: #f5f5f5; }}
   td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
   tr.fail td {{ background: #ffebee; }}
+  table.sortable th {{ cursor: pointer; }}
+  table.sortable th[aria-sort="ascending"]::after {{ content: " ▲"; }}
+  table.sortable th[aria-sort="descending"]::after {{ content: " ▼"; }}
   nav ul {{ padding-left: 18px; margin: 6px 0; }}
   nav li {{ display: inline; margin-right: 14px; }}
 </style>
@@ -51,6 +54,28 @@ count is not zero.</p>
 </main>
 <script type="application/json" id="chart-specs">{specs}</script>
 <script>
+// Sortable tables: click a header; numbers sort by their value (data-value), blanks last.
+document.querySelectorAll("table.sortable").forEach(function (table) {{
+  table.querySelectorAll("th").forEach(function (th, column) {{
+    th.addEventListener("click", function () {{
+      const ascending = th.getAttribute("aria-sort") !== "ascending";
+      table.querySelectorAll("th").forEach(function (h) {{ h.removeAttribute("aria-sort"); }});
+      th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+      const body = table.tBodies[0];
+      const key = function (row) {{
+        const cell = row.cells[column];
+        if (cell.dataset.value !== undefined) return parseFloat(cell.dataset.value);
+        return cell.textContent === "—" ? null : cell.textContent;
+      }};
+      Array.from(body.rows).sort(function (a, b) {{
+        const x = key(a), y = key(b);
+        if (x === null || y === null) return (x === null) - (y === null);
+        const order = (typeof x === "number" && typeof y === "number") ? x - y : String(x).localeCompare(String(y));
+        return ascending ? order : -order;
+      }}).forEach(function (row) {{ body.appendChild(row); }});
+    }});
+  }});
+}});
 (function () {{
   const specs = JSON.parse(document.getElementById("chart-specs").textContent);
   window.reportViews = {{}};
