@@ -26,6 +26,8 @@ class Conformer:
     conform_sql: str
     perpetrators_sql: str | None
     whole_source: bool = False  # re-conform every file of the source when any changes
+    # Every version of every event (core.incident_versions); core.incidents then holds the current ones.
+    versions_sql: str | None = None
 
 
 def curated_conformer() -> Conformer:
@@ -36,8 +38,42 @@ def curated_conformer() -> Conformer:
 def adapter_conformers() -> list[Conformer]:
     from pipelines.sources.registry import adapters
 
-    return [Conformer(a.name, a.name, a.source_system, a.conform_sql, a.perpetrators_sql, a.conform_whole_source)
-            for a in adapters()]
+    return [Conformer(a.name, a.name, a.source_system, a.conform_sql, a.perpetrators_sql, a.conform_whole_source,
+                      a.versions_sql) for a in adapters()]
+
+
+VERSION_COLUMNS = {"release": "VARCHAR", "known_from": "TIMESTAMP", "known_to": "TIMESTAMP",
+                   "deleted_at": "TIMESTAMP", "closed_by": "VARCHAR", "is_current": "BOOLEAN"}
+
+
+def ensure_incident_versions(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> None:
+    """core.incident_versions: the columns of core.incidents (whatever they are) plus VERSION_COLUMNS, and the
+    table macro core.incidents_as_of. When core.incidents' columns changed, the table is made anew and the
+    versioned sources are conformed again."""
+    wanted = [r[0] for r in con.execute("select column_name from information_schema.columns where table_schema = "
+                                        "'core' and table_name = 'incidents' order by ordinal_position").fetchall()]
+    wanted += list(VERSION_COLUMNS)
+    existing = [r[0] for r in con.execute("select column_name from information_schema.columns where table_schema = "
+                                          "'core' and table_name = 'incident_versions' order by ordinal_position")
+                .fetchall()]
+    if existing != wanted:
+        if existing:
+            con.execute("drop table core.incident_versions")
+            con.execute("delete from meta.conformed_files where source in (select unnest(?::varchar[]))",
+                        [[c.source for c in conformers if c.versions_sql]])
+        added = ", ".join(f"null::{t} as {c}" for c, t in VERSION_COLUMNS.items())
+        con.execute(f"create table core.incident_versions as select *, {added} from core.incidents limit 0")
+    con.execute((SQL_DIR / "core" / "incidents_as_of.sql").read_text())
+
+
+def _write_versions(con: duckdb.DuckDBPyConnection, c: Conformer, now: dt.datetime) -> None:
+    """Every version of every event of a versioned source, perpetrators resolved as for core.incidents."""
+    _resolve_names(con, "version_names", f"select distinct perpetrator_raw as name from ({c.versions_sql})",
+                   c.source_system)
+    con.execute("delete from core.incident_versions where source = ?", [c.source])
+    con.execute(f"insert into core.incident_versions by name select v.*, r.group_id, ?::timestamp as loaded_at "
+                f"from ({c.versions_sql}) v left join version_names r on r.perpetrator_raw = v.perpetrator_raw",
+                [now])
 
 
 def prune_removed_files(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> list[str]:
@@ -89,14 +125,17 @@ def _resolve_names(con: duckdb.DuckDBPyConnection, table: str, names_sql: str, s
 
 def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> dict[str, int]:
     """Bring core.incidents and core.incident_perpetrators up to date with what is staged."""
+    ensure_incident_versions(con, conformers)
     _build_alias_lookup(con)
     # Rows already conformed follow alias changes first; rows conformed below use today's aliases.
     _re_resolve(con, conformers)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     changed: dict[str, int] = {}
     for c in conformers:
-        current = set(con.execute("select source_file, sha256 from dq.file_loads where source = ? and dataset = ? "
-                                  "and is_current", [c.source, c.dataset]).fetchall())
+        # A versioned source's history also follows its deletions files (source <name>_deletions).
+        current = set(con.execute("select source_file, sha256 from dq.file_loads where is_current and ((source = ? "
+                                  "and dataset = ?) or (? and source = ? || '_deletions'))",
+                                  [c.source, c.dataset, c.versions_sql is not None, c.source]).fetchall())
         done = set(con.execute("select source_file, sha256 from meta.conformed_files where source = ?",
                                [c.source]).fetchall())
         stale, todo = done - current, current - done
@@ -106,6 +145,8 @@ def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) 
             stale, todo = done, current
         files = sorted({f for f, _ in stale | todo})
         with transaction(con):
+            if c.versions_sql:
+                _write_versions(con, c, now)
             con.execute("create or replace temp table files_to_conform as select unnest(?::varchar[]) as source_file",
                         [sorted({f for f, _ in todo})])
             # Rows belong to a conformer by the folder their source_file is in: a mapped dataset's rows carry
@@ -221,7 +262,7 @@ def _re_resolve(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> 
         changed = con.execute("select count(*) from changed_names").fetchone()[0]
         if changed or not recorded:
             for table, where in (("core.incidents", "where source <> 'curated'"),  # curated rows name their group
-                                 ("core.incident_perpetrators", "")):
+                                 ("core.incident_perpetrators", ""), ("core.incident_versions", "")):
                 # The distinct raw names stored (one pass over one column), normalised once each.
                 con.execute(f"""
                     create or replace temp table names_to_update as

@@ -6,6 +6,7 @@ import dagster as dg
 from pipelines import incidents
 from pipelines.assets.common import table_metadata
 from pipelines.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
+from pipelines.sources import acled
 from pipelines.sources.base import SourceAdapter
 from pipelines.sources.registry import adapters
 
@@ -76,12 +77,16 @@ CONFORM_DEPS = [*(a.key for a in staging_assets), dg.AssetKey(["staging", "curat
 def core_incidents(context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw: RawDirectoryResource):
     with warehouse.connect() as con:
         removed = incidents.prune_removed_files(con, raw.root)
+        deletions = acled.stage_deletions(con, raw.root)
         changed = incidents.sync_incidents(con, [incidents.curated_conformer(), *incidents.adapter_conformers()])
         counts = dict(con.execute("select source, count(*) from core.incidents group by all").fetchall())
         total = sum(counts.values())
         incidents_meta = table_metadata(con, "core", "incidents", total)
         perps = con.execute("select count(*) from core.incident_perpetrators").fetchone()[0]
         perps_meta = table_metadata(con, "core", "incident_perpetrators", perps)
+    for load in deletions:
+        context.log.info(f"{load.source_file}: read {load.rows_read}, loaded {load.rows_loaded}, "
+                         f"quarantined {load.rows_quarantined}")
     context.log.info(f"conformed files per source: {changed or 'nothing changed'}; removed files: {removed or 'none'}")
     incidents_meta["rows_per_source"] = dg.MetadataValue.json(counts)
     incidents_meta["files_conformed"] = dg.MetadataValue.json(changed)
