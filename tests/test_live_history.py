@@ -33,6 +33,15 @@ def unix(moment: dt.datetime) -> int:
     return int(moment.timestamp())
 
 
+OLD_ONLY, NEW_ONLY = ("data_id", "event_id_no_cnty", "iso3"), ("disorder_type", "civilian_targeting", "tags")
+
+
+def old_layout(event: dict) -> dict:
+    row = {k: v for k, v in event.items() if k not in NEW_ONLY}
+    return {"data_id": "9" + event["event_id_cnty"][3:], "event_id_no_cnty": event["event_id_cnty"][3:],
+            "iso3": event["event_id_cnty"][:3], **row}
+
+
 def as_api(frame: pd.DataFrame) -> list[dict]:
     return [{k: (None if v == "" else v) for k, v in r.items()} for r in frame.to_dict("records")]
 
@@ -64,7 +73,8 @@ def story(shared_data, tmp_path_factory):
         settings = live_settings(env)
         http = RetryingClient(timeout=5, retries=2, backoff=0.01, sleep=lambda s: None)
         fake.state.ucdp_versions["23.0.10"] = candidate_rows
-        fake.state.acled_events = events
+        # The first pull is served in ACLED's layout before 2023-03-20, the second in today's.
+        fake.state.acled_events = [old_layout(e) for e in events]
         first = [pull_ucdp(UcdpClient(settings, http, page_size=25), raw, "23.0.10", now=T1),
                  pull_acled(AcledClient(settings, http, limit=15), raw, now=T1)]
         run1 = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
@@ -153,6 +163,20 @@ def test_every_pulled_batch_is_accounted_for(story):
     for row in loads.to_dict("records"):
         assert row["rows_read"] == pulled[row["source_file"]]  # every row the API sent was read
         assert row["rows_read"] == row["rows_loaded"] + row["rows_quarantined"]
+
+
+def test_the_acled_schema_change_between_pulls_is_staged_as_served(story):
+    wh = story["warehouse"]
+    loads = dict(read_table(wh, "select source_file, extra_columns from dq.file_loads "
+                                "where is_current and source = 'acled'"))
+    first, second = sorted(loads)
+    assert sorted(loads[first]) == sorted(OLD_ONLY)  # accepted and recorded, not read
+    assert loads[second] == []
+    staged = read_frame(wh, "select source_file, disorder_type, civilian_targeting, tags from staging.acled")
+    old = staged[staged["source_file"] == first]
+    assert len(old) == len(story["events"]) and old[["disorder_type", "civilian_targeting", "tags"]].isna().all().all()
+    new = staged[staged["source_file"] == second]
+    assert new["disorder_type"].tolist() == [story["edited"]["disorder_type"]]
 
 
 def test_a_failed_pull_changes_nothing(story):
