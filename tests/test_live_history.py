@@ -201,3 +201,27 @@ def test_a_build_as_of_the_first_date_equals_the_build_made_on_it(story):
     expected, got = table_hashes(story["snapshot"]), table_hashes(vintage)
     assert sorted(got) == sorted(expected)
     assert {t for t in expected if expected[t] != got[t]} == set()
+
+
+def test_the_history_checks_pass_on_the_built_history_and_catch_a_broken_one(story, tmp_path):
+    from pipelines.config import SQL_DIR
+
+    checks = {p.stem: p.read_text() for p in (SQL_DIR / "checks" / "core").glob("incident_versions__*.sql")}
+    assert sorted(checks) == ["incident_versions__one_current_version_per_event", "incident_versions__periods_ordered"]
+    assert read_table(story["warehouse"], "select check_name, bool_and(success) from dq.check_results where "
+                                          "asset = 'core.incident_versions' group by all order by all") == [
+        ("one_current_version_per_event", True), ("periods_ordered", True)]
+    broken = tmp_path / "broken.duckdb"
+    shutil.copy(story["warehouse"], broken)
+    con = duckdb.connect(str(broken))
+    try:
+        # reopen the edited event's first version: two current versions, and a current one with a known_to
+        con.execute("update core.incident_versions set is_current = true where source_event_id = ? "
+                    "and closed_by = 'edited'", [story["edited"]["event_id_cnty"]])
+        failing = {name: [r[0] for r in con.execute(sql).fetchall()] for name, sql in checks.items()}
+    finally:
+        con.close()
+    incident = f"acled:{story['edited']['event_id_cnty']}"
+    assert failing["incident_versions__one_current_version_per_event"] == [f"{incident} (2 current versions)"]
+    assert len(failing["incident_versions__periods_ordered"]) == 1
+    assert failing["incident_versions__periods_ordered"][0].startswith(incident)

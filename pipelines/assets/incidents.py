@@ -71,6 +71,10 @@ CONFORM_DEPS = [*(a.key for a in staging_assets), dg.AssetKey(["staging", "curat
         dg.AssetSpec(["core", "incident_perpetrators"], group_name=GROUP, kinds={"duckdb"},
                      description="Every perpetrator of every incident (sql/core/incident_perpetrators/).",
                      deps=CONFORM_DEPS),
+        dg.AssetSpec(["core", "incident_versions"], group_name=GROUP, kinds={"duckdb"},
+                     description="Every version of every ACLED and UCDP GED event, with when it was known "
+                                 "(sql/core/incident_versions/); core.incidents holds the current ones.",
+                     deps=CONFORM_DEPS),
     ],
     pool=WAREHOUSE_POOL,
 )
@@ -84,6 +88,9 @@ def core_incidents(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         incidents_meta = table_metadata(con, "core", "incidents", total)
         perps = con.execute("select count(*) from core.incident_perpetrators").fetchone()[0]
         perps_meta = table_metadata(con, "core", "incident_perpetrators", perps)
+        versions = dict(con.execute("select closed_by is not null, count(*) from core.incident_versions "
+                                    "group by all").fetchall())
+        versions_meta = table_metadata(con, "core", "incident_versions", sum(versions.values()))
     for load in deletions:
         context.log.info(f"{load.source_file}: read {load.rows_read}, loaded {load.rows_loaded}, "
                          f"quarantined {load.rows_quarantined}")
@@ -92,3 +99,5 @@ def core_incidents(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     incidents_meta["files_conformed"] = dg.MetadataValue.json(changed)
     yield dg.MaterializeResult(asset_key=["core", "incidents"], metadata=incidents_meta)
     yield dg.MaterializeResult(asset_key=["core", "incident_perpetrators"], metadata=perps_meta)
+    versions_meta["closed_versions"] = dg.MetadataValue.int(versions.get(True, 0))
+    yield dg.MaterializeResult(asset_key=["core", "incident_versions"], metadata=versions_meta)
