@@ -72,7 +72,11 @@ def test_sensor_requests_runs_only_for_new_and_changed_files_and_drops_removed_o
 SCHEDULES_SNAPSHOT = {
     "daily_build": {"cron": "0 2 * * *", "timezone": "UTC", "job": BUILD_JOB, "status": "RUNNING"},
     "weekly_full_refresh": {"cron": "0 4 * * 0", "timezone": "UTC", "job": REFRESH_JOB, "status": "RUNNING"},
+    # the live API pulls (pipelines/assets/live.py): off while their credentials are not set, as here
+    "ucdp_monthly_pull": {"cron": "0 3 25 * *", "timezone": "UTC", "job": "pull_ucdp_ged", "status": "STOPPED"},
+    "acled_weekly_pull": {"cron": "0 3 * * 2", "timezone": "UTC", "job": "pull_acled", "status": "STOPPED"},
 }
+LIVE_SCHEDULES = {"ucdp_monthly_pull", "acled_weekly_pull"}  # tested in tests/test_live_dagster.py
 
 
 def test_schedules_snapshot():
@@ -96,7 +100,7 @@ def test_schedule_targets_daily_builds_weekly_rebuilds_and_exports():
     for key in exports:  # an export runs only after the warehouse it reads was published
         assert dg.AssetKey(["meta", "published_warehouse"]) in graph.get(key).parent_keys
 
-    for schedule in defs.schedules:
+    for schedule in (s for s in defs.schedules if s.name not in LIVE_SCHEDULES):
         context = dg.build_schedule_context(scheduled_execution_time=None)
         request = schedule.evaluate_tick(context).run_requests
         assert len(request) == 1 and request[0].partition_key is None
