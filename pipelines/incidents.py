@@ -63,7 +63,7 @@ def ensure_incident_versions(con: duckdb.DuckDBPyConnection, conformers: list[Co
                         [[c.source for c in conformers if c.versions_sql]])
         added = ", ".join(f"null::{t} as {c}" for c, t in VERSION_COLUMNS.items())
         con.execute(f"create table core.incident_versions as select *, {added} from core.incidents limit 0")
-    con.execute((SQL_DIR / "core" / "incidents_as_of.sql").read_text())
+    con.execute((SQL_DIR / "macros" / "incidents_as_of.sql").read_text())
 
 
 def _write_versions(con: duckdb.DuckDBPyConnection, c: Conformer, now: dt.datetime) -> None:
