@@ -34,10 +34,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--raw", type=Path, default=None, metavar="DIR",
                      help=f"raw directory, one folder per source (default: ${RAW_DIR_ENV} or raw/)")
+    run.add_argument("--as-of", type=_date, default=None, metavar="DATE",
+                     help="build from what was known on DATE (YYYY-MM-DD): the pulled files of that day or "
+                          "earlier, files put in raw/ by hand by their modification time (docs/sources_api.md)")
     _add_warehouse(run)
     run.add_argument("--ephemeral", action="store_true",
                      help="record the runs in a throwaway Dagster instance instead of the project's (.dagster/, or "
                           "$DAGSTER_HOME), e.g. for a scratch warehouse; $PIPELINES_DAGSTER_EPHEMERAL=1 does the same")
+
+    pull = commands.add_parser(
+        "pull", help="pull the UCDP GED or ACLED API into raw/ (credentials from the environment)",
+        description="Pull one UCDP GED version, or the ACLED events and deletions since the last pull, into the "
+                    "raw folder as files that the next run stages. Credentials come from the environment only "
+                    "(UCDP_API_TOKEN; ACLED_API_USERNAME, ACLED_API_PASSWORD); a failed pull writes nothing.",
+    )
+    pull.add_argument("source", choices=["ucdp", "acled"])
+    pull.add_argument("--version", help="UCDP GED version: yearly YY.1 (e.g. 25.1) or candidate YY.0.M (25.0.3)")
+    pull.add_argument("--raw", type=Path, default=None, metavar="DIR",
+                      help=f"raw directory (default: ${RAW_DIR_ENV} or raw/)")
 
     query = commands.add_parser(
         "query", help="run one read-only SQL query against the published warehouse",
@@ -93,7 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
+        if args.as_of is not None:
+            return command_run_as_of(args.raw, args.warehouse, args.as_of)
         return command_run(args.raw, args.warehouse, args.ephemeral)
+    if args.command == "pull":
+        return command_pull(args.source, args.version, args.raw)
     if args.command == "query":
         sql = args.file.read_text() if args.file else args.sql
         return command_query(sql, args.warehouse, args.format)
@@ -166,6 +184,69 @@ def command_run(raw: Path | None, warehouse: Path | None, ephemeral: bool = Fals
     return run_pipeline(
         (raw or default_raw_dir()).resolve(), (warehouse or default_warehouse_path()).resolve(), ephemeral=ephemeral
     )
+
+
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def command_run_as_of(raw: Path | None, warehouse: Path | None, as_of) -> int:
+    from pipelines.live.as_of import raw_as_of
+    from pipelines.runner import run_pipeline
+
+    raw_dir = (raw or default_raw_dir()).resolve()
+    target = (warehouse or default_warehouse_path()).resolve()
+    if target == default_warehouse_path():
+        print("error: --as-of builds a vintage warehouse: give it its own --warehouse FILE", file=sys.stderr)
+        return 2
+    if not raw_dir.is_dir():
+        print(f"error: raw directory {raw_dir} does not exist", file=sys.stderr)
+        return 2
+    with raw_as_of(raw_dir, as_of, target.parent) as (vintage_raw, left_out):
+        print(f"as of {as_of}: {len(left_out)} raw file(s) known only later are left out"
+              + (f" ({', '.join(left_out[:5])}{', ...' if len(left_out) > 5 else ''})" if left_out else ""))
+        # never recorded in the project's instance: its partitions are those of another (vintage) raw folder
+        return run_pipeline(vintage_raw, target, ephemeral=True)
+
+
+def command_pull(source: str, version: str | None, raw: Path | None) -> int:
+    from pipelines.live.acled import AcledClient
+    from pipelines.live.http import ApiError
+    from pipelines.live.pull import pull_acled, pull_ucdp
+    from pipelines.live.settings import live_settings
+
+    settings = live_settings()
+    missing = settings.missing_ucdp() if source == "ucdp" else settings.missing_acled()
+    if missing:
+        print(f"error: {source} pull needs the environment variable(s) {', '.join(missing)} "
+              "(docs/sources_api.md)", file=sys.stderr)
+        return 2
+    if source == "ucdp" and not version:
+        print("error: pull ucdp needs --version (e.g. 25.1 or 25.0.3)", file=sys.stderr)
+        return 2
+    raw_dir = (raw or default_raw_dir()).resolve()
+    try:
+        if source == "ucdp":
+            from pipelines.live.ucdp import UcdpClient
+
+            result = pull_ucdp(UcdpClient(settings), raw_dir, version)
+        else:
+            result = pull_acled(AcledClient(settings), raw_dir)
+    except (ApiError, ValueError) as exc:
+        print(f"error: {exc}; nothing was written", file=sys.stderr)
+        return 1
+    if result.skipped:
+        print(f"nothing pulled: {result.skipped}")
+    for path in result.files:
+        print(f"pulled {result.rows[path.name]:,} rows to {path}")
+    if not result.files and not result.skipped:
+        print("nothing new since the last pull")
+    return 0
 
 
 def command_query(sql: str, warehouse: Path | None, output_format: str) -> int:

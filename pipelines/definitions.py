@@ -11,6 +11,7 @@ from pipelines.assets.marts import mart_assets
 from pipelines.assets.incidents import core_incidents, partitions_for, source_coverage_asset, staging_assets
 from pipelines.assets.lineage import lineage_assets
 from pipelines.assets.linkage import linkage_assets
+from pipelines.assets.live import build_live_schedules, live_assets
 from pipelines.assets.publish import published_warehouse_asset
 from pipelines.assets.report import analyst_report_asset
 from pipelines.assets.reference import (core_reference_assets, curated_checks, curated_staging_assets,
@@ -94,11 +95,13 @@ def build_definitions(raw_dir: Path | None = None, warehouse_path: Path | None =
                             partitions_def=partitions_for(a), description=f"Stage one raw/{a.name}/ file.")
         for a, asset in zip(adapters(), staging_assets)
     ]
+    # The live API pulls: their own jobs and schedules, off unless their credentials are set (assets/live.py).
+    live_jobs, live_schedules = build_live_schedules()
     return dg.Definitions(
-        assets=[*staging_assets, *unpartitioned, publish, report, *exports],
+        assets=[*staging_assets, *unpartitioned, publish, report, *exports, *live_assets],
         asset_checks=[*curated_checks, *sql_asset_checks(), *gx_asset_checks()],
-        jobs=[build_job, *incremental_jobs, refresh_job, *load_jobs],
-        schedules=build_schedules(build_job, refresh_job, build_selection),
+        jobs=[build_job, *incremental_jobs, refresh_job, *load_jobs, *live_jobs],
+        schedules=[*build_schedules(build_job, refresh_job, build_selection), *live_schedules],
         sensors=[build_raw_files_sensor(load_jobs, build_job, build_selection)],
         resources=build_resources(raw_dir, warehouse_path),
         loggers=loggers,

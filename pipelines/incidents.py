@@ -35,6 +35,9 @@ class Conformer:
             return f"'{self.source_system}'"
         return self.system_sql.replace("incident_id", f"{prefix}incident_id")
 
+    # Every version of every event (core.incident_versions); core.incidents then holds the current ones.
+    versions_sql: str | None = None
+
 
 def curated_conformer() -> Conformer:
     return Conformer("curated", "incidents", "curated", (SQL_DIR / "core" / "incidents" / "curated.sql").read_text(),
@@ -45,8 +48,46 @@ def adapter_conformers() -> list[Conformer]:
     from pipelines.sources.registry import adapters
 
     return [Conformer(a.name, a.name, a.source_system, a.conform_sql, a.perpetrators_sql, a.conform_whole_source,
-                      MAPPED_SYSTEM_SQL if a.name == "mapped" else None)
+                      system_sql=MAPPED_SYSTEM_SQL if a.name == "mapped" else None, versions_sql=a.versions_sql)
             for a in adapters()]
+
+
+VERSION_COLUMNS = {"release": "VARCHAR", "known_from": "TIMESTAMP", "known_to": "TIMESTAMP",
+                   "deleted_at": "TIMESTAMP", "closed_by": "VARCHAR", "is_current": "BOOLEAN"}
+
+
+def ensure_incident_versions(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> None:
+    """core.incident_versions: the columns of core.incidents (whatever they are) plus VERSION_COLUMNS, and the
+    table macro core.incidents_as_of. When core.incidents' columns changed, the table is made anew and the
+    versioned sources are conformed again."""
+    wanted = [r[0] for r in con.execute("select column_name from information_schema.columns where table_schema = "
+                                        "'core' and table_name = 'incidents' order by ordinal_position").fetchall()]
+    wanted += list(VERSION_COLUMNS)
+    existing = [r[0] for r in con.execute("select column_name from information_schema.columns where table_schema = "
+                                          "'core' and table_name = 'incident_versions' order by ordinal_position")
+                .fetchall()]
+    if existing != wanted:
+        if existing:
+            con.execute("drop table core.incident_versions")
+            con.execute("delete from meta.conformed_files where source in (select unnest(?::varchar[]))",
+                        [[c.source for c in conformers if c.versions_sql]])
+        added = ", ".join(f"null::{t} as {c}" for c, t in VERSION_COLUMNS.items())
+        con.execute(f"create table core.incident_versions as select *, {added} from core.incidents limit 0")
+    con.execute((SQL_DIR / "macros" / "incidents_as_of.sql").read_text())
+
+
+def _write_versions(con: duckdb.DuckDBPyConnection, c: Conformer, now: dt.datetime) -> None:
+    """Every version of every event of a versioned source, perpetrators resolved as for core.incidents."""
+    _resolve_names(con, "version_names", f"select distinct perpetrator_raw as name, '{c.source_system}' as system "
+                                         f"from ({c.versions_sql})")
+    con.execute("delete from core.incident_versions where source = ?", [c.source])
+    # the violence class and the harmonized province as core.incidents has them (issue 14), so that
+    # core.incidents_as_of(d) and an as-of build classify alike
+    con.execute(f"insert into core.incident_versions by name select v.*, r.group_id, ?::timestamp as loaded_at, "
+                "harmonize_admin1(v.country, v.admin1) as admin1_harmonized, vc.violence_class "
+                f"from ({c.versions_sql}) v left join version_names r on r.perpetrator_raw = v.perpetrator_raw "
+                "left join violence_rules vc on vc.incident_source = ? and vc.source_category = v.source_category",
+                [now, c.source])
 
 
 # A mapped dataset resolves through its own source_name's aliases, then those of its mapping's alias_system
@@ -94,20 +135,23 @@ def _build_violence_rules(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _reclassify(con: duckdb.DuckDBPyConnection) -> None:
-    """Stored rows follow changes of the taxonomy: only rows whose class differs are written."""
+    """Stored rows (current and earlier versions) follow changes of the taxonomy: only rows whose class differs
+    are written."""
+    tables = ["core.incidents"] + (["core.incident_versions"] if table_exists(con, "core", "incident_versions") else [])
     with transaction(con):
-        con.execute("""
-            update core.incidents t set violence_class = r.violence_class
-            from violence_rules r
-            where r.incident_source = split_part(t.source_file, '/', 1) and r.source_category = t.source_category
-              and t.violence_class is distinct from r.violence_class
-        """)
-        con.execute("""
-            update core.incidents t set violence_class = null
-            where t.violence_class is not null and not exists (
-                select 1 from violence_rules r
-                where r.incident_source = split_part(t.source_file, '/', 1) and r.source_category = t.source_category)
-        """)
+        for table in tables:
+            con.execute(f"""
+                update {table} t set violence_class = r.violence_class
+                from violence_rules r
+                where r.incident_source = split_part(t.source_file, '/', 1) and r.source_category = t.source_category
+                  and t.violence_class is distinct from r.violence_class
+            """)
+            con.execute(f"""
+                update {table} t set violence_class = null
+                where t.violence_class is not null and not exists (
+                    select 1 from violence_rules r
+                    where r.incident_source = split_part(t.source_file, '/', 1) and r.source_category = t.source_category)
+            """)
 
 
 def _build_alias_lookup(con: duckdb.DuckDBPyConnection) -> None:
@@ -147,6 +191,7 @@ def _resolve_names(con: duckdb.DuckDBPyConnection, table: str, names_sql: str) -
 
 def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> dict[str, int]:
     """Bring core.incidents and core.incident_perpetrators up to date with what is staged."""
+    ensure_incident_versions(con, conformers)
     _build_alias_lookup(con)
     _build_violence_rules(con)
     # Rows already conformed follow alias and taxonomy changes first; rows conformed below use today's.
@@ -155,8 +200,10 @@ def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     changed: dict[str, int] = {}
     for c in conformers:
-        current = set(con.execute("select source_file, sha256 from dq.file_loads where source = ? and dataset = ? "
-                                  "and is_current", [c.source, c.dataset]).fetchall())
+        # A versioned source's history also follows its deletions files (source <name>_deletions).
+        current = set(con.execute("select source_file, sha256 from dq.file_loads where is_current and ((source = ? "
+                                  "and dataset = ?) or (? and source = ? || '_deletions'))",
+                                  [c.source, c.dataset, c.versions_sql is not None, c.source]).fetchall())
         done = set(con.execute("select source_file, sha256 from meta.conformed_files where source = ?",
                                [c.source]).fetchall())
         stale, todo = done - current, current - done
@@ -166,6 +213,8 @@ def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) 
             stale, todo = done, current
         files = sorted({f for f, _ in stale | todo})
         with transaction(con):
+            if c.versions_sql:
+                _write_versions(con, c, now)
             con.execute("create or replace temp table files_to_conform as select unnest(?::varchar[]) as source_file",
                         [sorted({f for f, _ in todo})])
             # Rows belong to a conformer by the folder their source_file is in: a mapped dataset's rows carry
@@ -302,7 +351,7 @@ def _re_resolve(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> 
         changed = con.execute("select count(*) from changed_names").fetchone()[0]
         if changed or not recorded:
             for table, where in (("core.incidents", "where source <> 'curated'"),  # curated rows name their group
-                                 ("core.incident_perpetrators", "")):
+                                 ("core.incident_perpetrators", ""), ("core.incident_versions", "")):
                 # The distinct raw names stored (one pass over one column), normalised once each.
                 con.execute(f"""
                     create or replace temp table names_to_update as

@@ -42,6 +42,19 @@ CREATE OR REPLACE MACRO not_a_number(x) AS
 CREATE OR REPLACE MACRO count_or_unknown(x) AS
     CASE WHEN try_cast(x AS DOUBLE) IN (-9, -99) THEN NULL ELSE try_cast(x AS DOUBLE) END;
 
+-- When the pull that wrote a raw file started (pipelines/live/pull.py names its files ..._pulled-<UTC>.csv):
+-- what the warehouse knew from then on. NULL for a file put in raw/ by hand (its date is unknown).
+CREATE OR REPLACE MACRO pulled_at(source_file) AS
+    try_strptime(nullif(regexp_extract(source_file, '_pulled-([0-9]{8}T[0-9]{6}Z)', 1), ''), '%Y%m%dT%H%M%SZ');
+
+-- The UCDP GED release a file holds, from its name: API pulls (ucdp_ged_api_v25.0.3_pulled-...), UCDP's own
+-- file names (ged_candidate_v23_0_10_..., GEDEvent_v25_1..., ged221...). Yearly 'YY.1', candidate 'YY.0.M';
+-- NULL when the name does not say.
+CREATE OR REPLACE MACRO ucdp_release(source_file) AS coalesce(
+    nullif(regexp_extract(source_file, '_v([0-9]{2}\.(1|0\.[0-9]{1,2}))_pulled-', 1), ''),
+    nullif(replace(regexp_extract(lower(source_file), 'v([0-9]{2}_0_[0-9]{1,2}|[0-9]{2}_1)([^0-9]|$)', 1), '_', '.'), ''),
+    nullif(regexp_extract(lower(source_file), 'ged([0-9]{2})1([^0-9]|$)', 1), '') || '.1');
+
 -- Pakistani provinces under one spelling (docs/conventions.md). The tribal areas are 'FATA' for events
 -- before the 25th Amendment merged them into Khyber Pakhtunkhwa (31 May 2018) and 'Khyber Pakhtunkhwa'
 -- from that day; Afghan provinces and other countries' regions keep the source's spelling.

@@ -62,3 +62,11 @@ def test_smoke_benchmark_loads_every_row_on_every_path(shared_data, tmp_path):
     assert set(results["marts"]["0.02x"]) == {"attack_trends", "incident_facts", "policy_outcomes", "split_outcomes",
                                               "decapitation_event_study", "event_monthly_series",
                                               "source_reconciliation", "group_lineage"}
+
+
+def test_live_pull_benchmark_runs_on_a_few_events(shared_data):
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "live_pull.py"), "--events", "1200", "--limit", "500"],
+                            capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "rows read 1,200, loaded 1,200, quarantined 0; versions 1,200" in result.stdout
+    assert "(5 requests)" in result.stdout  # the token, pages of 500, 500 and 200, the deletions page

@@ -98,7 +98,8 @@ def test_paths_and_file_names_from_the_command_line_are_values_not_sql(shared_da
     gtd[gtd["country_txt"] == "Pakistan"].head(7).to_csv(raw / "gtd" / name, index=False)
     warehouse = tmp_path / "w'; drop table x; --" / "warehouse.duckdb"
     result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse),
-                     env={"ACLED_API_KEY": SECRET, "PIPELINES_SECRET_PROBE": SECRET})
+                     env={"ACLED_API_KEY": SECRET, "PIPELINES_SECRET_PROBE": SECRET, "UCDP_API_TOKEN": SECRET,
+                          "ACLED_API_USERNAME": SECRET, "ACLED_API_PASSWORD": SECRET})
     assert result.returncode == 0, result.stdout + result.stderr
     groups = len(pd.read_csv(raw / "curated" / "groups.csv"))
     assert read_table(warehouse, "select count(*) from core.groups") == [(groups,)]
@@ -113,3 +114,22 @@ def test_paths_and_file_names_from_the_command_line_are_values_not_sql(shared_da
     query = run_cli("query", "select * from duckdb_settings()", "--warehouse", str(warehouse), "--format", "csv",
                     env={"ACLED_API_KEY": SECRET})
     assert query.returncode == 0 and SECRET not in query.stdout
+
+
+def test_api_credentials_stay_out_of_errors_files_and_the_help(tmp_path):
+    """The live pulls read their credentials from the environment only: a refused login, a pull against a
+    server that is not there and --help name the variables, never their values; nothing is written."""
+    from tests.fake_apis import FakeApis
+
+    with FakeApis() as fake:
+        env = {"ACLED_API_BASE_URL": fake.url, "ACLED_API_USERNAME": "someone@example.org",
+               "ACLED_API_PASSWORD": SECRET, "UCDP_API_BASE_URL": f"{fake.url}/api", "UCDP_API_TOKEN": SECRET}
+        refused = run_cli("pull", "acled", "--raw", str(tmp_path), env=env)
+        ucdp = run_cli("pull", "ucdp", "--version", "24.1", "--raw", str(tmp_path), env=env)
+    assert refused.returncode == 1 and "HTTP 400" in refused.stderr and "nothing was written" in refused.stderr
+    assert ucdp.returncode == 1 and "HTTP 401" in ucdp.stderr
+    missing = run_cli("pull", "acled", "--raw", str(tmp_path), env={"ACLED_API_USERNAME": "", "ACLED_API_PASSWORD": ""})
+    assert missing.returncode == 2 and "ACLED_API_USERNAME, ACLED_API_PASSWORD" in missing.stderr
+    for result in (refused, ucdp, missing):
+        assert SECRET not in result.stdout + result.stderr and "Traceback" not in result.stderr
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []

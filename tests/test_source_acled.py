@@ -247,3 +247,22 @@ def test_perpetrators_follow_the_winning_version(upsert):
     loads = read_table(wh, "select source_file, rows_read, rows_loaded from dq.file_loads "
                            "where source = 'acled' and is_current order by 1")
     assert loads == [("acled/acled_export_2024-01-10.csv", 5, 5), ("acled/acled_export_2024-02-05.csv", 3, 3)]
+
+
+def test_exports_put_by_hand_write_the_same_history(upsert):
+    """Two exports in raw/acled/: every (event, timestamp) is a version in core.incident_versions, known from its
+    timestamp, closed by the next one; core.incidents holds the current ones. No pull time: release = file name."""
+    wh = upsert[0]
+    rows = read_table(wh, "select source_event_id, fatalities_best, known_from, known_to, closed_by, is_current, "
+                          "release from core.incident_versions where source = 'acled' and source_event_id in "
+                          "('PAK900001', 'PAK900002') order by source_event_id, known_from")
+    stamp = lambda t: dt.datetime.fromtimestamp(t, dt.UTC).replace(tzinfo=None)  # noqa: E731
+    assert rows == [
+        # the older version, which only the second export carries, is closed by the first export's newer one
+        ("PAK900001", 1.0, stamp(1704000000), stamp(1704800000), "edited", False, "acled_export_2024-02-05.csv"),
+        ("PAK900001", 3.0, stamp(1704800000), None, None, True, "acled_export_2024-01-10.csv"),
+        ("PAK900002", 5.0, stamp(1704800000), stamp(1707000000), "edited", False, "acled_export_2024-01-10.csv"),
+        ("PAK900002", 9.0, stamp(1707000000), None, None, True, "acled_export_2024-02-05.csv"),
+    ]
+    (current,) = read_table(wh, "select count(*) from core.incident_versions where source = 'acled' and is_current")[0]
+    assert current == len(upsert[2])

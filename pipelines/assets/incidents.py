@@ -8,6 +8,7 @@ from pipelines.accounting import record_failed_file, sha256_of
 from pipelines.assets.common import sql_model_asset, table_metadata
 from pipelines.assets.run_inputs import RUN_INPUTS_KEY
 from pipelines.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
+from pipelines.sources import acled
 from pipelines.sources.base import SourceAdapter
 from pipelines.sources.registry import adapters
 
@@ -79,21 +80,34 @@ CONFORM_DEPS = [*(a.key for a in staging_assets), RUN_INPUTS_KEY, dg.AssetKey(["
         dg.AssetSpec(["core", "incident_perpetrators"], group_name=GROUP, kinds={"duckdb"},
                      description="Every perpetrator of every incident (sql/core/incident_perpetrators/).",
                      deps=CONFORM_DEPS),
+        dg.AssetSpec(["core", "incident_versions"], group_name=GROUP, kinds={"duckdb"},
+                     description="Every version of every ACLED and UCDP GED event, with when it was known "
+                                 "(sql/core/incident_versions/); core.incidents holds the current ones.",
+                     deps=CONFORM_DEPS),
     ],
     pool=WAREHOUSE_POOL,
 )
 def core_incidents(context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw: RawDirectoryResource):
     with warehouse.connect() as con:
         # The rows of raw files that are gone were dropped by meta.run_inputs at the start of the build.
+        deletions = acled.stage_deletions(con, raw.root)
         changed = incidents.sync_incidents(con, [incidents.curated_conformer(), *incidents.adapter_conformers()])
         total = con.execute("select count(*) from core.incidents").fetchone()[0]
         incidents_meta = table_metadata(con, "core", "incidents", total)  # with its rows per source
         perps = con.execute("select count(*) from core.incident_perpetrators").fetchone()[0]
         perps_meta = table_metadata(con, "core", "incident_perpetrators", perps)
+        versions = dict(con.execute("select closed_by is not null, count(*) from core.incident_versions "
+                                    "group by all").fetchall())
+        versions_meta = table_metadata(con, "core", "incident_versions", sum(versions.values()))
+    for load in deletions:
+        context.log.info(f"{load.source_file}: read {load.rows_read}, loaded {load.rows_loaded}, "
+                         f"quarantined {load.rows_quarantined}")
     context.log.info(f"conformed files per source: {changed or 'nothing changed'}")
     incidents_meta["files_conformed"] = dg.MetadataValue.json(changed) if changed else "none (no staged file changed)"
     yield dg.MaterializeResult(asset_key=["core", "incidents"], metadata=incidents_meta)
     yield dg.MaterializeResult(asset_key=["core", "incident_perpetrators"], metadata=perps_meta)
+    versions_meta["closed_versions"] = dg.MetadataValue.int(versions.get(True, 0))
+    yield dg.MaterializeResult(asset_key=["core", "incident_versions"], metadata=versions_meta)
 
 
 # What each source, release and file covers, by country and month (sql/core/source_coverage.sql).

@@ -218,6 +218,12 @@ class SourceAdapter:
         return path.read_text() if path.exists() else None
 
     @property
+    def versions_sql(self) -> str | None:
+        """Every version of every event (core.incident_versions), for sources that publish revisions."""
+        path = SQL_DIR / "core" / "incident_versions" / f"{self.name}.sql"
+        return path.read_text() if path.exists() else None
+
+    @property
     def staging_table(self) -> str:
         return f"staging.{self.name}"
 

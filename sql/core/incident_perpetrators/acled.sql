@@ -1,11 +1,12 @@
 -- core.incident_perpetrators from staging.acled, for the version of each event that core.incidents keeps
--- (greatest timestamp, ties: the later file name): actor1 as 'primary', each actor of assoc_actor_1
+-- (the current one of core.incident_versions: greatest timestamp, ties: the later file name; none for a
+-- deleted event): actor1 as 'primary', each actor of assoc_actor_1
 -- (ACLED separates them with ';') as 'associated'.
 with latest as (
-    select *
-    from staging.acled
-    qualify row_number() over (partition by event_id_cnty
-                               order by "timestamp" desc nulls last, source_file desc) = 1
+    select a.*
+    from staging.acled a
+    semi join core.incident_versions v
+        on v.source = 'acled' and v.is_current and v.source_event_id = a.event_id_cnty and v.source_file = a.source_file
 )
 select distinct 'acled:' || event_id_cnty as incident_id, perpetrator_raw, role, source_file
 from (

@@ -1,15 +1,12 @@
 -- core.incident_perpetrators from staging.ucdp_ged, for the release of each event that core.incidents
--- keeps (the file reaching the latest date_end; ties: the later file name); role = the side UCDP puts the
+-- keeps (its current version in core.incident_versions; none for an event a yearly release dropped); role = the side UCDP puts the
 -- actor on. State-based (1): the non-state side(s), never a government; non-state (2): both sides;
 -- one-sided (3): side_a. Placeholders ('XXX770') are kept as published and resolve to no group.
-with release_order as (
-    select source_file, max(date_end) as covered_to from staging.ucdp_ged group by source_file
-),
-latest as (
+with latest as (
     select g.*
     from staging.ucdp_ged g
-    join release_order r using (source_file)
-    qualify row_number() over (partition by g.id order by r.covered_to desc, g.source_file desc) = 1
+    semi join core.incident_versions v
+        on v.source = 'ucdp_ged' and v.is_current and v.source_event_id = g.id::varchar and v.source_file = g.source_file
 )
 select 'ucdp_ged:' || id as incident_id, perpetrator_raw, role, source_file
 from (
