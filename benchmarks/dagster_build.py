@@ -91,7 +91,7 @@ def main() -> int:
             state_raw, state_warehouse = state / "raw", state / "warehouse" / "warehouse.duckdb"
             home = state / "dagster_home"
             home.mkdir()
-            shutil.copy(PROJECT_ROOT / ".dagster" / "dagster.yaml", home / "dagster.yaml")
+            shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
             if kind.startswith("cli"):
                 command = [sys.executable, "-m", "pipelines", "run", "--raw", str(state_raw),
                            "--warehouse", str(state_warehouse)] + (["--ephemeral"] if kind == "cli_ephemeral" else [])

@@ -2,7 +2,7 @@
 `dagster-daemon`, the webserver's GraphQL API, and a clean stop on SIGINT.
 
 Every test works on a copy of one warehouse built by the CLI from the curated files, with a Dagster instance of
-its own (a temporary DAGSTER_HOME holding the project's .dagster/dagster.yaml), and polls that instance rather
+its own (a temporary DAGSTER_HOME holding the project's dagster.yaml), and polls that instance rather
 than sleeping fixed times. Waits are generous (a loaded 2-core machine) but bounded.
 """
 
@@ -26,7 +26,7 @@ import pytest
 from pipelines.planner import BUILD_TAG, INPUTS_TAG
 from tests.conftest import EPHEMERAL_ENV, PROJECT_ROOT, copy_curated, read_table, run_cli
 
-PROJECT_YAML = PROJECT_ROOT / ".dagster" / "dagster.yaml"
+PROJECT_YAML = PROJECT_ROOT / "dagster.yaml"
 RUN_WAIT = 420  # seconds: a tick (every 60 s), a load and a build, each a fresh process, on a busy machine
 STOP_WAIT = 15  # seconds: the issue's bound for a clean stop
 GTD_HEADER = ["eventid", "iyear", "imonth", "iday", "country_txt", "provstate", "gname", "gname2", "nkill"]
