@@ -7,7 +7,7 @@ from pipelines.assets.common import table_metadata
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 from pipelines.warehouse import model_dependencies
 
-GROUP = "linkage"
+GROUP = "record_linkage"  # with the linked-event marts (pipelines/assets/groups.py)
 # what sql/linkage/event_link_input.sql reads (marts.incident_facts today)
 INPUT_DEPS = [dg.AssetKey(list(ref)) for ref in model_dependencies(linkage.input_sql())]
 
