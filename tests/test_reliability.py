@@ -205,9 +205,12 @@ def test_renamed_replaced_and_deleted_files(states, tmp_path):
                                         "where source <> 'curated' group by 1"))
     assert counts == {"gtd/first.csv": 250, "gtd/second_renamed.csv": 200}
     assert read_table(warehouse, "select source_file, rows_read, is_current from dq.file_loads "
-                                 "where source <> 'curated' order by all") == [
+                                 "where source <> 'curated' and status = 'loaded' order by all") == [
         ("gtd/first.csv", 250, True), ("gtd/first.csv", 300, False), ("gtd/second_renamed.csv", 200, True),
         ("ucdp_ged/ged.csv", 200, False)]
+    # the refused copy stays in the history as a failed attempt (issue 15: a failed file is recorded), never current
+    assert read_table(warehouse, "select source_file, rows_read, is_current, error like '%same content%' "
+                                 "from dq.file_loads where status = 'failed'") == [("gtd/first_copy.csv", 0, False, True)]
     assert read_table(warehouse, "select count(*) from staging.ucdp_ged") == [(0,)]
     # the result is what a warehouse built from nothing on the same files holds
     fresh = tmp_path / "fresh" / "warehouse.duckdb"
