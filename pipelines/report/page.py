@@ -1,4 +1,22 @@
-"""The report's HTML shell (str.format template: literal braces are doubled)."""
+"""The report's page, assembled in one place: its HTML shell (PAGE, a str.format template: literal braces are
+doubled), the Vega JavaScript inlined in it, the sections' figures placed in it, and the page's atomic write.
+
+Charts are Vega-Lite specifications (made with altair) rendered in the browser by the Vega, Vega-Lite and
+vega-embed JavaScript that vl-convert ships, inlined into the page: opening it needs no network.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from pipelines.report.figures import Section
+from pipelines.report.sections.coverage import coverage_table_html
+from pipelines.report.sections.run_notice import run_notice_html
 
 PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -96,3 +114,80 @@ document.querySelectorAll("table.sortable").forEach(function (table) {{
 </body>
 </html>
 """
+
+
+def _json_script(value) -> str:
+    # "</" cannot appear inside a <script> element; "<\\/" is the same JSON string.
+    return json.dumps(value, ensure_ascii=False, default=str).replace("</", "<\\/")
+
+
+@functools.cache
+def vega_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one script. Bundling takes seconds, so the result is kept per
+    vl-convert version in the user's cache folder (and per process)."""
+    import vl_convert  # deferred: only a page being written needs it
+
+    cache_dir = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pipelines"
+    cached = cache_dir / f"vega-bundle-vl-convert-{vl_convert.__version__}.js"
+    try:
+        return cached.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    bundle = vl_convert.javascript_bundle().replace("</script", "<\\/script")
+    try:
+        write_atomically(cached, bundle)
+    except OSError:
+        pass  # a read-only home only costs the bundling time
+    return bundle
+
+
+def render_html(data, sections: list[Section]) -> str:
+    toc = "".join(f'<li><a href="#{s.section_id}">{html.escape(s.title)}</a></li>' for s in sections)
+    body = []
+    specs = {}
+    for s in sections:
+        body.append(f'<section id="{s.section_id}"><h2>{html.escape(s.title)}</h2><p class="intro">{html.escape(s.intro)}</p>')
+        for fig in s.figures:
+            body.append(f'<figure id="fig-{fig.chart_id}"><h3>{html.escape(fig.title)}</h3>')
+            if fig.spec is not None:
+                specs[fig.chart_id] = fig.spec
+                body.append(f'<div class="chart" data-chart="{fig.chart_id}"></div>')
+            if fig.table_html is not None:
+                body.append(f'<div class="table-wrap" data-table="{fig.chart_id}">{fig.table_html}</div>')
+            if fig.notice is not None:
+                body.append(f'<p class="notice" data-notice="{fig.chart_id}">{html.escape(fig.notice)}</p>')
+            body.append(
+                "<figcaption>"
+                f"<p><b>Source:</b> {html.escape(fig.source)}</p>"
+                f"<p><b>Definitions:</b> {html.escape(fig.definitions)}</p>"
+                f"<p><b>Coverage:</b> {html.escape(fig.coverage)}</p>"
+                "</figcaption></figure>")
+        body.append("</section>")
+    too_little = [fig.chart_id for s in sections for fig in s.figures if fig.notice]
+    built_at = data.build.get("built_at")
+    return PAGE.format(
+        run_notice=run_notice_html(data.warehouse),
+        built=html.escape(f"{built_at:%Y-%m-%d %H:%M} UTC" if built_at else "unknown"),
+        build_id=html.escape(str(data.build.get("build_id"))),
+        toc=toc,
+        too_little=html.escape(", ".join(too_little) if too_little else "none"),
+        coverage=coverage_table_html(data.coverage),
+        body="\n".join(body),
+        specs=_json_script(specs),
+        vega_bundle=vega_bundle(),
+    )
+
+
+def write_atomically(out: Path, text: str) -> None:
+    """Write beside the target and rename over it: readers never see half a page, and an existing symlink at
+    ``out`` is replaced rather than followed."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
