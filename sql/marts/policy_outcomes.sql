@@ -53,15 +53,7 @@ select
     cast(null as double) as rr_exact_ci_high,
     cast(null as double) as rr_p_value,
     cast(null as double) as rr_q_value,
-    cast(null as double) as its_level_change,
-    cast(null as double) as its_level_ci_low,
-    cast(null as double) as its_level_ci_high,
-    cast(null as double) as its_level_p,
-    cast(null as double) as its_slope_change,
-    cast(null as double) as its_slope_ci_low,
-    cast(null as double) as its_slope_ci_high,
-    cast(null as double) as its_slope_p,
-    cast(null as varchar) as its_model,
+    its.*,
     cast(null as double[]) as its_fitted,
     o.violence_class, o.incidents_unknown_fatalities_before, o.incidents_unknown_fatalities_after,
     o.doubtful_incidents_before, o.doubtful_incidents_after,
@@ -80,4 +72,5 @@ select
     coalesce((select list(n.other_event_id order by n.other_event_id) from neighbours n
               where n.event_id = o.event_id and n.month_offset = 0), [])::varchar[] as same_month_events
 from summed o
+cross join its_placeholders() its
 order by o.event_kind, o.event_id, o.scope, o.window_months, o.source, o.violence_class
