@@ -6,8 +6,8 @@
 -- 'Sajna'"), an alias, or the leader_id read as words ("ilyas_kashmiri"): the table macro
 -- newamerica_leader_persons() (sql/macros/), shared with sql/core/leadership_events.sql. A new leader's leader_id
 -- is the slug of its name, its group the strike's target_organization_name resolved through core.group_aliases
--- (newamerica, then curated) unless
--- raw/curated/non_group_perpetrators.csv classes that name as not a group for newamerica.
+-- (newamerica, then curated) unless raw/curated/non_group_perpetrators.csv classes that name as not a group for
+-- newamerica.
 with unmatched as (
     select * from newamerica_leader_persons() where not matches_curated
 ),

@@ -27,7 +27,7 @@ named_persons as (
     cross join lateral (select unnest(range(1, len(s.leaders_named) + 1)) as i) g
 )
 select p.*,
-       exists (select 1 from curated_spellings c where list_contains(p.spellings, c.spelling)) as matches_curated,
+       exists (select 1 from curated_spellings c where list_contains(p.spellings, c.spelling)) as matches_curated,  -- noqa: LT06
        coalesce((select min(c.leader_id) from curated_spellings c where list_contains(p.spellings, c.spelling)),
                 trim(regexp_replace(lower(strip_accents(p.name)), '[^a-z0-9]+', '_', 'g'), '_')) as leader_id
 from named_persons p;

@@ -24,19 +24,28 @@ neighbours as (
 summed as (
     select
         s.event_kind, s.event_id, s.event_date, s.scope, s.scope_value, w.window_months, s.source, s.violence_class,
-        sum(s.incidents) filter (where s.rel_month between -w.window_months and -1 and s.in_coverage)        as incidents_before,
-        sum(s.incidents) filter (where s.rel_month between 1 and w.window_months and s.in_coverage)          as incidents_after,
-        sum(s.fatalities_best) filter (where s.rel_month between -w.window_months and -1 and s.in_coverage)  as fatalities_before,
-        sum(s.fatalities_best) filter (where s.rel_month between 1 and w.window_months and s.in_coverage)    as fatalities_after,
-        any_value(s.incidents) filter (where s.rel_month = 0)                                                 as incidents_event_month,
-        count(*) filter (where s.rel_month between -w.window_months and -1 and s.in_coverage)                as n_months_pre,
-        count(*) filter (where s.rel_month between 1 and w.window_months and s.in_coverage)                  as n_months_post,
+        sum(s.incidents) filter (where s.rel_month between -w.window_months and -1 and s.in_coverage)
+            as incidents_before,
+        sum(s.incidents) filter (where s.rel_month between 1 and w.window_months and s.in_coverage)
+            as incidents_after,
+        sum(s.fatalities_best) filter (where s.rel_month between -w.window_months and -1 and s.in_coverage)
+            as fatalities_before,
+        sum(s.fatalities_best) filter (where s.rel_month between 1 and w.window_months and s.in_coverage)
+            as fatalities_after,
+        any_value(s.incidents) filter (where s.rel_month = 0)
+            as incidents_event_month,
+        count(*) filter (where s.rel_month between -w.window_months and -1 and s.in_coverage)
+            as n_months_pre,
+        count(*) filter (where s.rel_month between 1 and w.window_months and s.in_coverage)
+            as n_months_post,
         sum(s.incidents_unknown_fatalities) filter (where s.rel_month between -w.window_months and -1 and s.in_coverage)
-                                                                                                              as incidents_unknown_fatalities_before,
+            as incidents_unknown_fatalities_before,
         sum(s.incidents_unknown_fatalities) filter (where s.rel_month between 1 and w.window_months and s.in_coverage)
-                                                                                                              as incidents_unknown_fatalities_after,
-        sum(s.doubtful_incidents) filter (where s.rel_month between -w.window_months and -1 and s.in_coverage) as doubtful_incidents_before,
-        sum(s.doubtful_incidents) filter (where s.rel_month between 1 and w.window_months and s.in_coverage)   as doubtful_incidents_after
+            as incidents_unknown_fatalities_after,
+        sum(s.doubtful_incidents) filter (where s.rel_month between -w.window_months and -1 and s.in_coverage)
+            as doubtful_incidents_before,
+        sum(s.doubtful_incidents) filter (where s.rel_month between 1 and w.window_months and s.in_coverage)
+            as doubtful_incidents_after
     from marts.event_monthly_series s
     cross join windows w
     group by all

@@ -45,7 +45,9 @@ runs as (
           from terms)
 ),
 shared as (
-    select * replace (min(event_month_offset) over (partition by event_id, source, violence_class, run_id) as term_rel_month)
+    select * replace (
+        min(event_month_offset) over (partition by event_id, source, violence_class, run_id) as term_rel_month
+    )
     from runs
 )
 select
