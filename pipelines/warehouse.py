@@ -30,6 +30,8 @@ HISTORY_TABLES = {("dq", "check_results")}
 # Tables conformed file by file; meta.conformed_files says which file versions they hold.
 CONFORMED_TABLES = {("core", "incidents"), ("core", "incident_perpetrators")}
 TABLE_REF = re.compile(r"\b(staging|core|dq|marts)\.([a-z_][a-z0-9_]*)\b")
+MACRO_DIR = SQL_DIR / "macros"  # table macros shared by models: sql/macros/<name>.sql creates <name>()
+MACRO_CALL = re.compile(r"\b([a-z_][a-z0-9_]*)\s*\(")
 
 
 class WarehouseBusyError(RuntimeError):
@@ -254,12 +256,36 @@ def sql_model(layer: str, name: str) -> str:
     return path.read_text()
 
 
+def _without_comments(sql: str) -> str:
+    return re.sub(r"--[^\n]*", "", sql)
+
+
+def called_macros(sql: str) -> list[Path]:
+    """The files of sql/macros/ whose macro ``sql`` calls (``<name>(`` for sql/macros/<name>.sql), in call order."""
+    files = {p.stem: p for p in MACRO_DIR.glob("*.sql")}
+    return [files[name] for name in dict.fromkeys(MACRO_CALL.findall(_without_comments(sql))) if name in files]
+
+
 def model_dependencies(sql: str) -> list[tuple[str, str]]:
-    """The warehouse tables a model reads, in order of first mention (like dbt's ref())."""
+    """The warehouse tables a model reads, in order of first mention (like dbt's ref()); a macro of sql/macros/
+    that it calls reads the macro's tables where it is called."""
     seen: dict[tuple[str, str], None] = {}
-    for match in TABLE_REF.finditer(re.sub(r"--[^\n]*", "", sql)):
-        seen.setdefault((match.group(1), match.group(2)), None)
+    text = _without_comments(sql)
+    macros = {p.stem: p for p in called_macros(text)}
+    for match in re.finditer(f"{TABLE_REF.pattern}|{MACRO_CALL.pattern}", text):
+        if match.group(1):
+            seen.setdefault((match.group(1), match.group(2)), None)
+        elif match.group(3) in macros:
+            for ref in TABLE_REF.finditer(_without_comments(macros[match.group(3)].read_text())):
+                seen.setdefault((ref.group(1), ref.group(2)), None)
     return list(seen)
+
+
+def create_macros(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """(Re)create the table macros of sql/macros/ that ``sql`` calls. DuckDB binds a table macro's tables when it
+    is created, so it is created right before the model that calls it runs, when those tables exist."""
+    for path in called_macros(sql):
+        con.execute(path.read_text())
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -283,6 +309,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, select_sql: str) -> int:
     """Replace a contract table's rows with a model's result in one transaction (idempotent)."""
     with transaction(con):
+        create_macros(con, select_sql)
         con.execute(f"delete from {schema}.{table}")
         con.execute(f"insert into {schema}.{table} by name {select_sql}")
     return con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
@@ -291,6 +318,7 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, selec
 def create_table_as(con: duckdb.DuckDBPyConnection, schema: str, table: str, select_sql: str) -> int:
     """Replace a table with a model's result, in one transaction (marts: the model defines the columns)."""
     with transaction(con):
+        create_macros(con, select_sql)
         con.execute(f"create or replace table {schema}.{table} as {select_sql}")
         fault_point("mart", f"{schema}.{table}")
     return con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]

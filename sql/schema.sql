@@ -4,6 +4,10 @@
 -- staging.* tables are created by the source loaders (one per source, typed, renamed); the lineage sources'
 -- staging tables are declared below so that they exist (empty) when their raw folders are absent.
 
+-- Types are upper case here (pipelines/column_docs.py reads a column line by its upper-case type); noqa: CP05 on
+-- a macro's line because sqlfluff takes its parameters for types.
+-- sqlfluff:rules:capitalisation.types:extended_capitalisation_policy:upper
+
 CREATE SCHEMA IF NOT EXISTS staging;
 CREATE SCHEMA IF NOT EXISTS core;
 CREATE SCHEMA IF NOT EXISTS dq;
@@ -13,63 +17,67 @@ CREATE SCHEMA IF NOT EXISTS meta;
 -- Group names are matched after this normalisation: lower case; bracketed acronyms such as "(TTP)" or
 -- "(LeJ)" dropped (a bracketed word with two or more capitals), but "(Pakistan)" kept because it
 -- distinguishes groups; every run of non-alphanumerics becomes one space.
-CREATE OR REPLACE MACRO normalize_group_name(name) AS
+CREATE OR REPLACE MACRO normalize_group_name(name) AS  -- noqa: CP05
     nullif(trim(regexp_replace(
         lower(regexp_replace(name, '\(\s*[^()\s]*[A-Z][^()\s]*[A-Z][^()\s]*\s*\)', ' ', 'g')),
         '[^a-z0-9]+', ' ', 'g')), '');
 
 -- A person's name for exact matching: lower case, accents dropped, every run of other characters one space.
-CREATE OR REPLACE MACRO normalize_person_name(name) AS
+CREATE OR REPLACE MACRO normalize_person_name(name) AS  -- noqa: CP05
     trim(regexp_replace(lower(strip_accents(name)), '[^a-z0-9]+', ' ', 'g'));
 
 -- The last day a date of the given precision can stand for (2014-06-01 with precision month -> 2014-06-30).
-CREATE OR REPLACE MACRO period_end(d, precision) AS
-    CASE precision WHEN 'month' THEN (d + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE
-                   WHEN 'year' THEN (d + INTERVAL 1 YEAR - INTERVAL 1 DAY)::DATE
-                   ELSE d END;
+-- (The parameter is not called precision: sqlfluff cannot parse that keyword as a name.)
+CREATE OR REPLACE MACRO period_end(d, d_precision) AS  -- noqa: CP05
+    CASE d_precision WHEN 'month' THEN (d + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE
+                     WHEN 'year' THEN (d + INTERVAL 1 YEAR - INTERVAL 1 DAY)::DATE
+                     ELSE d END;
 
 -- A code or count written as text, possibly as a float ("1.0"): the whole number, or NULL when the
 -- text is blank, not a number, not whole, or beyond BIGINT ('inf', '1e20': NULL, never an error).
-CREATE OR REPLACE MACRO code_int(x) AS
+CREATE OR REPLACE MACRO code_int(x) AS  -- noqa: CP05
     CASE WHEN try_cast(x AS DOUBLE) = floor(try_cast(x AS DOUBLE)) THEN try_cast(try_cast(x AS DOUBLE) AS BIGINT) END;
 
 -- True when text that is not blank fails to parse as a finite number (such a value is quarantined, not
 -- nulled); 'inf', 'nan' and numbers beyond DOUBLE (1e400) are not counts.
-CREATE OR REPLACE MACRO not_a_number(x) AS
-    nullif(trim(x), '') IS NOT NULL AND coalesce(NOT isfinite(try_cast(trim(x) AS DOUBLE)), true);
+CREATE OR REPLACE MACRO not_a_number(x) AS  -- noqa: CP05
+    nullif(trim(x), '') IS NOT NULL AND coalesce(NOT isfinite(try_cast(trim(x) AS DOUBLE)), TRUE);
 
 -- A count as published, with the unknown codes -9 / -99 (and blanks) turned into NULL: unknown, never 0.
-CREATE OR REPLACE MACRO count_or_unknown(x) AS
+CREATE OR REPLACE MACRO count_or_unknown(x) AS  -- noqa: CP05
     CASE WHEN try_cast(x AS DOUBLE) IN (-9, -99) THEN NULL ELSE try_cast(x AS DOUBLE) END;
 
 -- When the pull that wrote a raw file started (pipelines/live/pull.py names its files ..._pulled-<UTC>.csv):
 -- what the warehouse knew from then on. NULL for a file put in raw/ by hand (its date is unknown).
-CREATE OR REPLACE MACRO pulled_at(source_file) AS
+CREATE OR REPLACE MACRO pulled_at(source_file) AS  -- noqa: CP05
     try_strptime(nullif(regexp_extract(source_file, '_pulled-([0-9]{8}T[0-9]{6}Z)', 1), ''), '%Y%m%dT%H%M%SZ');
 
 -- The UCDP GED release a file holds, from its name: API pulls (ucdp_ged_api_v25.0.3_pulled-...), UCDP's own
 -- file names (ged_candidate_v23_0_10_..., GEDEvent_v25_1..., ged221...). Yearly 'YY.1', candidate 'YY.0.M';
 -- NULL when the name does not say.
-CREATE OR REPLACE MACRO ucdp_release(source_file) AS coalesce(
+CREATE OR REPLACE MACRO ucdp_release(source_file) AS coalesce(  -- noqa: CP05
     nullif(regexp_extract(source_file, '_v([0-9]{2}\.(1|0\.[0-9]{1,2}))_pulled-', 1), ''),
-    nullif(replace(regexp_extract(lower(source_file), 'v([0-9]{2}_0_[0-9]{1,2}|[0-9]{2}_1)([^0-9]|$)', 1), '_', '.'), ''),
+    nullif(replace(regexp_extract(lower(source_file), 'v([0-9]{2}_0_[0-9]{1,2}|[0-9]{2}_1)([^0-9]|$)', 1), '_', '.'),
+           ''),
     nullif(regexp_extract(lower(source_file), 'ged([0-9]{2})1([^0-9]|$)', 1), '') || '.1');
 
 -- Pakistani provinces under one spelling (docs/conventions.md). The tribal areas are 'FATA' for events
 -- before the 25th Amendment merged them into Khyber Pakhtunkhwa (31 May 2018) and 'Khyber Pakhtunkhwa'
 -- from that day; Afghan provinces and other countries' regions keep the source's spelling.
-CREATE OR REPLACE MACRO conform_admin1(country, name, on_date) AS
+CREATE OR REPLACE MACRO conform_admin1(country, name, on_date) AS  -- noqa: CP05
     CASE
         WHEN nullif(trim(name), '') IS NULL THEN NULL
         WHEN country IS DISTINCT FROM 'Pakistan' THEN trim(name)
         WHEN regexp_matches(lower(name), '(federally administered|^fata$|tribal area|^f\.a\.t\.a)')
             THEN CASE WHEN on_date >= DATE '2018-05-31' THEN 'Khyber Pakhtunkhwa' ELSE 'FATA' END
-        WHEN regexp_matches(lower(name), '(khyber|pakhtunkhwa|pakhtoonkhwa|pakhtunkhaw|north[- ]west frontier|^nwfp$|^kpk?$)')
+        WHEN regexp_matches(lower(name),
+                            '(khyber|pakhtunkhwa|pakhtoonkhwa|pakhtunkhaw|north[- ]west frontier|^nwfp$|^kpk?$)')
             THEN 'Khyber Pakhtunkhwa'
         WHEN regexp_matches(lower(name), '(balochistan|baluchistan|baluchestan)') THEN 'Balochistan'
         WHEN regexp_matches(lower(name), '^punjab') THEN 'Punjab'
         WHEN regexp_matches(lower(name), '^sind') THEN 'Sindh'
-        WHEN regexp_matches(lower(trim(name)), '(islamabad|federal capital|capital territory|^i\.? ?c\.? ?t\.?$|^f\.? ?c\.? ?t\.?$)')
+        WHEN regexp_matches(lower(trim(name)),
+                            '(islamabad|federal capital|capital territory|^i\.? ?c\.? ?t\.?$|^f\.? ?c\.? ?t\.?$)')
             THEN 'Islamabad Capital Territory'
         WHEN regexp_matches(lower(name), '(azad|^ajk$|jammu)') THEN 'Azad Kashmir'
         WHEN regexp_matches(lower(name), '(gilgit|northern areas)') THEN 'Gilgit-Baltistan'
@@ -79,7 +87,7 @@ CREATE OR REPLACE MACRO conform_admin1(country, name, on_date) AS
 -- One province unit for a whole series (admin1 is the unit in force on the event date): the tribal areas and
 -- Khyber Pakhtunkhwa are 'Khyber Pakhtunkhwa incl. former FATA' in every year, before and after the merger of
 -- 31 May 2018; other units are conform_admin1's.
-CREATE OR REPLACE MACRO harmonize_admin1(country, conformed) AS
+CREATE OR REPLACE MACRO harmonize_admin1(country, conformed) AS  -- noqa: CP05
     CASE WHEN country = 'Pakistan' AND conformed IN ('FATA', 'Khyber Pakhtunkhwa')
          THEN 'Khyber Pakhtunkhwa incl. former FATA' ELSE conformed END;
 
@@ -575,7 +583,8 @@ CREATE TABLE IF NOT EXISTS core.event_links (
     gamma_deaths        INTEGER,
     date_start_l DATE, date_start_r DATE, date_end_l DATE, date_end_r DATE,
     date_precision_l VARCHAR, date_precision_r VARCHAR, event_class_l VARCHAR, event_class_r VARCHAR,
-    place_key_l VARCHAR, place_key_r VARCHAR, place_text_l VARCHAR, place_text_r VARCHAR, admin2_key_l VARCHAR, admin2_key_r VARCHAR,
+    place_key_l VARCHAR, place_key_r VARCHAR, place_text_l VARCHAR, place_text_r VARCHAR,
+    admin2_key_l VARCHAR, admin2_key_r VARCHAR,
     admin1_l VARCHAR, admin1_r VARCHAR, latitude_l DOUBLE, latitude_r DOUBLE, longitude_l DOUBLE, longitude_r DOUBLE,
     group_family_l VARCHAR, group_family_r VARCHAR, target_l VARCHAR, target_r VARCHAR,
     deaths_best_l DOUBLE, deaths_best_r DOUBLE, deaths_low_l DOUBLE, deaths_low_r DOUBLE,

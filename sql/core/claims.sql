@@ -54,10 +54,10 @@ union all
 select distinct on (d.relation_id)
     d.relation_id || '__start_date__relation', 'group_relations', d.relation_id, 'start_date',
     cast(d.relation_start as varchar), true,
-    'precision ' || coalesce(d.relation_precision, '-') || '; the reconciled relation''s date (curated first, then UCDP, then MMP)',
+    'precision ' || coalesce(d.relation_precision, '-')
+    || '; the reconciled relation''s date (curated first, then UCDP, then MMP)',
     d.relation_source, d.relation_source_url
 from relation_dates d
 where d.relation_start is not null
   and not exists (select 1 from staging.curated_claims c where c.subject_table = 'group_relations'
                   and c.subject_id = d.relation_id and c.attribute = 'start_date')
-

@@ -31,5 +31,6 @@ select group_id, 'ucdp' as system, cast(actor_id as varchar) as external_id, nam
 from matches
 qualify row_number() over (partition by actor_id order by system_rank, name_rank, group_id) = 1
 union all
-select group_id, 'mmp', cast(mmp_group_id as varchar), mmp_name, 'raw/curated/mmp_group_crosswalk.csv', source, source_url
+select group_id, 'mmp', cast(mmp_group_id as varchar), mmp_name, 'raw/curated/mmp_group_crosswalk.csv', source,
+       source_url
 from staging.curated_mmp_group_crosswalk

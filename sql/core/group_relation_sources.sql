@@ -47,14 +47,15 @@ ucdp_by_id as (
     left join actor_group b on b.actor_id = f.other_id
 ),
 rename_names as (  -- NameOrig, then every NewName in order: each step of the chain is a rename
-    select actor_id, version, names[i] as old_name, names[i + 1] as new_name
+    select actor_id, version, names[t.i] as old_name, names[t.i + 1] as new_name
     from (select actor_id, version, list_prepend(name_orig, new_names) as names from actors where name_change),
          range(1, 50) t(i)
-    where i < len(names)
+    where t.i < len(names)
 ),
 ucdp_renames as (
     select 'ucdp' as source_system,
-           'ucdp actor ' || r.actor_id || ' NameChange ''' || r.old_name || ''' > ''' || r.new_name || '''' as source_record,
+           'ucdp actor ' || r.actor_id || ' NameChange ''' || r.old_name || ''' > ''' || r.new_name || ''''
+               as source_record,
            'NameChange' as source_type, cast(r.actor_id as varchar) as from_external_id,
            cast(r.actor_id as varchar) as to_external_id,
            a.group_id as from_group_id, b.group_id as to_group_id, 'renamed_to' as relation_type, r.version
@@ -65,7 +66,11 @@ ucdp_renames as (
 ),
 ucdp as (
     select *, 'UCDP Actor Dataset ' || coalesce(version, '') as source, 'https://ucdp.uu.se/downloads/' as source_url
-    from (select * from ucdp_by_id union all select * from ucdp_renames)
+    from (
+        select * from ucdp_by_id
+        union all
+        select * from ucdp_renames
+    )
 ),
 ucdp_matches as (  -- a UCDP assertion supports every curated relation of the same groups and type class
     select c.relation_id, u.source_record
@@ -98,7 +103,8 @@ mmp as (
            case l.link_type when 'spl' then 'split_from' when 'mer' then 'merged_into' when 'all' then 'allied_with'
                             when 'riv' then 'rival_of' end as relation_type,
            l.link_type, l.start_date, l.start_precision,
-           (l.group1_id in (select group_id from pakistan_groups) or l.group2_id in (select group_id from pakistan_groups))
+           (l.group1_id in (select group_id from pakistan_groups)
+            or l.group2_id in (select group_id from pakistan_groups))
                as touches_pakistan_map,
            'Stanford Mapping Militant Organizations, link ' || l.link_id as source,
            'https://web.stanford.edu/group/mappingmilitants/cgi-bin/' as source_url,
@@ -115,7 +121,8 @@ mmp_candidates as (
                                                 greatest(m.start_date, b.start_date))), 0) as gap_days
     from mmp m
     join base b
-      on ((b.from_group_id = m.group1 and b.to_group_id = m.group2) or (b.from_group_id = m.group2 and b.to_group_id = m.group1))
+      on ((b.from_group_id = m.group1 and b.to_group_id = m.group2)
+          or (b.from_group_id = m.group2 and b.to_group_id = m.group1))
      and (case m.link_type when 'aff' then b.relation_type in ('pledged_allegiance_to', 'faction_of')
                            when 'mer' then b.relation_type in ('merged_into', 'rejoined')
                            else b.relation_type = m.relation_type end)
@@ -134,7 +141,8 @@ mmp_pair as (  -- the nearest relation of any kind between the same groups: it g
     select m.source_record, b.relation_id, b.from_group_id, b.to_group_id
     from mmp m
     join base b
-      on (b.from_group_id = m.group1 and b.to_group_id = m.group2) or (b.from_group_id = m.group2 and b.to_group_id = m.group1)
+      on (b.from_group_id = m.group1 and b.to_group_id = m.group2)
+         or (b.from_group_id = m.group2 and b.to_group_id = m.group1)
     where b.relation_type not in ('allied_with', 'rival_of')
     qualify row_number() over (partition by m.source_record order by
         abs(coalesce(datediff('day', b.start_date, m.start_date), 0)), b.relation_id) = 1
@@ -162,9 +170,11 @@ mmp_placed as (
     left join mmp_pair pair using (source_record)
     left join lateral (  -- a new relation: alliances and rivalries as listed; a split or merger in the direction
                          -- of our nearest relation between the two groups, else a split from the older group
-        select case when m.link_type in ('all', 'riv') then m.group1 when pair.relation_id is not null then pair.from_group_id
+        select case when m.link_type in ('all', 'riv') then m.group1
+                    when pair.relation_id is not null then pair.from_group_id
                     when g1.founded_on > g2.founded_on then m.group1 else m.group2 end as from_group_id,
-               case when m.link_type in ('all', 'riv') then m.group2 when pair.relation_id is not null then pair.to_group_id
+               case when m.link_type in ('all', 'riv') then m.group2
+                    when pair.relation_id is not null then pair.to_group_id
                     when g1.founded_on > g2.founded_on then m.group2 else m.group1 end as to_group_id,
                null as relation_id
         from core.groups g1, core.groups g2
@@ -185,7 +195,8 @@ mmp_placed as (
 ),
 assertions as (
     select relation_id, source_system, source_record, source_type, from_external_id, to_external_id,
-           from_group_id, to_group_id, relation_type, start_date, start_precision, null::boolean as touches_pakistan_map,
+           from_group_id, to_group_id, relation_type, start_date, start_precision,
+           null::boolean as touches_pakistan_map,
            null::varchar as unmapped_reason, source, source_url, note, 1 as source_rank
     from curated
     union all

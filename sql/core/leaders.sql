@@ -3,30 +3,13 @@
 -- (staging.newamerica_drones.leaders_named) who matches no curated leader. Matching is exact, never fuzzy:
 -- after normalisation (lower case, accents dropped, every run of other characters one space) one of the
 -- New America spellings equals the curated name, the name without its quoted nickname ("Khalid Mehsud
--- 'Sajna'"), an alias, or the leader_id read as words ("ilyas_kashmiri"). The same rules are in
--- sql/core/leadership_events.sql. A new leader's leader_id is the slug of its name, its group the strike's
--- target_organization_name resolved through core.group_aliases (newamerica, then curated) unless
--- raw/curated/non_group_perpetrators.csv classes that name as not a group for newamerica.
-with curated_spellings as (
-    select leader_id, normalize_person_name(spelling) as spelling
-    from (select leader_id,
-                 unnest(list_concat([name, regexp_replace(name, '\s*[''"‘’“”][^''"‘’“”]+[''"‘’“”]', '', 'g'),
-                                     replace(leader_id, '_', ' ')], coalesce(aliases, []))) as spelling
-          from staging.curated_leaders)
-),
-named_persons as (
-    select s.source_event_id, s.strike_date, s.target_organization_name, s.leader_description,
-           s.leaders_named[i].name as name, s.leaders_named[i].aliases as aliases, i as person_ordinal,
-           list_transform(list_concat([s.leaders_named[i].name], s.leaders_named[i].aliases),
-                          lambda x: normalize_person_name(x))
-               as spellings
-    from staging.newamerica_drones s
-    cross join lateral (select unnest(range(1, len(s.leaders_named) + 1)) as i) g
-),
-unmatched as (
-    select p.*, trim(regexp_replace(lower(strip_accents(p.name)), '[^a-z0-9]+', '_', 'g'), '_') as leader_id
-    from named_persons p
-    where not exists (select 1 from curated_spellings c where list_contains(p.spellings, c.spelling))
+-- 'Sajna'"), an alias, or the leader_id read as words ("ilyas_kashmiri"): the table macro
+-- newamerica_leader_persons() (sql/macros/), shared with sql/core/leadership_events.sql. A new leader's leader_id
+-- is the slug of its name, its group the strike's target_organization_name resolved through core.group_aliases
+-- (newamerica, then curated) unless raw/curated/non_group_perpetrators.csv classes that name as not a group for
+-- newamerica.
+with unmatched as (
+    select * from newamerica_leader_persons() where not matches_curated
 ),
 new_leaders as (
     select

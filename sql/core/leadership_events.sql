@@ -1,33 +1,14 @@
 -- core.leadership_events: leaders killed, captured, arrested, died or falsely reported dead.
 -- Curated events, reconciled with the leaders New America names as killed in drone strikes
 -- (staging.newamerica_drones.leaders_named). A New America person is the curated leader whose spelling it
--- matches (the exact rules of sql/core/leaders.sql), else the leader created from it (slug of the name).
+-- matches (the exact rules of sql/core/leaders.sql: the table macro newamerica_leader_persons() of sql/macros/),
+-- else the leader created from it (slug of the name).
 -- Same leader and a strike date within 3 days of the curated event's period (event_date to the end of
 -- its month or year for month / year precision) = one event: the curated row is kept, with incident_id
 -- the nearest such strike; a differing date goes to core.claims. Every other New America person becomes
 -- a 'killed' event of its own, source newamerica, linked to its strike's incident.
-with curated_spellings as (
-    select leader_id, normalize_person_name(spelling) as spelling
-    from (select leader_id,
-                 unnest(list_concat([name, regexp_replace(name, '\s*[''"‘’“”][^''"‘’“”]+[''"‘’“”]', '', 'g'),
-                                     replace(leader_id, '_', ' ')], coalesce(aliases, []))) as spelling
-          from staging.curated_leaders)
-),
-named_persons as (
-    select s.source_event_id, s.strike_date, s.leader_description, s.leader_names,
-           'newamerica_drones:' || s.source_event_id as incident_id,
-           s.leaders_named[i].name as name, i as person_ordinal,
-           list_transform(list_concat([s.leaders_named[i].name], s.leaders_named[i].aliases),
-                          lambda x: normalize_person_name(x))
-               as spellings
-    from staging.newamerica_drones s
-    cross join lateral (select unnest(range(1, len(s.leaders_named) + 1)) as i) g
-),
-persons as (
-    select p.*,
-           coalesce((select min(c.leader_id) from curated_spellings c where list_contains(p.spellings, c.spelling)),
-                    trim(regexp_replace(lower(strip_accents(p.name)), '[^a-z0-9]+', '_', 'g'), '_')) as leader_id
-    from named_persons p
+with persons as (
+    select * from newamerica_leader_persons()
 ),
 curated as (
     select e.*,

@@ -15,11 +15,13 @@ select
     -- one definition for the events and the fatalities of a type, so that they sit on one reconciliation row
     'ACLED event type ' || event_type || ': ' || case event_type
         when 'Battles' then 'violent clashes between two armed, organised groups (state forces, rebels, militias)'
-        when 'Explosions/Remote violence' then 'one-sided attacks with explosives or remote weapons (bombs, IEDs, suicide attacks, air and drone strikes, shelling)'
+        when 'Explosions/Remote violence' then 'one-sided attacks with explosives or remote weapons '
+            || '(bombs, IEDs, suicide attacks, air and drone strikes, shelling)'
         when 'Violence against civilians' then 'an organised armed group deliberately harming unarmed non-combatants'
         when 'Protests' then 'non-violent demonstrations (not political violence)'
         when 'Riots' then 'violent demonstrations and mob violence'
-        when 'Strategic developments' then 'non-violent events of note (agreements, arrests, territory changes), not violence'
+        when 'Strategic developments'
+            then 'non-violent events of note (agreements, arrests, territory changes), not violence'
         else 'as ACLED defines it' end
         || ' (ACLED codebook; every actor, state forces included)' as definition,
     cast(null as varchar) as note,

@@ -39,9 +39,12 @@ ucdp as (
 ),
 mapped as (
     select source_name as source, source_file,
-           coalesce(any_value(coverage_countries), list(distinct country) filter (where country is not null)) as countries,
-           coalesce(any_value(coverage_from), min(event_date) filter (where date_precision in ('day', 'month', 'range'))) as first_day,
-           coalesce(any_value(coverage_to), max(event_date) filter (where date_precision in ('day', 'month', 'range'))) as last_day,
+           coalesce(any_value(coverage_countries), list(distinct country) filter (where country is not null))
+               as countries,
+           coalesce(any_value(coverage_from),
+                    min(event_date) filter (where date_precision in ('day', 'month', 'range'))) as first_day,
+           coalesce(any_value(coverage_to), max(event_date) filter (where date_precision in ('day', 'month', 'range')))
+               as last_day,
            case when any_value(coverage_from) is not null then 'declared' else 'observed' end as basis
     from staging.mapped
     group by source_name, source_file
@@ -56,14 +59,18 @@ observed as (
     group by source, source_file
 ),
 files as (
-    select * from ucdp union all by name select * from mapped union all by name select * from observed
+    select * from ucdp
+    union all by name
+    select * from mapped
+    union all by name
+    select * from observed
 ),
 file_countries as (
     select f.source, f.source_file, f.first_day, f.last_day, f.basis, c.country
     from files f
     cross join unnest(case when len(f.countries) > 1
                            then list_distinct(list_concat(f.countries, ['Pakistan', 'Afghanistan']))
-                           else f.countries end) as c(country)
+                           else f.countries end) c(country)
     where f.first_day is not null
 )
 select
@@ -72,10 +79,12 @@ select
     fc.country,
     m.month_start,
     fc.basis,
-    not (fc.source = 'acled' and lower(fc.source_file) like '%sample%') as countable,
+    -- (noqa: sqlfluff takes `not (` for a function call)
+    not (fc.source = 'acled' and lower(fc.source_file) like '%sample%') as countable,  -- noqa: LT06
     case when fc.source = 'gtd' and m.month_start >= date '2012-01-01'
          then 'GTD collection changed for events from 2012 (START''s automated source pipeline, many more sources): '
-              || 'counts from 2012 are not comparable with 2011 and earlier (GTD Codebook, "Data Collection Methodology")'
+              || 'counts from 2012 are not comparable with 2011 and earlier '
+              || '(GTD Codebook, "Data Collection Methodology")'
     end as method_note
 from file_countries fc
 cross join lateral (

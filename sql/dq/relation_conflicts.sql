@@ -20,10 +20,12 @@ split_merger as (
      and greatest(a.from_group_id, a.to_group_id) = greatest(b.from_group_id, b.to_group_id)
      and a.source_system <> b.source_system
      and a.start_date <= b.start_end and b.start_date <= a.start_end
-    where a.relation_type in ('split_from', 'faction_of') and b.relation_type in ('merged_into', 'rejoined', 'renamed_to')
+    where a.relation_type in ('split_from', 'faction_of')
+      and b.relation_type in ('merged_into', 'rejoined', 'renamed_to')
 ),
 apart as (
-    select 'dates_apart', a.relation_id, b.relation_id, a.from_group_id, a.to_group_id, [a.source_system, b.source_system],
+    select 'dates_apart', a.relation_id, b.relation_id, a.from_group_id, a.to_group_id,
+           [a.source_system, b.source_system],
            a.source_record || ' dates it ' || a.start_date || ' (' || a.start_precision || '), ' || b.source_record
                || ' ' || b.start_date || ' (' || b.start_precision || ')'
     from s a join s b
@@ -39,7 +41,8 @@ disagree as (
     select distinct on (n.relation_id, c.relation_id)
            'type_disagreement', n.relation_id, c.relation_id, n.from_group_id, n.to_group_id,
            [n.source_system, 'curated'],
-           n.source_record || ' says ' || n.relation_type || '; curated ' || c.relation_id || ' says ' || c.relation_type
+           n.source_record || ' says ' || n.relation_type || '; curated ' || c.relation_id
+           || ' says ' || c.relation_type
     from s n join s c
       on least(n.from_group_id, n.to_group_id) = least(c.from_group_id, c.to_group_id)
      and greatest(n.from_group_id, n.to_group_id) = greatest(c.from_group_id, c.to_group_id)
@@ -58,7 +61,10 @@ impossible as (
            or (g.dissolved_on is not null and s.start_date > period_end(g.dissolved_on, g.dissolved_precision)))
 )
 select * from split_merger
-union all select * from apart
-union all select * from disagree
-union all select * from impossible
+union all
+select * from apart
+union all
+select * from disagree
+union all
+select * from impossible
 order by 1, 2

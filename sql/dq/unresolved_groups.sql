@@ -27,7 +27,7 @@ names as (
 not_groups as (
     select normalize_group_name(perpetrator_raw) as name, string_agg(distinct reason, ', ') as reason
     from staging.curated_non_group_perpetrators
-    group by 1
+    group by normalize_group_name(perpetrator_raw)
 )
 select
     n.source, n.perpetrator_raw, n.incidents, n.incidents_pak_afg,
@@ -35,4 +35,4 @@ select
     ng.reason             as not_a_group_reason
 from names n
 left join not_groups ng on ng.name = normalize_group_name(n.perpetrator_raw)
-order by n.incidents desc, n.source, n.perpetrator_raw
+order by n.incidents desc, n.source asc, n.perpetrator_raw asc

@@ -11,7 +11,8 @@
 -- Variable link_changed_ids: when set, only pairs with at least one side among those incidents (an
 -- incremental re-link); NULL = every pair.
 with days as not materialized (
-    select incident_id, source, country, unnest(generate_series(date_start - 1, date_end + 1, interval 1 day))::date as day
+    select incident_id, source, country,
+           unnest(generate_series(date_start - 1, date_end + 1, interval 1 day))::date as day
     from link_input
     where date_start is not null and date_end - date_start <= 62
 ),
@@ -49,7 +50,8 @@ join link_input r on r.incident_id = m.id_r
 where len(list_intersect(l.class_groups, r.class_groups)) > 0
   and (  -- great-circle distance (km) within 50 when both have coordinates
           2 * 6371 * asin(sqrt(pow(sin(radians(r.latitude - l.latitude) / 2), 2)
-              + cos(radians(l.latitude)) * cos(radians(r.latitude)) * pow(sin(radians(r.longitude - l.longitude) / 2), 2)))
+              + cos(radians(l.latitude)) * cos(radians(r.latitude))
+                * pow(sin(radians(r.longitude - l.longitude) / 2), 2)))
               <= 50
        or l.admin2_key = r.admin2_key
        or ((l.admin2_key is null or r.admin2_key is null) and l.admin1 = r.admin1)

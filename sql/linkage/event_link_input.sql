@@ -28,7 +28,8 @@ prepared as (
         date_precision,
         year(event_date)                                                     as event_year,
         country,
-        admin1_harmonized                                                    as admin1,  -- one unit across the 2018 FATA merger
+        -- admin1: one unit across the 2018 FATA merger
+        admin1_harmonized                                                    as admin1,
         nullif(trim(regexp_replace(regexp_replace(lower(admin2),
             '\b(agency|district|frontier region|tehsil|province)\b', '', 'g'), '[^a-z]+', '', 'g')), '')
                                                                              as admin2_key,

@@ -8,8 +8,8 @@
 CREATE OR REPLACE MACRO core.incidents_as_of(d) AS TABLE
     SELECT * EXCLUDE (release, known_from, known_to, deleted_at, closed_by, is_current)
     FROM core.incident_versions
-    WHERE coalesce(known_from <= d::TIMESTAMP, true)
-      AND (is_current OR known_to > d::TIMESTAMP)
+    WHERE coalesce(known_from <= d::timestamp, true)
+      AND (is_current OR known_to > d::timestamp)
     UNION ALL BY NAME
     SELECT * FROM core.incidents
     WHERE source NOT IN (SELECT DISTINCT source FROM core.incident_versions);

@@ -77,7 +77,8 @@ counts_family as (
            -- one incident, one death toll, however many of the family's groups took part
            sum(f.fatalities_best) filter (where p.first_of_family) as fatalities_best
     from facts f
-    join (select *, row_number() over (partition by incident_id, group_family_id order by group_id) = 1 as first_of_family
+    join (select *,
+                 row_number() over (partition by incident_id, group_family_id order by group_id) = 1 as first_of_family
           from marts.incident_participants) p using (incident_id)
     group by all
 ),

@@ -19,7 +19,8 @@ changes as (
     -- before the split the splinter's people were the parent's (from the parent's founding): an attack a source
     -- attributes to the splinter before its founding date (UCDP names JuA from March 2014) is the parent's
     select r.from_group_id as group_id, coalesce(p.founded_on, '-infinity'::date) as change_date,
-           r.to_group_id as attached_to, 'before_split' as basis, r.relation_id, 'set' as kind, null as target, 0 as day_order
+           r.to_group_id as attached_to, 'before_split' as basis, r.relation_id, 'set' as kind, null as target,
+           0 as day_order
     from rel r
     left join core.groups p on p.group_id = r.to_group_id
     where r.relation_type = 'split_from' and r.start_date is not null and r.ruling is distinct from 'own_organisation'
@@ -27,7 +28,7 @@ changes as (
     union all
     select from_group_id, coalesce(start_date, '-infinity'::date),
            case when coalesce(ruling, 'stays_in_movement') = 'stays_in_movement' then to_group_id end,
-           case when ruling is null then 'unruled_split' else ruling end, relation_id, 'set', null, 1
+           coalesce(ruling, 'unruled_split'), relation_id, 'set', null, 1
     from rel where relation_type in ('split_from', 'faction_of')
     union all
     select from_group_id, end_date, null, 'faction_ended', relation_id, 'leave_parent', to_group_id, 3
@@ -66,8 +67,8 @@ states(group_id, step, change_date, attached_to, basis, relation_id) as (
                o.attached_to as new_attached_to, o.basis as new_basis, o.relation_id as new_relation_id,
                case o.kind
                    when 'set' then true
-                   when 'attach' then s.attached_to is distinct from o.attached_to
-                   when 'leave' then s.attached_to is not null and s.attached_to <> o.target
+                   when 'attach' then (s.attached_to is distinct from o.attached_to)
+                   when 'leave' then (s.attached_to is not null and s.attached_to <> o.target)
                    else coalesce(s.attached_to = o.target, false) end as applies
         from states s
         join ordered o on o.group_id = s.group_id and o.step = s.step + 1
@@ -104,7 +105,7 @@ resolved as (
 islands as (
     select *, sum(starts) over (partition by group_id order by valid_from) as island
     from (select *, case when lag(valid_to) over w = valid_from and lag(family_id) over w = family_id
-                          and lag(basis) over w = basis and lag(relation_id) over w is not distinct from relation_id
+                          and lag(basis) over w = basis and (lag(relation_id) over w is not distinct from relation_id)
                           and lag(path) over w = path then 0 else 1 end as starts
           from resolved window w as (partition by group_id order by valid_from))
 )

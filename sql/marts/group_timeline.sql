@@ -41,8 +41,10 @@ events as (
     -- a successor takes over when the predecessor's removal is confirmed
     select coalesce(e.group_id, s.group_id), coalesce(e.confirmed_by_group_date, e.event_date),
            case when e.confirmed_by_group_date is not null then 'day' else e.event_precision end,
-           'leader_start', 4, s.name || ' succeeds ' || p.name || ' (' || e.event_type || ' ' || e.event_date || ')', null,
-           s.leader_id, null, ['curated'], list_distinct([e.source, s.source]), list_distinct([e.source_url, s.source_url])
+           'leader_start', 4, s.name || ' succeeds ' || p.name || ' (' || e.event_type || ' ' || e.event_date || ')',
+           null,
+           s.leader_id, null, ['curated'], list_distinct([e.source, s.source]),
+           list_distinct([e.source_url, s.source_url])
     from core.leadership_events e
     join core.leaders s on s.leader_id = e.successor_leader_id
     join core.leaders p on p.leader_id = e.leader_id

@@ -12,7 +12,8 @@ with parts as (
     select incident_id, group_id, 'perpetrator' from core.incidents where group_id is not null
 ),
 dated as (
-    select p.incident_id, p.group_id, list(distinct p.role order by p.role) as roles, any_value(i.event_date) as event_date
+    select p.incident_id, p.group_id, list(distinct p.role order by p.role) as roles,
+           any_value(i.event_date) as event_date
     from parts p
     join core.incidents i using (incident_id)
     group by p.incident_id, p.group_id

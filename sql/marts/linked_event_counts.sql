@@ -15,12 +15,12 @@ cells as (
 ),
 per_source as (
     select period_start, country, admin1, event_class, group_family, s as source, sum(events)::bigint as events
-    from h, unnest(sources) as u(s)
+    from h, unnest(sources) u(s)
     group by all
 ),
 pairs as (
     select c.period_start, c.country, c.admin1, c.event_class, c.group_family, a.s as source_a, b.s as source_b
-    from cells c, unnest(c.sources) as a(s), unnest(c.sources) as b(s)
+    from cells c, unnest(c.sources) a(s), unnest(c.sources) b(s)
     where a.s < b.s
 ),
 pair_counts as (

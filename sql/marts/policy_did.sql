@@ -17,7 +17,8 @@ arms as (
     select distinct s.event_kind, s.event_id, s.event_date, s.scope, s.scope_value, n.country
     from marts.event_monthly_series s
     join national n using (event_id)
-    where (s.event_kind = 'policy' and s.scope = 'province') or (s.event_kind = 'leadership' and s.scope = 'group_family')
+    where (s.event_kind = 'policy' and s.scope = 'province')
+       or (s.event_kind = 'leadership' and s.scope = 'group_family')
 ),
 facts as (
     select incident_id, source, country, month_start, coalesce(violence_class, 'unclassified') as violence_class,

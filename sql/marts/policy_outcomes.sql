@@ -24,19 +24,28 @@ neighbours as (
 summed as (
     select
         s.event_kind, s.event_id, s.event_date, s.scope, s.scope_value, w.window_months, s.source, s.violence_class,
-        sum(s.incidents) filter (where s.rel_month between -w.window_months and -1 and s.in_coverage)        as incidents_before,
-        sum(s.incidents) filter (where s.rel_month between 1 and w.window_months and s.in_coverage)          as incidents_after,
-        sum(s.fatalities_best) filter (where s.rel_month between -w.window_months and -1 and s.in_coverage)  as fatalities_before,
-        sum(s.fatalities_best) filter (where s.rel_month between 1 and w.window_months and s.in_coverage)    as fatalities_after,
-        any_value(s.incidents) filter (where s.rel_month = 0)                                                 as incidents_event_month,
-        count(*) filter (where s.rel_month between -w.window_months and -1 and s.in_coverage)                as n_months_pre,
-        count(*) filter (where s.rel_month between 1 and w.window_months and s.in_coverage)                  as n_months_post,
+        sum(s.incidents) filter (where s.rel_month between -w.window_months and -1 and s.in_coverage)
+            as incidents_before,
+        sum(s.incidents) filter (where s.rel_month between 1 and w.window_months and s.in_coverage)
+            as incidents_after,
+        sum(s.fatalities_best) filter (where s.rel_month between -w.window_months and -1 and s.in_coverage)
+            as fatalities_before,
+        sum(s.fatalities_best) filter (where s.rel_month between 1 and w.window_months and s.in_coverage)
+            as fatalities_after,
+        any_value(s.incidents) filter (where s.rel_month = 0)
+            as incidents_event_month,
+        count(*) filter (where s.rel_month between -w.window_months and -1 and s.in_coverage)
+            as n_months_pre,
+        count(*) filter (where s.rel_month between 1 and w.window_months and s.in_coverage)
+            as n_months_post,
         sum(s.incidents_unknown_fatalities) filter (where s.rel_month between -w.window_months and -1 and s.in_coverage)
-                                                                                                              as incidents_unknown_fatalities_before,
+            as incidents_unknown_fatalities_before,
         sum(s.incidents_unknown_fatalities) filter (where s.rel_month between 1 and w.window_months and s.in_coverage)
-                                                                                                              as incidents_unknown_fatalities_after,
-        sum(s.doubtful_incidents) filter (where s.rel_month between -w.window_months and -1 and s.in_coverage) as doubtful_incidents_before,
-        sum(s.doubtful_incidents) filter (where s.rel_month between 1 and w.window_months and s.in_coverage)   as doubtful_incidents_after
+            as incidents_unknown_fatalities_after,
+        sum(s.doubtful_incidents) filter (where s.rel_month between -w.window_months and -1 and s.in_coverage)
+            as doubtful_incidents_before,
+        sum(s.doubtful_incidents) filter (where s.rel_month between 1 and w.window_months and s.in_coverage)
+            as doubtful_incidents_after
     from marts.event_monthly_series s
     cross join windows w
     group by all
@@ -53,15 +62,7 @@ select
     cast(null as double) as rr_exact_ci_high,
     cast(null as double) as rr_p_value,
     cast(null as double) as rr_q_value,
-    cast(null as double) as its_level_change,
-    cast(null as double) as its_level_ci_low,
-    cast(null as double) as its_level_ci_high,
-    cast(null as double) as its_level_p,
-    cast(null as double) as its_slope_change,
-    cast(null as double) as its_slope_ci_low,
-    cast(null as double) as its_slope_ci_high,
-    cast(null as double) as its_slope_p,
-    cast(null as varchar) as its_model,
+    its.*,
     cast(null as double[]) as its_fitted,
     o.violence_class, o.incidents_unknown_fatalities_before, o.incidents_unknown_fatalities_after,
     o.doubtful_incidents_before, o.doubtful_incidents_after,
@@ -80,4 +81,5 @@ select
     coalesce((select list(n.other_event_id order by n.other_event_id) from neighbours n
               where n.event_id = o.event_id and n.month_offset = 0), [])::varchar[] as same_month_events
 from summed o
+cross join its_placeholders() its
 order by o.event_kind, o.event_id, o.scope, o.window_months, o.source, o.violence_class

@@ -45,7 +45,9 @@ runs as (
           from terms)
 ),
 shared as (
-    select * replace (min(event_month_offset) over (partition by event_id, source, violence_class, run_id) as term_rel_month)
+    select * replace (
+        min(event_month_offset) over (partition by event_id, source, violence_class, run_id) as term_rel_month
+    )
     from runs
 )
 select
@@ -53,14 +55,7 @@ select
     term_event_kind, term_event_id, term_event_date, event_month_offset, term_rel_month,
     cast(null as date)   as model_first_month,
     cast(null as date)   as model_last_month,
-    cast(null as double) as its_level_change,
-    cast(null as double) as its_level_ci_low,
-    cast(null as double) as its_level_ci_high,
-    cast(null as double) as its_level_p,
-    cast(null as double) as its_slope_change,
-    cast(null as double) as its_slope_ci_low,
-    cast(null as double) as its_slope_ci_high,
-    cast(null as double) as its_slope_p,
-    cast(null as varchar) as its_model
+    its.*
 from shared
+cross join its_placeholders() its
 order by event_kind, event_id, source, violence_class, term_rel_month, term_event_id

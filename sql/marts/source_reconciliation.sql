@@ -12,10 +12,12 @@
 -- type are summed to years (`published_months` < 12 for a part year).
 with source_definitions(source, definition) as (values
     ('gtd', 'GTD: terrorist attacks by non-state actors (inclusion criteria 1-3; doubtful events included)'),
-    ('ucdp_ged', 'UCDP GED: events of organised violence with at least one death (state-based, non-state and one-sided)'),
+    ('ucdp_ged',
+     'UCDP GED: events of organised violence with at least one death (state-based, non-state and one-sided)'),
     ('acled', 'ACLED: political violence and demonstration events'),
     ('newamerica_drones', 'New America: US drone strikes'),
-    ('curated', 'curated: a selection of notable attacks, not a count')),
+    ('curated', 'curated: a selection of notable attacks, not a count')
+),
 event_classes as (
     select year(year_start) as year, country, source, coalesce(violence_class, 'unclassified') as violence_class,
            string_agg(distinct event_type, ', ' order by event_type) as event_types,
@@ -33,13 +35,15 @@ event_years as (
     from event_classes group by year, country, source
 ),
 year_coverage as (
-    select source, country, year(month_start) as year, count(distinct month_start) filter (where countable) as covered_months,
+    select source, country, year(month_start) as year,
+           count(distinct month_start) filter (where countable) as covered_months,
            bool_or(countable) as countable
     from core.source_coverage group by all
 ),
 event_data as (
     select e.year, e.country, e.source,
-           'event data: ' || coalesce(d.definition, e.source || ' (a mapped dataset)') || '; ' || e.event_types as counts,
+           'event data: ' || coalesce(d.definition, e.source || ' (a mapped dataset)') || '; ' || e.event_types
+               as counts,
            e.incidents, e.fatalities_best, e.incidents_unknown_fatalities, e.doubtful_incidents, e.violence_class,
            coalesce(c.covered_months, 0) as covered_months,
            coalesce(c.covered_months, 0) < 12 as is_partial_year,

@@ -27,27 +27,49 @@ sources as (
 grid as (select * from splits cross join windows cross join sources),
 counted as (
     select g.parent_group_id, g.child_group_id, g.split_date, g.window_months, g.source, g.violence_class,
-        count(*) filter (where i.group_id = g.parent_group_id and i.month_start < g.split_month)  as parent_incidents_before,
-        count(*) filter (where i.group_id = g.parent_group_id and i.month_start > g.split_month)  as parent_incidents_after,
-        count(*) filter (where i.group_id = g.child_group_id and i.month_start > g.split_month)   as child_incidents_after,
-        count(*) filter (where i.group_family_id = g.family_id and i.month_start < g.split_month) as family_incidents_before,
-        count(*) filter (where i.group_family_id = g.family_id and i.month_start > g.split_month) as family_incidents_after,
-        coalesce(sum(i.fatalities_best) filter (where i.group_id = g.parent_group_id and i.month_start < g.split_month), 0) as parent_fatalities_best_before,
-        coalesce(sum(i.fatalities_best) filter (where i.group_id = g.parent_group_id and i.month_start > g.split_month), 0) as parent_fatalities_best_after,
-        coalesce(sum(i.fatalities_best) filter (where i.group_id = g.child_group_id and i.month_start > g.split_month), 0) as child_fatalities_best_after,
-        coalesce(sum(i.fatalities_best) filter (where i.group_family_id = g.family_id and i.month_start < g.split_month), 0) as family_fatalities_best_before,
-        coalesce(sum(i.fatalities_best) filter (where i.group_family_id = g.family_id and i.month_start > g.split_month), 0) as family_fatalities_best_after,
-        count(*) filter (where i.group_family_id = g.family_id and i.month_start < g.split_month and i.fatalities_best is null) as family_incidents_unknown_fatalities_before,
-        count(*) filter (where i.group_family_id = g.family_id and i.month_start > g.split_month and i.fatalities_best is null) as family_incidents_unknown_fatalities_after,
-        count(*) filter (where i.group_family_id = g.family_id and i.month_start < g.split_month and i.is_doubtful) as family_doubtful_incidents_before,
-        count(*) filter (where i.group_family_id = g.family_id and i.month_start > g.split_month and i.is_doubtful) as family_doubtful_incidents_after
+        count(*) filter (where i.group_id = g.parent_group_id and i.month_start < g.split_month)
+            as parent_incidents_before,
+        count(*) filter (where i.group_id = g.parent_group_id and i.month_start > g.split_month)
+            as parent_incidents_after,
+        count(*) filter (where i.group_id = g.child_group_id and i.month_start > g.split_month)
+            as child_incidents_after,
+        count(*) filter (where i.group_family_id = g.family_id and i.month_start < g.split_month)
+            as family_incidents_before,
+        count(*) filter (where i.group_family_id = g.family_id and i.month_start > g.split_month)
+            as family_incidents_after,
+        coalesce(sum(i.fatalities_best) filter (where i.group_id = g.parent_group_id
+                                                      and i.month_start < g.split_month), 0)
+            as parent_fatalities_best_before,
+        coalesce(sum(i.fatalities_best) filter (where i.group_id = g.parent_group_id
+                                                      and i.month_start > g.split_month), 0)
+            as parent_fatalities_best_after,
+        coalesce(sum(i.fatalities_best) filter (where i.group_id = g.child_group_id
+                                                      and i.month_start > g.split_month), 0)
+            as child_fatalities_best_after,
+        coalesce(sum(i.fatalities_best) filter (where i.group_family_id = g.family_id
+                                                      and i.month_start < g.split_month), 0)
+            as family_fatalities_best_before,
+        coalesce(sum(i.fatalities_best) filter (where i.group_family_id = g.family_id
+                                                      and i.month_start > g.split_month), 0)
+            as family_fatalities_best_after,
+        count(*) filter (where i.group_family_id = g.family_id
+                               and i.month_start < g.split_month and i.fatalities_best is null)
+            as family_incidents_unknown_fatalities_before,
+        count(*) filter (where i.group_family_id = g.family_id
+                               and i.month_start > g.split_month and i.fatalities_best is null)
+            as family_incidents_unknown_fatalities_after,
+        count(*) filter (where i.group_family_id = g.family_id and i.month_start < g.split_month and i.is_doubtful)
+            as family_doubtful_incidents_before,
+        count(*) filter (where i.group_family_id = g.family_id and i.month_start > g.split_month and i.is_doubtful)
+            as family_doubtful_incidents_after
     from grid g
     left join marts.incident_facts i
       on i.source = g.source
      and i.month_start >= (g.split_month - to_months(g.window_months))::date
      and i.month_start <  (g.split_month + to_months(g.window_months + 1))::date
      and (coalesce(i.violence_class, 'unclassified') = g.violence_class
-          or (g.violence_class = 'all' and coalesce(i.violence_class, 'unclassified') not in ('foreign_air_strike', 'not_political_violence')))
+          or (g.violence_class = 'all' and coalesce(i.violence_class, 'unclassified')
+                                           not in ('foreign_air_strike', 'not_political_violence')))
     group by all
 ),
 covered as (

@@ -14,6 +14,7 @@ select
     case when event_id_cnty is null then 'event_id_cnty'
          when deleted_timestamp is null then 'deleted_timestamp' end as _reject_column,
     case when event_id_cnty is null then 'event_id_cnty is empty'
-         when deleted_timestamp is null then 'deleted_timestamp is not a whole number: ' || coalesce(_deleted_text, '(empty)')
+         when deleted_timestamp is null
+             then 'deleted_timestamp is not a whole number: ' || coalesce(_deleted_text, '(empty)')
     end as _reject_reason
 from typed

@@ -51,7 +51,8 @@ select
         when iyear is null then 'iyear'
         when imonth is null or (imonth not between 0 and 12 and imonth not in (-9, -99)) then 'imonth'
         when iday is null or (iday not between 0 and 31 and iday not in (-9, -99)) then 'iday'
-        when imonth > 0 and iday > 0 and try_cast(printf('%04d-%02d-%02d', iyear, imonth, iday) as date) is null then 'iday'
+        when imonth > 0 and iday > 0 and try_cast(printf('%04d-%02d-%02d', iyear, imonth, iday) as date) is null
+            then 'iday'
         when country is null and country_txt is null then 'country_txt'
         when not_a_number(_nkill_text) then 'nkill'
         when not_a_number(_nwound_text) then 'nwound'

@@ -11,9 +11,10 @@ with raw_cells as (
 ),
 cells as (
     select c._row_number, f.field, f.field_order, f.source_column, f.parser, f.on_error, f.unknown, c.raw_text,
-           -- the field's replace rules, applied in order to the trimmed cell
+           -- the field's replace rules, applied in order to the trimmed cell (sqlfluff cannot parse a lambda of
+           -- two parameters: noqa: PRS below)
            trim(list_reduce(
-               list_prepend({'pattern': null::varchar, 'replacement': trim(c.raw_text)}, f.replacements),
+               list_prepend({'pattern': null::varchar, 'replacement': trim(c.raw_text)}, f.replacements),  -- noqa: PRS
                lambda acc, r: {'pattern': null::varchar,
                                'replacement': regexp_replace(acc.replacement, r.pattern, r.replacement, 'g')}
            ).replacement) as clean_text
@@ -141,7 +142,8 @@ per_row_fields as (
         arg_min(_cell || ' ' || _problem || ' (' || field || ')', field_order)
             filter (where _problem is not null and on_error = 'quarantine')        as _problem_reason,
         coalesce(any_value(coalesce(source_column, 'constant')) filter (where field = 'event_date'),
-                 string_agg(source_column, '/' order by field_order) filter (where field like 'event_date\_%' escape '\'))
+                 string_agg(source_column, '/' order by field_order)
+                     filter (where field like 'event_date\_%' escape '\'))
                                                                                    as _date_column,
         any_value(coalesce(source_column, 'constant')) filter (where field = 'event_type') as _type_column
     from noted
@@ -170,11 +172,14 @@ per_row as (
                end as _date_parts,
                case when _perpetrators_text is not null then list_filter(list_transform(
                    string_split(_perpetrators_text, getvariable('mapped_perpetrator_separator')),
-                   lambda n: {'name': nullif(trim(case when getvariable('mapped_suspected_marker')::varchar is null then n
-                                               else regexp_replace(n, getvariable('mapped_suspected_marker')::varchar, '', 'gi')
-                                          end), ''),
-                         'suspected': case when getvariable('mapped_suspected_marker')::varchar is not null
-                                           then regexp_matches(n, getvariable('mapped_suspected_marker')::varchar, 'i') end}),
+                   lambda n: {'name': nullif(trim(
+                                  case when getvariable('mapped_suspected_marker')::varchar is null then n
+                                       else regexp_replace(n, getvariable('mapped_suspected_marker')::varchar, '', 'gi')
+                                  end), ''),
+                              'suspected': case
+                                  when getvariable('mapped_suspected_marker')::varchar is not null
+                                      then regexp_matches(n, getvariable('mapped_suspected_marker')::varchar, 'i')
+                              end}),
                    lambda p: p.name is not null) end as _perpetrator_list
         from per_row_fields
     )

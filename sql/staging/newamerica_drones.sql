@@ -121,7 +121,8 @@ select
         when leaders_killed < 0 then 'leaders_killed'
     end as _reject_column,
     case
-        when strike_date is null then 'date ' || coalesce('''' || _date_text || '''', 'blank') || ' is not a date (m/d/Y)'
+        when strike_date is null
+            then 'date ' || coalesce('''' || _date_text || '''', 'blank') || ' is not a date (m/d/Y)'
         when _first_same_row < _row_number
             then 'duplicate: every column repeats row ' || _first_same_row
         when _bad_number_column is not null

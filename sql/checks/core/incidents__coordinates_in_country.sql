@@ -3,7 +3,8 @@
 -- latitude/longitude or a wrong country show up here)
 with boxes(country, lat_min, lat_max, lon_min, lon_max) as (values
     ('Pakistan', 23.5, 37.2, 60.8, 77.9),
-    ('Afghanistan', 29.3, 38.6, 60.4, 75.0))
+    ('Afghanistan', 29.3, 38.6, 60.4, 75.0)
+)
 select i.incident_id || ' (' || i.latitude || ', ' || i.longitude || ')' as id
 from core.incidents i
 join boxes b using (country)

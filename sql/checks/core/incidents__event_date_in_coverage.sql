@@ -4,7 +4,8 @@
 -- strike in Pakistan); curated and mapped datasets are only held to "not in the future".
 with coverage(source, starts_on) as (values
     ('gtd', DATE '1970-01-01'), ('ucdp_ged', DATE '1989-01-01'), ('acled', DATE '1997-01-01'),
-    ('newamerica_drones', DATE '2004-01-01'))
+    ('newamerica_drones', DATE '2004-01-01')
+)
 select i.incident_id || ' (' || i.event_date || ')' as id
 from core.incidents i
 left join coverage c using (source)

@@ -5,7 +5,8 @@ from core.published_aggregates
 group by publisher, country, period_start, period_grain, measure, event_type
 having count(*) filter (where is_preferred) <> 1
 union all
-select publisher || ':' || country || ':' || period_start || ':' || measure || ' (' || coalesce(report, '') || ') twice' as id
+select publisher || ':' || country || ':' || period_start || ':' || measure || ' (' || coalesce(report, '') || ') twice'
+    as id
 from core.published_aggregates
 group by publisher, report, country, period_start, period_grain, measure, event_type, definition
 having count(*) > 1

@@ -17,4 +17,5 @@ select coalesce(c.source, m.source) || ': core.incidents ' || coalesce(c.inciden
 from core_totals c
 full join mart_totals m on m.source = c.source
 where c.incidents is distinct from m.incidents
-   or abs(coalesce(c.fatalities_best, 0) - coalesce(m.fatalities_best, 0)) > 1e-6 * greatest(1, abs(coalesce(c.fatalities_best, 0)))
+   or abs(coalesce(c.fatalities_best, 0) - coalesce(m.fatalities_best, 0))
+      > 1e-6 * greatest(1, abs(coalesce(c.fatalities_best, 0)))

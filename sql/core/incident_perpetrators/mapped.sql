@@ -14,7 +14,8 @@ select source_name || ':' || source_event_id as incident_id,
        case position when 1 then 'primary' when 2 then 'secondary' when 3 then 'tertiary' else 'additional' end
            as role,
        source_file,
-       name.suspected as suspected
+       -- the column's name said, not left to DuckDB's naming of a struct field
+       name.suspected as suspected  -- noqa: AL09
 from (select source_name, source_event_id, source_file, unnest(names) as name,
              unnest(range(1, len(names) + 1)) as position
       from latest where names is not null)

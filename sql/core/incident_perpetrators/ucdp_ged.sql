@@ -6,7 +6,8 @@ with latest as (
     select g.*
     from staging.ucdp_ged g
     semi join core.incident_versions v
-        on v.source = 'ucdp_ged' and v.is_current and v.source_event_id = g.id::varchar and v.source_file = g.source_file
+        on v.source = 'ucdp_ged' and v.is_current and v.source_event_id = g.id::varchar
+       and v.source_file = g.source_file
 )
 select 'ucdp_ged:' || id as incident_id, perpetrator_raw, role, source_file
 from (

@@ -32,7 +32,8 @@ versioned as (
 closed as (
     -- the first deletion at or after a version's start and before the next version ends it
     select v.*, (select min(d.deleted_at) from deletions d
-                 where d.event_id_cnty = v.event_id_cnty and d.deleted_at >= coalesce(v.known_from, '-infinity'::timestamp)
+                 where d.event_id_cnty = v.event_id_cnty
+                   and d.deleted_at >= coalesce(v.known_from, '-infinity'::timestamp)
                    and (v.next_from is null or d.deleted_at < v.next_from)) as deleted_at
     from versioned v
 ),

@@ -5,16 +5,19 @@
 with attack_types(code, label) as (values
     (1, 'Assassination'), (2, 'Armed Assault'), (3, 'Bombing/Explosion'), (4, 'Hijacking'),
     (5, 'Hostage Taking (Barricade Incident)'), (6, 'Hostage Taking (Kidnapping)'),
-    (7, 'Facility/Infrastructure Attack'), (8, 'Unarmed Assault'), (9, 'Unknown')),
+    (7, 'Facility/Infrastructure Attack'), (8, 'Unarmed Assault'), (9, 'Unknown')
+),
 target_types(code, label) as (values
     (1, 'Business'), (2, 'Government (General)'), (3, 'Police'), (4, 'Military'), (5, 'Abortion Related'),
     (6, 'Airports & Aircraft'), (7, 'Government (Diplomatic)'), (8, 'Educational Institution'),
     (9, 'Food or Water Supply'), (10, 'Journalists & Media'), (11, 'Maritime'), (12, 'NGO'), (13, 'Other'),
     (14, 'Private Citizens & Property'), (15, 'Religious Figures/Institutions'), (16, 'Telecommunication'),
     (17, 'Terrorists/Non-State Militia'), (18, 'Tourists'), (19, 'Transportation'), (20, 'Unknown'),
-    (21, 'Utilities'), (22, 'Violent Political Party')),
+    (21, 'Utilities'), (22, 'Violent Political Party')
+),
 countries(code, label) as (values
-    (4, 'Afghanistan'), (92, 'India'), (94, 'Iran'), (153, 'Pakistan'), (44, 'China'), (213, 'Uzbekistan')),
+    (4, 'Afghanistan'), (92, 'India'), (94, 'Iran'), (153, 'Pakistan'), (44, 'China'), (213, 'Uzbekistan')
+),
 dated as (
     select
         g.*,
