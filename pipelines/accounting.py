@@ -121,6 +121,19 @@ def forget_file(con: duckdb.DuckDBPyConnection, source: str, source_file: str) -
     con.execute("delete from dq.quarantine where source = ? and source_file = ?", [source, source_file])
 
 
+def rename_file(con: duckdb.DuckDBPyConnection, source: str, old_file: str, new_file: str, sha256: str) -> None:
+    """A loaded file moved or renamed with the same bytes: its current version and quarantine follow the name."""
+    con.execute("update dq.file_loads set source_file = ? where source = ? and source_file = ? "
+                "and sha256 = ? and is_current", [new_file, source, old_file, sha256])
+    con.execute("update dq.quarantine set source_file = ? where source = ? and source_file = ? and sha256 = ?",
+                [new_file, source, old_file, sha256])
+
+
+def retire_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """The source's staging model changed: no version is current any more, so every file is staged again."""
+    con.execute("update dq.file_loads set is_current = false where source = ?", [source])
+
+
 def forget_gone_files(con: duckdb.DuckDBPyConnection, source: str, dataset: str, present: set[str]) -> None:
     """Files of (source, dataset) no longer in the raw directory: forgotten (``forget_file``)."""
     current = con.execute("select distinct source_file from dq.file_loads where source = ? and dataset = ? "

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.accounting import FileLoad, record_file_load, sha256_of
+from pipelines.accounting import FileLoad, record_file_load, rename_file, retire_source, sha256_of
 from pipelines.config import SQL_DIR
 from pipelines.engine.reader import RawFileError, clear_raw_rows, number_raw_rows, quote, read_raw_file
 from pipelines.faults import fault_point
@@ -261,11 +261,9 @@ class SourceAdapter:
             raise SourceFileError(f"{path}: same content (sha256 {load.sha256[:12]}) as {old[0]}, which is "
                                   "already loaded; a copy is not loaded twice: remove one of the two files")
         with transaction(con):
-            for table in (self.staging_table, "dq.quarantine"):
-                con.execute(f"update {table} set source_file = ? where source_file = ? and sha256 = ?",
-                            [load.source_file, old[0], load.sha256])
-            con.execute("update dq.file_loads set source_file = ? where source = ? and source_file = ? "
-                        "and sha256 = ? and is_current", [load.source_file, self.name, old[0], load.sha256])
+            con.execute(f"update {self.staging_table} set source_file = ? where source_file = ? and sha256 = ?",
+                        [load.source_file, old[0], load.sha256])
+            rename_file(con, self.name, old[0], load.source_file, load.sha256)
         load.rows_read, load.rows_loaded, load.quarantined_in_sql = old[1], old[2], old[3]
         load.extra_columns, load.renamed_from = list(old[4] or []), old[0]
         return True
@@ -293,6 +291,6 @@ class SourceAdapter:
         if existing:
             # The model changed: every file of this source has to be staged again.
             con.execute(f"drop table {self.staging_table}")
-            con.execute("update dq.file_loads set is_current = false where source = ?", [self.name])
+            retire_source(con, self.name)
         con.execute(f"create table {self.staging_table} as select * exclude (_reject_column, _reject_reason), "
                     "''::varchar as source_file, ''::varchar as sha256 from typed limit 0")
