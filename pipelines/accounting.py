@@ -1,7 +1,8 @@
 """Nothing lost: every row a loader reads is either loaded or quarantined, and both are recorded.
 
-Shared by every source loader. Writes are idempotent: loading the same file version again replaces
-its accounting rows instead of adding to them.
+``record_file_load`` is the one writer every loader (incident sources, mapped datasets, curated tables,
+lineage sources, ACLED deletions) records its files through. Writes are idempotent: loading the same file
+version again replaces its accounting rows instead of adding to them.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class FileLoad:
     quarantined_in_sql: int = 0  # rows a loader quarantined with a SQL select instead of a Python list
     extra_columns: list[str] = field(default_factory=list)  # headers the loader does not use
     renamed_from: str | None = None  # same bytes were loaded under this name, now gone: not read again
+    error: str | None = None  # why the file could not be read (recorded with status 'failed')
 
     @property
     def rows_quarantined(self) -> int:
@@ -64,69 +66,37 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def record_loads(con: duckdb.DuckDBPyConnection, source: str, dataset: str, loads: list[FileLoad]) -> None:
-    """Record the file versions now loaded for (source, dataset); earlier ones stop being current."""
-    for load in loads:
-        if load.rows_read != load.rows_loaded + load.rows_quarantined:
-            raise AssertionError(
-                f"{load.source_file}: read {load.rows_read} rows but loaded {load.rows_loaded} "
-                f"and quarantined {load.rows_quarantined}"
-            )
-    now = _now()
-    with transaction(con):
-        con.execute(
-            "update dq.file_loads set is_current = false where source = ? and dataset = ?", [source, dataset]
-        )
-        con.execute("delete from dq.quarantine where source = ? and dataset = ?", [source, dataset])
-        for load in loads:
-            con.execute(
-                "delete from dq.file_loads where source = ? and source_file = ? and sha256 = ?",
-                [load.source, load.source_file, load.sha256],
-            )
-            con.execute(
-                "insert into dq.file_loads by name select ? as source, ? as dataset, ? as source_file, "
-                "? as sha256, ? as rows_read, ? as rows_loaded, ? as rows_quarantined, true as is_current, "
-                "? as loaded_at",
-                [load.source, load.dataset, load.source_file, load.sha256, load.rows_read, load.rows_loaded,
-                 load.rows_quarantined, now],
-            )
-            if load.quarantined:
-                con.executemany(
-                    "insert into dq.quarantine by name select ? as source, ? as dataset, ? as source_file, "
-                    "? as sha256, ? as row_number, ? as column_name, ? as reason, ?::JSON as raw_values, "
-                    "? as quarantined_at",
-                    [
-                        [load.source, load.dataset, load.source_file, load.sha256, q.row_number, q.column_name,
-                         q.reason, json.dumps(q.raw_values, ensure_ascii=False), now]
-                        for q in load.quarantined
-                    ],
-                )
-
-
-def record_file_load_sql(
+def record_file_load(
     con: duckdb.DuckDBPyConnection, load: FileLoad, quarantine_select: str | None = None,
     params: list | None = None,
 ) -> None:
-    """Record one file version; its quarantined rows come from a SQL select (large files stay in DuckDB).
+    """The one writer of dq.file_loads and dq.quarantine: every loader records each file version through it.
 
-    ``quarantine_select`` returns (row_number, column_name, reason, raw_values JSON). Earlier versions of
-    the same file stop being current and their quarantined rows are replaced.
+    A read version becomes current, earlier versions of the file stop being current and their quarantined
+    rows are replaced. The quarantined rows come from ``load.quarantined`` and, for large files that stay in
+    DuckDB, from ``quarantine_select`` returning (row_number, column_name, reason, raw_values JSON).
+    A version that could not be read (``load.error``) is recorded with status 'failed' and its error, never
+    current: the file's previous version (if any) stays current, with its staged rows, so a failed file costs
+    no data; a later successful load of the same bytes replaces that row. Runs in the caller's transaction.
     """
-    if load.rows_read != load.rows_loaded + load.rows_quarantined:
-        raise AssertionError(f"{load.source_file}: read {load.rows_read} rows but loaded {load.rows_loaded} "
-                             f"and quarantined {load.rows_quarantined}")
     now = _now()
-    con.execute("update dq.file_loads set is_current = false where source = ? and source_file = ?",
-                [load.source, load.source_file])
-    con.execute("delete from dq.quarantine where source = ? and source_file = ?", [load.source, load.source_file])
-    con.execute("delete from dq.file_loads where source = ? and source_file = ? and sha256 = ?",
-                [load.source, load.source_file, load.sha256])
+    if load.error is not None:
+        con.execute("delete from dq.file_loads where source = ? and source_file = ? and sha256 = ? "
+                    "and status = 'failed'", [load.source, load.source_file, load.sha256])
+    else:
+        if load.rows_read != load.rows_loaded + load.rows_quarantined:
+            raise AssertionError(f"{load.source_file}: read {load.rows_read} rows but loaded {load.rows_loaded} "
+                                 f"and quarantined {load.rows_quarantined}")
+        forget_file(con, load.source, load.source_file)
+        con.execute("delete from dq.file_loads where source = ? and source_file = ? and sha256 = ?",
+                    [load.source, load.source_file, load.sha256])
     con.execute(
         "insert into dq.file_loads by name select ? as source, ? as dataset, ? as source_file, ? as sha256, "
-        "? as rows_read, ? as rows_loaded, ? as rows_quarantined, true as is_current, ? as loaded_at, "
-        "?::varchar[] as extra_columns",
+        "? as rows_read, ? as rows_loaded, ? as rows_quarantined, ? as is_current, ? as loaded_at, "
+        "?::varchar[] as extra_columns, ? as status, ? as error",
         [load.source, load.dataset, load.source_file, load.sha256, load.rows_read, load.rows_loaded,
-         load.rows_quarantined, now, load.extra_columns],
+         load.rows_quarantined, load.error is None, now, load.extra_columns,
+         "loaded" if load.error is None else "failed", load.error],
     )
     if quarantine_select:
         con.execute(
@@ -135,12 +105,12 @@ def record_file_load_sql(
             f"q.reason, q.raw_values::JSON as raw_values, ? as quarantined_at from ({quarantine_select}) q",
             [load.source, load.dataset, load.source_file, load.sha256, now] + (params or []),
         )
-    for q in load.quarantined:
-        con.execute(
+    if load.quarantined:
+        con.executemany(
             "insert into dq.quarantine by name select ? as source, ? as dataset, ? as source_file, ? as sha256, "
             "? as row_number, ? as column_name, ? as reason, ?::JSON as raw_values, ? as quarantined_at",
-            [load.source, load.dataset, load.source_file, load.sha256, q.row_number, q.column_name, q.reason,
-             json.dumps(q.raw_values, ensure_ascii=False), now],
+            [[load.source, load.dataset, load.source_file, load.sha256, q.row_number, q.column_name, q.reason,
+              json.dumps(q.raw_values, ensure_ascii=False), now] for q in load.quarantined],
         )
 
 
@@ -151,21 +121,33 @@ def forget_file(con: duckdb.DuckDBPyConnection, source: str, source_file: str) -
     con.execute("delete from dq.quarantine where source = ? and source_file = ?", [source, source_file])
 
 
+def rename_file(con: duckdb.DuckDBPyConnection, source: str, old_file: str, new_file: str, sha256: str) -> None:
+    """A loaded file moved or renamed with the same bytes: its current version and quarantine follow the name."""
+    con.execute("update dq.file_loads set source_file = ? where source = ? and source_file = ? "
+                "and sha256 = ? and is_current", [new_file, source, old_file, sha256])
+    con.execute("update dq.quarantine set source_file = ? where source = ? and source_file = ? and sha256 = ?",
+                [new_file, source, old_file, sha256])
+
+
+def retire_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """The source's staging model changed: no version is current any more, so every file is staged again."""
+    con.execute("update dq.file_loads set is_current = false where source = ?", [source])
+
+
+def forget_gone_files(con: duckdb.DuckDBPyConnection, source: str, dataset: str, present: set[str]) -> None:
+    """Files of (source, dataset) no longer in the raw directory: forgotten (``forget_file``)."""
+    current = con.execute("select distinct source_file from dq.file_loads where source = ? and dataset = ? "
+                          "and is_current", [source, dataset]).fetchall()
+    for (source_file,) in current:
+        if source_file not in present:
+            forget_file(con, source, source_file)
+
+
 def record_failed_file(con: duckdb.DuckDBPyConnection, source: str, dataset: str, source_file: str, sha256: str,
                        error: str) -> None:
-    """A file version that could not be read: recorded with status 'failed' and its error, never current.
-
-    The file's previous version (if any) stays current, with its staged rows, so a failed file costs no data;
-    a later successful load of the same bytes replaces this row (the loaders delete rows of the same version).
-    """
+    """A file version that could not be read, recorded in its own transaction (``record_file_load``)."""
     with transaction(con):
-        con.execute("delete from dq.file_loads where source = ? and source_file = ? and sha256 = ? "
-                    "and status = 'failed'", [source, source_file, sha256])
-        con.execute(
-            "insert into dq.file_loads by name select ? as source, ? as dataset, ? as source_file, ? as sha256, "
-            "0 as rows_read, 0 as rows_loaded, 0 as rows_quarantined, false as is_current, ? as loaded_at, "
-            "'failed' as status, ? as error",
-            [source, dataset, source_file, sha256, _now(), error])
+        record_file_load(con, FileLoad(source, dataset, source_file, sha256, error=error))
 
 
 def failed_files(con: duckdb.DuckDBPyConnection, since: dt.datetime | None = None) -> list[tuple[str, str, str]]:

@@ -7,15 +7,18 @@ quarantined with the row number, the column at fault and the reason. See docs/cu
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+import itertools
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from pipelines.accounting import FileLoad, QuarantinedRow, sha256_of
+from pipelines.accounting import FileLoad, QuarantinedRow, forget_gone_files, record_file_load, sha256_of
+from pipelines.engine.reader import RawFileError, number_raw_rows, read_raw_file
+from pipelines.warehouse import transaction
 
 PRECISIONS = ("day", "month", "year")
 # The source systems a curated alias or "not a group" row may name: the incident sources' systems, the lineage
@@ -38,8 +41,8 @@ SLUG = re.compile(r"^[a-z0-9_]+$")
 COUNTRIES = ("Pakistan", "Afghanistan", "India", "Iran", "Uzbekistan", "China", "Iraq/Syria", "Global")
 
 
-class CuratedFileError(ValueError):
-    """A curated file that cannot be read at all (wrong header, wrong encoding)."""
+class CuratedFileError(RawFileError):
+    """A curated file whose header is not its table's (the reader refuses a file that is not UTF-8)."""
 
 
 @dataclass(frozen=True)
@@ -305,19 +308,16 @@ def _parse(column: Column, value: str, row: dict[str, str]) -> str | None:
     return None
 
 
-def read_curated_file(table: CuratedTable, path: Path, raw_dir: Path) -> tuple[FileLoad, list[dict[str, str]]]:
-    """Read one curated CSV: rows that parse, and a FileLoad accounting for every row."""
+def read_curated_file(con: duckdb.DuckDBPyConnection, table: CuratedTable, path: Path,
+                       raw_dir: Path) -> tuple[FileLoad, list[dict[str, str]]]:
+    """Read one curated CSV: rows that parse, and a FileLoad accounting for every row.
+
+    A row's number is its place among the file's data rows (the header is row 0), counting the lines the CSV
+    reader could not parse, so that every quarantined row points at its row in the file.
+    """
     relative = path.relative_to(raw_dir).as_posix() if path.is_relative_to(raw_dir) else str(path)
     load = FileLoad("curated", table.name, relative, sha256_of(path))
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CuratedFileError(f"{path}: not UTF-8 ({exc})") from exc
-    reader = csv.reader(text.splitlines(keepends=True))
-    header = next(reader, None)
-    if header is None:
-        raise CuratedFileError(f"{path}: empty file, expected a header row")
-    header = [h.strip() for h in header]
+    header = read_raw_file(con, path, encoding="utf-8")
     missing = [c for c in table.column_names if c not in header]
     unknown = [h for h in header if h not in table.column_names]
     if missing or unknown:
@@ -327,21 +327,24 @@ def read_curated_file(table: CuratedTable, path: Path, raw_dir: Path) -> tuple[F
         if unknown:
             parts.append(f"unknown column(s) {', '.join(unknown)}")
         raise CuratedFileError(f"{path}: header row: {'; '.join(parts)} (see docs/curated_data.md)")
+    number_raw_rows(con)
+    # a line the reader rejected is row (its line - 1): the header is line 1
+    unparsed = {line - 1: (column, reason, json.loads(raw)) for line, column, reason, raw in con.execute(
+        "select row_number, column_name, reason, raw_values from raw_rejects").fetchall()}
+    parsed = con.execute("select * exclude (_row_number) from raw_rows order by _row_number").fetchall()
+    numbers = (n for n in itertools.count(1) if n not in unparsed)
+    records = sorted([*zip(numbers, parsed), *((n, None) for n in unparsed)], key=lambda record: record[0])
     good: list[dict[str, str]] = []
     seen_keys: dict[tuple, int] = {}
-    for number, values in enumerate(reader, start=1):
-        if not values or all(v.strip() == "" for v in values):
-            load.rows_read += 1
+    for number, values in records:
+        load.rows_read += 1
+        if values is None:
+            load.quarantined.append(QuarantinedRow(number, *unparsed[number]))
+            continue
+        if all((v or "").strip() == "" for v in values):
             load.quarantined.append(QuarantinedRow(number, None, "blank row", {}))
             continue
-        load.rows_read += 1
-        if len(values) != len(header):
-            raw = {f"field_{i + 1}": v for i, v in enumerate(values)}
-            load.quarantined.append(
-                QuarantinedRow(number, None, f"row has {len(values)} fields, the header has {len(header)}", raw)
-            )
-            continue
-        row = {h: v.strip() for h, v in zip(header, values)}
+        row = {h: (v or "").strip() for h, v in zip(header, values)}
         error = None
         for column in table.columns:
             message = _parse(column, row[column.name], row)
@@ -371,13 +374,13 @@ def curated_files(table: CuratedTable, raw_dir: Path) -> list[Path]:
 def stage_curated_table(
     con: duckdb.DuckDBPyConnection, table: CuratedTable, raw_dir: Path
 ) -> tuple[int, list[FileLoad]]:
-    """Replace staging.curated_<name> with every parsed row of the table's files."""
+    """Replace staging.curated_<name> with every parsed row of the table's files; account for every file."""
     import pandas as pd
 
     loads: list[FileLoad] = []
     rows: list[dict[str, str]] = []
     for path in curated_files(table, raw_dir):
-        load, good = read_curated_file(table, path, raw_dir)
+        load, good = read_curated_file(con, table, path, raw_dir)
         loads.append(load)
         rows.extend(good)
     # Keys must be unique across files too (claims come in several files).
@@ -407,8 +410,12 @@ def stage_curated_table(
     casts += ["source_file", "cast(source_row as BIGINT) as source_row"]
     con.register("curated_frame", frame)
     try:
-        con.execute(f"create or replace table staging.curated_{table.name} as select {', '.join(casts)} "
-                    f"from curated_frame")
+        with transaction(con):
+            con.execute(f"create or replace table staging.curated_{table.name} as select {', '.join(casts)} "
+                        f"from curated_frame")
+            for load in loads:
+                record_file_load(con, load)
+            forget_gone_files(con, "curated", table.name, {load.source_file for load in loads})
     finally:
         con.unregister("curated_frame")
     return len(unique_rows), loads

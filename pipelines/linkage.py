@@ -31,6 +31,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.config import SQL_DIR
+from pipelines.engine.reader import clear_raw_rows, read_raw_file
 from pipelines.warehouse import transaction
 
 MODEL_PATH = Path(__file__).with_name("linkage_model.json")
@@ -382,18 +383,17 @@ EVALUATION_PAIRS = Path(__file__).resolve().parent.parent / "tests" / "data" / "
 def evaluate(con: duckdb.DuckDBPyConnection, labels: Path = EVALUATION_PAIRS) -> pd.DataFrame:
     """Precision, recall and F1 of core.event_links (is_link) on the hand-labelled pairs, per domain.
     A labelled pair counts as linked when its two incidents are linked directly (not only through a cluster)."""
-    pairs = pd.read_csv(labels)
-    con.register("labelled_pairs", pairs)
+    read_raw_file(con, labels, encoding="utf-8")
     try:
         scored = con.execute("""
-            select p.domain, p.is_match = 1 as is_match, coalesce(e.is_link, false) as is_link
-            from labelled_pairs p
+            select p.domain, p.is_match::int = 1 as is_match, coalesce(e.is_link, false) as is_link
+            from raw_rows p
             left join core.event_links e
               on e.incident_id_a = least(p.incident_id_a, p.incident_id_b)
              and e.incident_id_b = greatest(p.incident_id_a, p.incident_id_b)
         """).df()
     finally:
-        con.unregister("labelled_pairs")
+        clear_raw_rows(con)
     rows = []
     for domain, group in scored.groupby("domain"):
         tp = int((group.is_link & group.is_match).sum())

@@ -9,7 +9,6 @@ raw/acled_aggregates/*.csv -> staging.acled_aggregates -> core.published_aggrega
 import dagster as dg
 
 from pipelines import curated
-from pipelines.accounting import record_loads
 from pipelines import published_sources
 from pipelines.assets.groups import domain_group
 from pipelines.assets.common import sql_models, table_metadata
@@ -38,7 +37,6 @@ def curated_staging_asset(table: curated.CuratedTable) -> dg.AssetsDefinition:
                raw: RawDirectoryResource) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             rows, loads = curated.stage_curated_table(con, table, raw.root)
-            record_loads(con, "curated", table.name, loads)
             quarantined = sum(load.rows_quarantined for load in loads)
             for load in loads:
                 context.log.info(f"{load.source_file}: read {load.rows_read}, loaded {load.rows_loaded}, "

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.accounting import FileLoad, forget_file, record_file_load_sql, sha256_of
+from pipelines.accounting import FileLoad, forget_gone_files, record_file_load, sha256_of
+from pipelines.engine.reader import number_raw_rows, read_raw_file
 from pipelines.sources.base import SourceFileError
 from pipelines.warehouse import transaction
 
@@ -36,29 +37,6 @@ class LineageTable:
         return f"missing required column(s) {', '.join(missing)}" if missing else None
 
 
-def _read_raw(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    """``raw_rows``: every cell as text, numbered in file order; ``raw_rejects``: lines that do not parse."""
-    con.execute("drop table if exists raw_reject_errors")
-    con.execute("drop table if exists raw_reject_scans")
-    try:
-        # UTF-8 (a leading BOM is skipped by the reader); NULL is only a blank cell, never the text 'NULL'.
-        con.execute(
-            "create or replace temp table raw_rows as select row_number() over () as _row_number, * "
-            "from read_csv(?, all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"', "
-            "nullstr = '', store_rejects = true, rejects_table = 'raw_reject_errors', "
-            "rejects_scan = 'raw_reject_scans', parallel = false, strict_mode = false)",
-            [str(path)],
-        )
-    except duckdb.Error as exc:
-        raise SourceFileError(f"{path}: cannot be read as CSV ({exc})") from exc
-    con.execute(
-        "create or replace temp table raw_rejects as select line as row_number, column_name, "
-        "error_type || ': ' || error_message as reason, to_json({'line': csv_line}) as raw_values "
-        "from raw_reject_errors"
-    )
-    return [r[0] for r in con.execute("describe raw_rows").fetchall() if r[0] != "_row_number"]
-
-
 def stage_table(con: duckdb.DuckDBPyConnection, spec: LineageTable, raw_dir: Path) -> tuple[int, list[FileLoad]]:
     """Replace staging.<table> with the typed rows of every file; record each file in dq.file_loads."""
     loads: list[FileLoad] = []
@@ -68,8 +46,10 @@ def stage_table(con: duckdb.DuckDBPyConnection, spec: LineageTable, raw_dir: Pat
         con.execute(f"delete from staging.{spec.table}")
         for path in files:
             relative = path.relative_to(raw_dir).as_posix()
-            header = _read_raw(con, path)
-            problem = spec.detect([h.strip() for h in header])
+            # Not strict, as these files were always read: a line with too many fields keeps its first ones.
+            header = read_raw_file(con, path, strict=False)
+            number_raw_rows(con)
+            problem = spec.detect(header)
             if problem:
                 raise SourceFileError(f"{path}: {problem} (not a {spec.source} {spec.dataset} file)")
             con.execute(f"create or replace temp table typed_rows as {spec.typing_sql}")
@@ -81,7 +61,7 @@ def stage_table(con: duckdb.DuckDBPyConnection, spec: LineageTable, raw_dir: Pat
             unparsed = con.execute("select count(*) from raw_rejects").fetchone()[0]
             load = FileLoad(spec.source, spec.dataset, relative, sha256_of(path), rows_read=loaded + rejected + unparsed,
                             rows_loaded=loaded, quarantined_in_sql=rejected + unparsed)
-            record_file_load_sql(
+            record_file_load(
                 con, load,
                 "select t._row_number as row_number, t._reject_column as column_name, t._reject_reason as reason, "
                 "to_json(r) as raw_values from typed_rows t join raw_rows r using (_row_number) "
@@ -90,10 +70,6 @@ def stage_table(con: duckdb.DuckDBPyConnection, spec: LineageTable, raw_dir: Pat
             )
             loads.append(load)
         # A file removed from the folder: its rows went with the delete above; its accounting stops being current.
-        gone = con.execute("select distinct source_file from dq.file_loads where source = ? and dataset = ? "
-                           "and is_current", [spec.source, spec.dataset]).fetchall()
-        for (source_file,) in gone:
-            if source_file not in present:
-                forget_file(con, spec.source, source_file)
+        forget_gone_files(con, spec.source, spec.dataset, present)
     rows = con.execute(f"select count(*) from staging.{spec.table}").fetchone()[0]
     return rows, loads

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.accounting import FileLoad, forget_file, record_file_load_sql, sha256_of
+from pipelines.accounting import FileLoad, forget_file, record_file_load, sha256_of
 from pipelines.config import SQL_DIR
+from pipelines.engine.reader import clear_raw_rows, number_raw_rows, read_raw_file
 from pipelines.sources.base import SourceAdapter, SourceFileError
 from pipelines.warehouse import transaction
 
@@ -70,12 +71,8 @@ def stage_deletions(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> list[FileL
 
 def _stage_deletion_file(con: duckdb.DuckDBPyConnection, path: Path, source_file: str, sha256: str) -> FileLoad:
     load = FileLoad(DELETIONS_SOURCE, DELETIONS_SOURCE, source_file, sha256)
-    try:
-        con.execute("create or replace temp table raw_deletions as select row_number() over () as _row_number, * "
-                    "from read_csv(?, all_varchar = true, header = true)", [str(path)])
-    except duckdb.Error as exc:
-        raise SourceFileError(f"{path}: cannot be read as CSV ({str(exc).splitlines()[0]})") from None
-    header = [r[0] for r in con.execute("select column_name from (describe raw_deletions)").fetchall()]
+    header = read_raw_file(con, path)
+    number_raw_rows(con)
     missing = [c for c in DELETION_COLUMNS if c not in header]
     if missing:
         raise SourceFileError(f"{path}: missing required column(s) {', '.join(missing)} for an ACLED deletions file")
@@ -85,9 +82,13 @@ def _stage_deletion_file(con: duckdb.DuckDBPyConnection, path: Path, source_file
     load.rows_loaded = con.execute(
         "insert into staging.acled_deletions select event_id_cnty, deleted_timestamp, ?, ? from typed_deletions "
         "where _reject_reason is null", [source_file, sha256]).fetchone()[0]
-    load.rows_read = con.execute("select count(*) from raw_deletions").fetchone()[0]
+    # lines the CSV reader could not parse are quarantined too, with their line
+    load.rows_read = con.execute("select (select count(*) from raw_rows) + (select count(*) from raw_rejects)"
+                                 ).fetchone()[0]
     load.quarantined_in_sql = load.rows_read - load.rows_loaded
-    record_file_load_sql(con, load, "select t._row_number as row_number, t._reject_column as column_name, "
-                                    "t._reject_reason as reason, to_json(r) as raw_values from typed_deletions t "
-                                    "join raw_deletions r using (_row_number) where t._reject_reason is not null")
+    record_file_load(con, load, "select t._row_number as row_number, t._reject_column as column_name, "
+                                "t._reject_reason as reason, to_json(r) as raw_values from typed_deletions t "
+                                "join raw_rows r using (_row_number) where t._reject_reason is not null "
+                                "union all select row_number, column_name, reason, raw_values from raw_rejects")
+    clear_raw_rows(con)
     return load

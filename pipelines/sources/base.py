@@ -10,7 +10,6 @@ Everything runs inside DuckDB, so a file of millions of rows never becomes a Pyt
 
 from __future__ import annotations
 
-import codecs
 import os
 import posixpath
 import re
@@ -19,51 +18,15 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.accounting import FileLoad, record_file_load_sql, sha256_of
+from pipelines.accounting import FileLoad, record_file_load, rename_file, retire_source, sha256_of
 from pipelines.config import SQL_DIR
+from pipelines.engine.reader import RawFileError, clear_raw_rows, number_raw_rows, quote, read_raw_file
 from pipelines.faults import fault_point
 from pipelines.warehouse import transaction
 
 
-class SourceFileError(ValueError):
+class SourceFileError(RawFileError):
     """A file that cannot be read at all; the message names the file and what is wrong."""
-
-
-def detect_encoding(path: Path, candidates: tuple[str, ...] = ("utf-8", "cp1252", "latin-1")) -> str:
-    """The first encoding that decodes the whole file (UTF-8 first; cp1252 for Windows exports)."""
-    with open(path, "rb") as handle:
-        head = handle.read(4)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    for encoding in candidates:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with open(path, "rb") as handle:
-                for chunk in iter(lambda: handle.read(1 << 22), b""):
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    return "latin-1"
-
-
-def drop_reader_rejects(con: duckdb.DuckDBPyConnection) -> None:
-    # DuckDB appends to an existing rejects table: a second file read on this connection must start clean.
-    for table in ("raw_rejects", "raw_reject_errors", "raw_reject_scans"):
-        con.execute(f"drop table if exists {table}")
-
-
-def collect_reader_rejects(con: duckdb.DuckDBPyConnection, line_offset: int = 0) -> None:
-    """``raw_rejects``: one row per line the CSV reader could not parse (it reports one error per column
-    of a short line), with the first column at fault and its error."""
-    con.execute(
-        "create or replace temp table raw_rejects as select line - ? as row_number, "
-        "arg_min(column_name, column_idx) as column_name, "
-        "arg_min(error_type || ': ' || error_message, column_idx) as reason, "
-        "to_json({'line': any_value(csv_line)}) as raw_values from raw_reject_errors group by line",
-        [line_offset],
-    )
 
 
 def _header_key(name: str) -> str:
@@ -114,23 +77,10 @@ def looks_like(header: list[str], this: str) -> str:
     return ""
 
 
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _drop_numbered_view(con: duckdb.DuckDBPyConnection) -> None:
-    """Remove the ``raw_rows`` and ``typed`` views a staging leaves (loaders create tables of those names)."""
-    views = {r[0] for r in con.execute("select view_name from duckdb_views() where temporary and "
-                                       "view_name in ('raw_rows', 'typed')").fetchall()}
-    for view in sorted(views):
-        con.execute(f"drop view {view}")
-    con.execute("drop table if exists raw_rows_read")
-    con.execute("drop table if exists typed_rejects")
-
-
 @dataclass(frozen=True)
 class SourceAdapter:
-    """One source format. Subclasses override ``read_raw`` for formats DuckDB's CSV reader can't take."""
+    """One source format. Subclasses override ``read_raw`` to pass reading options (a mapping's encoding,
+    sheet and header row), never to read a file another way (pipelines/engine/reader.py is the one reader)."""
 
     name: str  # folder under raw/, value of `source`, table staging.<name>
     description: str
@@ -175,24 +125,9 @@ class SourceAdapter:
             return f"missing required column(s) {', '.join(missing)} for a {self.description} file"
         return None
 
-    def read_raw(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
-        """Create temp table ``raw_rows`` (all VARCHAR, in file order) and ``raw_rejects``."""
-        if path.stat().st_size == 0:
-            raise SourceFileError(f"{path}: the file is empty (0 bytes), not even a header")
-        encoding = detect_encoding(path)
-        drop_reader_rejects(con)
-        try:
-            con.execute(
-                "create or replace temp table raw_rows as select * from read_csv(?, all_varchar = true, "
-                "header = true, delim = ',', quote = '\"', escape = '\"', encoding = ?, "
-                "store_rejects = true, rejects_table = 'raw_reject_errors', rejects_scan = 'raw_reject_scans', "
-                "parallel = true)",
-                [str(path), encoding if encoding != "cp1252" else "latin-1"],
-            )
-        except duckdb.Error as exc:
-            # from None: the message says it all, and the run's summary shows the innermost error
-            raise SourceFileError(f"{path}: cannot be read as CSV ({str(exc).splitlines()[0]})") from None
-        collect_reader_rejects(con)
+    def read_raw(self, con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+        """Create temp tables ``raw_rows`` (all VARCHAR, in file order) and ``raw_rejects``; return the header."""
+        return read_raw_file(con, path, required=self.required_columns)
 
     def extra_columns(self, con: duckdb.DuckDBPyConnection, header: list[str]) -> list[str]:
         """Headers the staging model does not read: accepted, and their names recorded in dq.file_loads."""
@@ -232,11 +167,10 @@ class SourceAdapter:
         """Replace this file's rows in staging.<name>; quarantine what does not parse; account for all."""
         source_file = self.source_file(path, raw_dir)
         load = FileLoad(self.name, self.name, source_file, sha256_of(path))
-        _drop_numbered_view(con)
+        clear_raw_rows(con)
         if self._adopt_same_content(con, load, path, raw_dir):
             return load
-        self.read_raw(con, path)
-        header = [r[0] for r in con.execute("select column_name from (describe raw_rows)").fetchall()]
+        header = self.read_raw(con, path)
         problem = self.detect(header)
         if problem:
             other = [d for d in (";", "\t", "|") if len(header) == 1 and d in header[0]]
@@ -248,7 +182,7 @@ class SourceAdapter:
         load.extra_columns = self.extra_columns(con, header)
         self.prepare(con)
         try:
-            self._number_rows(con, [c for c in self.known_columns if c not in header])
+            number_raw_rows(con, [c for c in self.known_columns if c not in header])
             # A view, not a table: the typed rows are written once, straight into staging.<name>.
             con.execute("drop table if exists typed")
             try:
@@ -257,23 +191,7 @@ class SourceAdapter:
                 raise SourceFileError(f"{path}: staging failed ({exc})") from exc
             return self._store(con, load, source_file, path)
         finally:
-            _drop_numbered_view(con)
-
-    @staticmethod
-    def _number_rows(con: duckdb.DuckDBPyConnection, missing: list[str]) -> None:
-        """Make ``raw_rows`` a view with ``_row_number`` and every known column, without copying the rows.
-
-        The rows as read stay in ``raw_rows_read``; their ``rowid`` is their position in the file. Only
-        when ``prepare`` removed rows are they copied once and renumbered.
-        """
-        con.execute("alter table raw_rows rename to raw_rows_read")
-        count, positions = con.execute("select count(*), coalesce(max(rowid) + 1, 0) from raw_rows_read").fetchone()
-        if count != positions:
-            con.execute("create or replace temp table raw_rows_kept as select * from raw_rows_read order by rowid")
-            con.execute("drop table raw_rows_read")
-            con.execute("alter table raw_rows_kept rename to raw_rows_read")
-        added = "".join(f", null::varchar as {quote(c)}" for c in missing)
-        con.execute(f"create temp view raw_rows as select rowid + 1 as _row_number, *{added} from raw_rows_read")
+            clear_raw_rows(con)
 
     def _store(self, con: duckdb.DuckDBPyConnection, load: FileLoad, source_file: str, path: Path) -> FileLoad:
         """Staged rows to staging.<name>, the rejected ones to dq.quarantine, the counts to dq.file_loads.
@@ -313,9 +231,9 @@ class SourceAdapter:
             load.rows_read = parsed + rejected_by_reader
             load.rows_loaded = inserted
             # Quarantined: the rows the staging model rejected plus the lines the CSV reader could not parse.
-            # (record_file_load_sql refuses counts that do not add up.)
+            # (record_file_load refuses counts that do not add up.)
             load.quarantined_in_sql = rejected_by_model + rejected_by_reader
-            record_file_load_sql(
+            record_file_load(
                 con, load,
                 "select t.data_row as row_number, t._reject_column as column_name, t._reject_reason as reason, "
                 "to_json(r) as raw_values from typed_rejects t join raw_rows r using (_row_number) "
@@ -343,11 +261,9 @@ class SourceAdapter:
             raise SourceFileError(f"{path}: same content (sha256 {load.sha256[:12]}) as {old[0]}, which is "
                                   "already loaded; a copy is not loaded twice: remove one of the two files")
         with transaction(con):
-            for table in (self.staging_table, "dq.quarantine"):
-                con.execute(f"update {table} set source_file = ? where source_file = ? and sha256 = ?",
-                            [load.source_file, old[0], load.sha256])
-            con.execute("update dq.file_loads set source_file = ? where source = ? and source_file = ? "
-                        "and sha256 = ? and is_current", [load.source_file, self.name, old[0], load.sha256])
+            con.execute(f"update {self.staging_table} set source_file = ? where source_file = ? and sha256 = ?",
+                        [load.source_file, old[0], load.sha256])
+            rename_file(con, self.name, old[0], load.source_file, load.sha256)
         load.rows_read, load.rows_loaded, load.quarantined_in_sql = old[1], old[2], old[3]
         load.extra_columns, load.renamed_from = list(old[4] or []), old[0]
         return True
@@ -375,6 +291,6 @@ class SourceAdapter:
         if existing:
             # The model changed: every file of this source has to be staged again.
             con.execute(f"drop table {self.staging_table}")
-            con.execute("update dq.file_loads set is_current = false where source = ?", [self.name])
+            retire_source(con, self.name)
         con.execute(f"create table {self.staging_table} as select * exclude (_reject_column, _reject_reason), "
                     "''::varchar as source_file, ''::varchar as sha256 from typed limit 0")

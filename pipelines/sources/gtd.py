@@ -1,11 +1,6 @@
 """Global Terrorism Database (START): CSV or XLSX, any subset of the codebook's columns."""
 
-from pathlib import Path
-
-import duckdb
-
 from pipelines.sources.base import SourceAdapter, SourceFileError
-from pipelines.sources.xlsx import read_xlsx_sheet
 
 # Columns the staging model uses; a file may hold any subset as long as the required ones are there.
 KNOWN_COLUMNS = (
@@ -22,12 +17,6 @@ class GtdAdapter(SourceAdapter):
         if problem is None and "country_txt" not in header and "country" not in header:
             problem = "missing column country_txt (or its code column country) for a GTD file"
         return problem
-
-    def read_raw(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            read_xlsx_sheet(con, path, sheet=None, required=self.required_columns)
-        else:
-            super().read_raw(con, path)
 
 
 ADAPTER = GtdAdapter(

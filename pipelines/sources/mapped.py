@@ -8,22 +8,19 @@ one partition (``<dataset>/<file name>``). The mapping is validated here and tur
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import yaml
 
-from pipelines.sources.base import (SourceAdapter, SourceFileError, collect_reader_rejects, detect_encoding,
-                                    drop_reader_rejects, near_miss_hint, quote)
-from pipelines.sources.xlsx import read_xlsx_sheet
+from pipelines.engine.reader import ENCODINGS, EXCEL_SUFFIXES, read_raw_file
+from pipelines.sources.base import SourceAdapter, SourceFileError, near_miss_hint, quote
 
 MAPPING_FILE = "mapping.yaml"
-DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+DATA_SUFFIXES = (".csv", *EXCEL_SUFFIXES)
 
 # Incident fields a mapping may fill, with the kind of value each holds in staging.mapped.
 FIELDS: dict[str, str] = {
@@ -40,7 +37,6 @@ PARSERS = {"text": "text", "int": "number", "float": "number", "int_lenient": "n
 DEFAULT_PARSER = {"text": "text", "number": "float", "date": "date", "bool": "bool"}
 EVENT_TYPES = ("attack", "drone_strike", "battle", "one_sided_violence", "other")
 BEST_ESTIMATES = ("none", "low", "high", "midpoint")
-ENCODINGS = ("auto", "utf-8", "utf-16", "cp1252", "latin-1")
 TOP_KEYS = {"source_name", "description", "encoding", "sheet", "header_row", "required_columns", "id_column",
             "columns", "constants", "date_formats", "drop_rows", "null_values", "best_estimate", "perpetrators",
             "alias_system", "coverage"}
@@ -383,40 +379,6 @@ def _resolve_header(mapping: Mapping, header: list[str], path: Path) -> dict[str
     return resolved
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping) -> None:
-    encoding = detect_encoding(path) if mapping.encoding == "auto" else mapping.encoding
-    source = path
-    tmp = None
-    if encoding != "utf-8":
-        # Decode with the real codec (cp1252 quotes, UTF-16; DuckDB's own latin-1 reader refuses some files).
-        tmp = tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", newline="", delete=False)
-        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-        try:
-            with open(path, "rb") as handle, tmp:
-                for chunk in iter(lambda: handle.read(1 << 20), b""):
-                    tmp.write(decoder.decode(chunk))
-                tmp.write(decoder.decode(b"", final=True))
-        except UnicodeDecodeError as exc:
-            Path(tmp.name).unlink(missing_ok=True)
-            raise SourceFileError(f"{path}: not {encoding} as {mapping.path} says ({exc})") from exc
-        source, encoding = Path(tmp.name), "utf-8"
-    drop_reader_rejects(con)
-    try:
-        con.execute(
-            "create or replace temp table raw_rows as select * from read_csv(?, all_varchar = true, "
-            "header = true, delim = ',', quote = '\"', escape = '\"', encoding = ?, skip = ?, "
-            "store_rejects = true, rejects_table = 'raw_reject_errors', rejects_scan = 'raw_reject_scans', "
-            "parallel = false)",
-            [str(source), encoding, (mapping.header_row or 1) - 1],
-        )
-    except duckdb.Error as exc:
-        raise SourceFileError(f"{path}: cannot be read as CSV ({exc})") from exc
-    finally:
-        if tmp is not None:
-            Path(tmp.name).unlink(missing_ok=True)
-    collect_reader_rejects(con, (mapping.header_row or 1) - 1)
-
-
 def install_mapping(con: duckdb.DuckDBPyConnection, mapping: Mapping | None, dataset: str,
                     header: dict[str, str] | None = None, file_name: str = "") -> None:
     """The mapping as temp tables and variables for sql/staging/mapped.sql (empty when mapping is None)."""
@@ -489,15 +451,13 @@ class MappedAdapter(SourceAdapter):
     def partition_key(self, path: Path, raw_dir: Path) -> str:
         return f"{path.parent.name}/{path.name}"
 
-    def read_raw(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    def read_raw(self, con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         mapping = load_mapping(path.parent / MAPPING_FILE)
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            read_xlsx_sheet(con, path, sheet=mapping.sheet, required=tuple(mapping.required_columns),
-                            header_row=None if mapping.header_row is None else mapping.header_row - 1)
-        else:
-            _read_csv(con, path, mapping)
-        header = [r[0] for r in con.execute("select column_name from (describe raw_rows)").fetchall()]
+        header = read_raw_file(con, path, encoding=mapping.encoding, encoding_declared_in=mapping.path,
+                               header_row=mapping.header_row, sheet=mapping.sheet,
+                               required=tuple(mapping.required_columns))
         install_mapping(con, mapping, path.parent.name, _resolve_header(mapping, header, path), path.name)
+        return header
 
     def extra_columns(self, con: duckdb.DuckDBPyConnection, header: list[str]) -> list[str]:
         used = {r[0] for r in con.execute("select source_column from mapping_fields union "

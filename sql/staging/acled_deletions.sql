@@ -1,13 +1,13 @@
 -- staging.acled_deletions: events ACLED deleted, as its deletions endpoint publishes them (event_id_cnty,
 -- deleted_timestamp = Unix seconds of the deletion). One file per pull under raw/acled/deletions/.
--- Reads temp table raw_deletions (all VARCHAR, _row_number); _reject_column / _reject_reason as every model.
+-- Reads temp table raw_rows (all VARCHAR, _row_number); _reject_column / _reject_reason as every model.
 with typed as (
     select
         _row_number,
         nullif(trim(event_id_cnty), '')   as event_id_cnty,
         code_int(deleted_timestamp)       as deleted_timestamp,
         deleted_timestamp                 as _deleted_text
-    from raw_deletions
+    from raw_rows
 )
 select
     * exclude (_deleted_text),

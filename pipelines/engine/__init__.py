@@ -1,0 +1,1 @@
+"""The engine layer: imports nothing from pipelines.defs."""
