@@ -142,7 +142,7 @@ def load() -> str:
 
 
 def wh_build_path(published: Path) -> Path:
-    from pipelines.warehouse import build_path_for
+    from pipelines.engine.warehouse import build_path_for
 
     return build_path_for(published)
 
@@ -212,8 +212,10 @@ def pipeline_ingest(base_build: Path, work: Path, raw: Path, file: Path,
     """Stage one GTD file and conform it into core.incidents on a fresh copy of a curated-only warehouse.
 
     ``statements`` (if given) receives (seconds, statement) for every statement of 50 ms or more."""
-    from pipelines import accounting, incidents, warehouse as wh
-    from pipelines.sources.registry import adapters
+    from pipelines.engine import accounting
+    from pipelines.defs.incidents import conform as incidents
+    from pipelines.engine import warehouse as wh
+    from pipelines.defs.incidents.sources.registry import adapters
 
     published = work / "warehouse.duckdb"
     if work.exists():
@@ -324,8 +326,9 @@ def run_checks(warehouse: Path, mode: str) -> dict:
     expectations translated to one SQL scan plus the same SQL checks (mode sql)."""
     import duckdb
 
-    from pipelines import checks, gx_checks
-    from pipelines.warehouse import DEFAULT_MEMORY_LIMIT
+    from pipelines.defs.quality import checks
+    from pipelines.defs.quality import gx_checks
+    from pipelines.engine.warehouse import DEFAULT_MEMORY_LIMIT
 
     con = duckdb.connect(str(warehouse), read_only=True)
     con.execute(f"set memory_limit = '{os.environ.get('PIPELINES_DUCKDB_MEMORY_LIMIT') or DEFAULT_MEMORY_LIMIT}'")
@@ -586,8 +589,10 @@ def summarize_checks(runs: list[dict]) -> dict:
 
 def month_ingest(published: Path, raw: Path, file: Path) -> float:
     """Stage and conform one new file into a copy of the built warehouse (the incremental ingest path)."""
-    from pipelines import accounting, incidents, warehouse as wh
-    from pipelines.sources.registry import adapters
+    from pipelines.engine import accounting
+    from pipelines.defs.incidents import conform as incidents
+    from pipelines.engine import warehouse as wh
+    from pipelines.defs.incidents.sources.registry import adapters
 
     accounting._sha256_cached.cache_clear()
     gtd = next(a for a in adapters() if a.name == "gtd")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.warehouse import transaction
+from pipelines.engine.warehouse import transaction
 
 
 def sha256_of(path: Path) -> str:

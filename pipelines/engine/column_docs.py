@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from pipelines.config import PROJECT_ROOT, SQL_DIR
+from pipelines.engine.config import PROJECT_ROOT, SQL_DIR
 
 DICTIONARY = PROJECT_ROOT / "docs" / "data_dictionary.md"
 TABLE_START = re.compile(r"^CREATE TABLE IF NOT EXISTS (\w+)\.(\w+)\s*\(", re.IGNORECASE)

@@ -4,7 +4,7 @@ reaches when only incident source files changed.
 The inputs of a run have two parts. The *code* part hashes every SQL model, check and contract, every
 expectation suite, the package's Python code and the versions of the libraries that compute results. The
 *raw* part lists every raw file with its sha256, and for each data file of an incident source adapter
-(``pipelines/sources``: gtd, ucdp_ged, acled, ...) which adapter reads it. The CLI runner stores both with
+(``pipelines/defs/incidents/sources``: gtd, ucdp_ged, acled, ...) which adapter reads it. The CLI runner stores both with
 the build (``meta.run_inputs``, moved to ``meta.build_info`` by publish) and the hash of the two as
 ``inputs_fingerprint``: a later run whose inputs give the same hash has nothing to do, and one whose code
 part is the same and whose raw changes are all incident source files needs only the assets downstream of
@@ -14,14 +14,15 @@ those sources (``plan_build``). Nothing here imports Dagster, so these answers a
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 import duckdb
 
-from pipelines.accounting import sha256_of
-from pipelines.config import EXPECTATIONS_DIR, PROJECT_ROOT, SQL_DIR
+from pipelines.engine.accounting import sha256_of
+from pipelines.engine.config import EXPECTATIONS_DIR, PROJECT_ROOT, SQL_DIR
 
 PACKAGE_DIR = PROJECT_ROOT / "pipelines"
 LIBRARIES = ("duckdb", "dagster", "great-expectations", "pandas", "scipy", "statsmodels", "openpyxl", "pyyaml", "splink")
@@ -39,7 +40,7 @@ def code_fingerprint() -> str:
     """One hash of everything but the raw files: SQL, expectation suites, package code, library versions."""
     digest = hashlib.sha256()
     for label, root, pattern in (("sql", SQL_DIR, "**/*.sql"), ("expectations", EXPECTATIONS_DIR, "**/*.json"),
-                                 ("code", PACKAGE_DIR, "**/*.py"), ("model", PACKAGE_DIR, "linkage_model.json")):
+                                 ("code", PACKAGE_DIR, "**/*.py"), ("model", PACKAGE_DIR, "**/linkage_model.json")):
         for path in _files(root, pattern):
             digest.update(f"{label}/{path.relative_to(root).as_posix()}\0{sha256_of(path)}\n".encode())
     for library in LIBRARIES:
@@ -56,14 +57,13 @@ def raw_files(raw_dir: Path) -> dict[str, str]:
     return {path.relative_to(raw_dir).as_posix(): sha256_of(path) for path in _files(raw_dir, "**/*")}
 
 
-def incident_source_files(raw_dir: Path) -> dict[str, str]:
-    """The data files of the incident source adapters (path relative to the raw directory -> adapter name).
+def incident_source_files(raw_dir: Path, adapters: Iterable) -> dict[str, str]:
+    """The data files of the incident source ``adapters`` (path relative to the raw directory -> adapter name;
+    ``adapters``: pipelines/defs/incidents/sources/registry.py ``adapters()``, passed in from above).
 
     Curated files, the lineage sources, mapping.yaml files and anything else are not among them.
     """
-    from pipelines.sources.registry import adapters
-
-    return {a.source_file(p, raw_dir): a.name for a in adapters() for p in a.files(raw_dir)}
+    return {a.source_file(p, raw_dir): a.name for a in adapters for p in a.files(raw_dir)}
 
 
 @dataclass(frozen=True)
@@ -84,9 +84,10 @@ class RunInputs:
         return [{"path": p, "sha256": s, "source": self.sources.get(p)} for p, s in sorted(self.raw_files.items())]
 
 
-def run_inputs(raw_dir: Path) -> RunInputs:
+def run_inputs(raw_dir: Path, adapters: Iterable) -> RunInputs:
+    """The inputs of a run on ``raw_dir``; ``adapters``: the incident source adapters (registry ``adapters()``)."""
     files = raw_files(raw_dir)
-    sources = {p: s for p, s in incident_source_files(raw_dir).items() if p in files}
+    sources = {p: s for p, s in incident_source_files(raw_dir, adapters).items() if p in files}
     return RunInputs(code_fingerprint(), files, sources)
 
 

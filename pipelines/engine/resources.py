@@ -8,8 +8,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines import warehouse as wh
-from pipelines.config import default_raw_dir, default_warehouse_path
+from pipelines.engine import warehouse as wh
+from pipelines.engine.config import default_raw_dir, default_warehouse_path
 
 # Every asset that writes DuckDB is in this pool; dagster.yaml limits it to one run at a time.
 WAREHOUSE_POOL = "duckdb_warehouse"

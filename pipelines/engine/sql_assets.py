@@ -4,11 +4,11 @@
 import dagster as dg
 import duckdb
 
-from pipelines.assets.groups import domain_group
-from pipelines.column_docs import column_descriptions, header_comment
-from pipelines.config import SQL_DIR
-from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
-from pipelines.warehouse import create_table_as, model_dependencies, replace_table, sql_model
+from pipelines.engine.groups import domain_group
+from pipelines.engine.column_docs import column_descriptions, header_comment
+from pipelines.engine.config import SQL_DIR
+from pipelines.engine.resources import WAREHOUSE_POOL, WarehouseResource
+from pipelines.engine.warehouse import create_table_as, model_dependencies, replace_table, sql_model
 
 PREVIEW_ROWS = 10  # a table without a source column
 PREVIEW_ROWS_PER_SOURCE = 3  # a table with one: rows of every source, not the first rows of one

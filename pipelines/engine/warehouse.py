@@ -16,13 +16,14 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
 
-from pipelines.config import SQL_DIR
-from pipelines.faults import fault_point
+from pipelines import __version__
+from pipelines.engine.config import SQL_DIR
+from pipelines.engine.faults import fault_point
 
 SCHEMA_FILE = SQL_DIR / "schema.sql"
 # Tables whose rows are history that a rebuild from raw cannot recreate: migrate them in place.
@@ -114,11 +115,20 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     reference.close()
     con.execute(ddl)
     if conformed_dropped:
-        # Filled file by file (pipelines/incidents.py): with no record of what they hold, every file is conformed again.
+        # Filled file by file (pipelines/defs/incidents/conform.py): with no record of what they hold, every file is conformed again.
         con.execute("delete from meta.conformed_files")
 
 
-_schema_applied: set[tuple[str, int, int]] = set()
+_schema_applied: set[tuple] = set()
+# Callables that create the staging tables of the domains above (pipelines/defs/incidents/sources/registry.py
+# registers the adapters' tables): connect_build runs them with the contract, so every model can rely on them.
+_staging_tables: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
+
+
+def register_staging_tables(ensure: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+    """Have ``connect_build`` run ``ensure(con)`` on every working copy it opens (once per file per process)."""
+    if ensure not in _staging_tables:
+        _staging_tables.append(ensure)
 
 # DuckDB's default memory limit is 80% of RAM; a bounded one makes big sorts, joins and aggregates spill
 # to disk beside the working copy instead of growing the process (10 million incidents stay < 2 GB).
@@ -188,13 +198,11 @@ def connect_build(published: Path) -> duckdb.DuckDBPyConnection:
     ensure_storage_version(path)
     con = duckdb.connect(str(path), config=_memory_config(path.parent))
     stat = path.stat()
-    marker = (str(path), stat.st_ino, SCHEMA_FILE.stat().st_mtime_ns)
+    marker = (str(path), stat.st_ino, SCHEMA_FILE.stat().st_mtime_ns, tuple(_staging_tables))
     if marker not in _schema_applied:
         apply_schema(con)
-        from pipelines.sources.registry import adapters  # staging tables every model can rely on
-
-        for adapter in adapters():
-            adapter.ensure_staging_table(con)
+        for ensure in _staging_tables:  # staging tables every model can rely on
+            ensure(con)
         _schema_applied.add(marker)
     return con
 
@@ -298,8 +306,6 @@ def create_table_as(con: duckdb.DuckDBPyConnection, schema: str, table: str, sel
 
 def publish(published: Path, run_id: str | None, raw_dir: Path | None) -> str:
     """Stamp the build, then atomically swap the working copy in as the published warehouse."""
-    from pipelines import __version__
-
     build = build_path_for(published)
     build_id = uuid.uuid4().hex
     con = duckdb.connect(str(build))

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from pipelines.exports import PROFILES_FILE, ExportProfile, default_export_root, load_profiles, run_export
-from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+from pipelines.defs.exports.profiles import PROFILES_FILE, ExportProfile, default_export_root, load_profiles, run_export
+from pipelines.engine.resources import WAREHOUSE_POOL, WarehouseResource
 
 GROUP = "exports"
 

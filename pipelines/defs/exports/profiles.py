@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.config import PROJECT_ROOT
+from pipelines.engine.config import PROJECT_ROOT
 
 PROFILES_FILE = PROJECT_ROOT / "exports.yaml"
 EXPORT_ROOT_ENV = "PIPELINES_EXPORT_ROOT"

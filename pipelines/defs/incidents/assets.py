@@ -3,14 +3,14 @@ conformed core.incidents / core.incident_perpetrators."""
 
 import dagster as dg
 
-from pipelines import incidents
-from pipelines.accounting import record_failed_file, sha256_of
-from pipelines.assets.common import sql_model_asset, table_metadata
-from pipelines.assets.run_inputs import RUN_INPUTS_KEY
-from pipelines.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
-from pipelines.sources import acled
-from pipelines.sources.base import SourceAdapter
-from pipelines.sources.registry import adapters
+from pipelines.defs.incidents import conform as incidents
+from pipelines.engine.accounting import record_failed_file, sha256_of
+from pipelines.engine.sql_assets import sql_model_asset, table_metadata
+from pipelines.defs.incidents.run_inputs import RUN_INPUTS_KEY
+from pipelines.engine.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
+from pipelines.defs.incidents.sources import acled
+from pipelines.defs.incidents.sources.base import SourceAdapter
+from pipelines.defs.incidents.sources.registry import adapters
 
 GROUP = "incidents"
 
@@ -65,7 +65,7 @@ staging_assets = [staging_asset(a) for a in adapters()]
 
 
 # Both tables are written from the staged sources, resolving names through the aliases and the names classed
-# "not a group" (pipelines/incidents.py): each depends on all of them, so that every asset reading either is
+# "not a group" (pipelines/defs/incidents/conform.py): each depends on all of them, so that every asset reading either is
 # downstream of every staged source (an incremental build selects by that).
 CONFORM_DEPS = [*(a.key for a in staging_assets), RUN_INPUTS_KEY, dg.AssetKey(["staging", "curated_incidents"]),
                 dg.AssetKey(["core", "group_aliases"]), dg.AssetKey(["staging", "curated_non_group_perpetrators"]),

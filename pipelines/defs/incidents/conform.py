@@ -13,9 +13,11 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.accounting import forget_file
-from pipelines.config import SQL_DIR
-from pipelines.warehouse import table_exists, transaction
+from pipelines.defs.incidents.sources.registry import adapters
+from pipelines.defs.operations.planner import staged_changes
+from pipelines.engine.accounting import forget_file
+from pipelines.engine.config import SQL_DIR
+from pipelines.engine.warehouse import table_exists, transaction
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,6 @@ def curated_conformer() -> Conformer:
 
 
 def adapter_conformers() -> list[Conformer]:
-    from pipelines.sources.registry import adapters
-
     return [Conformer(a.name, a.name, a.source_system, a.conform_sql, a.perpetrators_sql, a.conform_whole_source,
                       system_sql=MAPPED_SYSTEM_SQL if a.name == "mapped" else None, versions_sql=a.versions_sql)
             for a in adapters()]
@@ -96,10 +96,8 @@ MAPPED_SYSTEM_SQL = "'mapped:' || split_part(incident_id, ':', 1)"
 
 
 def prune_removed_files(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> list[str]:
-    """Files loaded earlier but gone from the raw directory (pipelines/planner.py decides which): drop their
+    """Files loaded earlier but gone from the raw directory (pipelines/defs/operations/planner.py decides which): drop their
     staged rows. Called once per build run, by the asset meta.run_inputs, before anything reads them."""
-    from pipelines.planner import staged_changes
-
     removed = []
     for source, source_file in staged_changes(con, raw_dir)[1]:
         forget_file(con, source, source_file)

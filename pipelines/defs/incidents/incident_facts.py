@@ -3,7 +3,7 @@
 Each row of the mart is one row of core.incidents with its group family (from marts.group_family_membership)
 and periods, so the rows of one source file depend only on that file's incidents, the family membership and
 the code. meta.incident_facts_inputs records, per source file, the key of the incidents the mart holds for it
-(pipelines/incidents.py ``conformed_row_keys``) and what every row was computed with: the code fingerprint
+(pipelines/defs/incidents/conform.py ``conformed_row_keys``) and what every row was computed with: the code fingerprint
 (SQL, suites, package, libraries) and a digest of marts.group_family_membership. A refresh with the same code
 and membership deletes the rows of the files whose key changed or that are gone, and inserts those of the files
 whose key is new, running the model sql/marts/incident_facts.sql on only those files (the variable
@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from pipelines.faults import fault_point
-from pipelines.fingerprint import code_fingerprint
-from pipelines.incidents import conformed_row_keys
-from pipelines.warehouse import sql_model, table_exists, transaction
+from pipelines.engine.faults import fault_point
+from pipelines.engine.fingerprint import code_fingerprint
+from pipelines.defs.incidents.conform import conformed_row_keys
+from pipelines.engine.warehouse import sql_model, table_exists, transaction
 
 TABLE = "marts.incident_facts"
 FILES_VARIABLE = "incident_facts_files"

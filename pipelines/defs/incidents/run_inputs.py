@@ -1,6 +1,6 @@
 """The first step of every build run: what the build is made of.
 
-It drops the staged rows of raw files that are gone (the one place that prunes; pipelines/planner.py decides
+It drops the staged rows of raw files that are gone (the one place that prunes; pipelines/defs/operations/planner.py decides
 which) and stamps the working copy with the run's inputs (meta.run_inputs), which publish moves to
 meta.build_info so that a later run can tell "nothing changed" or "only incident files changed". The stamp is
 written only when the run was planned for exactly these inputs (run tag pipelines/inputs_fingerprint, set by the
@@ -10,7 +10,11 @@ by hand from the UI, or one after a failed load, gets no stamp and the next run 
 
 import dagster as dg
 
-from pipelines.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
+from pipelines.defs.incidents.conform import prune_removed_files
+from pipelines.defs.incidents.sources.registry import adapters
+from pipelines.defs.operations.planner import INPUTS_TAG, inputs_as_loaded
+from pipelines.engine.fingerprint import record_run_inputs, run_inputs
+from pipelines.engine.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
 
 RUN_INPUTS_KEY = dg.AssetKey(["meta", "run_inputs"])
 
@@ -28,11 +32,7 @@ RUN_INPUTS_KEY = dg.AssetKey(["meta", "run_inputs"])
 )
 def run_inputs_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                      raw: RawDirectoryResource) -> dg.MaterializeResult:
-    from pipelines.fingerprint import record_run_inputs, run_inputs
-    from pipelines.incidents import prune_removed_files
-    from pipelines.planner import INPUTS_TAG, inputs_as_loaded
-
-    inputs = run_inputs(raw.root)
+    inputs = run_inputs(raw.root, adapters())
     planned = context.run.tags.get(INPUTS_TAG)
     with warehouse.connect() as con:
         removed = prune_removed_files(con, raw.root)

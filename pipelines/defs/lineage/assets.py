@@ -8,11 +8,11 @@ A missing raw folder stages nothing: the staging tables exist empty (sql/schema.
 
 import dagster as dg
 
-from pipelines.assets.groups import domain_group
-from pipelines.assets.common import sql_model_asset, table_metadata
-from pipelines.lineage_sources import mmp, ucdp_actors
-from pipelines.lineage_sources.base import LineageTable, stage_table
-from pipelines.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
+from pipelines.engine.groups import domain_group
+from pipelines.engine.sql_assets import sql_model_asset, table_metadata
+from pipelines.defs.lineage.sources import mmp, ucdp_actors
+from pipelines.defs.lineage.sources.base import LineageTable, stage_table
+from pipelines.engine.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
 
 GROUP = "lineage"
 DESCRIPTIONS = {

@@ -1,13 +1,13 @@
-"""Record linkage: core.event_links and core.event_clusters (pipelines/linkage.py, docs/linkage.md)."""
+"""Record linkage: core.event_links and core.event_clusters (pipelines/defs/linkage/matching.py, docs/linkage.md)."""
 
 import dagster as dg
 
-from pipelines import linkage
-from pipelines.assets.common import table_metadata
-from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
-from pipelines.warehouse import model_dependencies
+from pipelines.defs.linkage import matching as linkage
+from pipelines.engine.sql_assets import table_metadata
+from pipelines.engine.resources import WAREHOUSE_POOL, WarehouseResource
+from pipelines.engine.warehouse import model_dependencies
 
-GROUP = "record_linkage"  # with the linked-event marts (pipelines/assets/groups.py)
+GROUP = "record_linkage"  # with the linked-event marts (pipelines/engine/groups.py)
 # what sql/linkage/event_link_input.sql reads (marts.incident_facts today)
 INPUT_DEPS = [dg.AssetKey(list(ref)) for ref in model_dependencies(linkage.input_sql())]
 

@@ -8,9 +8,9 @@ alone). docs/linkage.md argues the blocking, the comparisons and the thresholds.
     input       sql/linkage/event_link_input.sql (the one model linkage reads: switch columns there)
     blocking    sql/linkage/candidate_pairs.sql (date windows x place x class; our SQL, handed to Splink as
                 its blocked pairs, because day windows over date precision are not an equi-join)
-    scoring     Splink 5 on DuckDB with the parameters in pipelines/linkage_model.json (one model per domain of
+    scoring     Splink 5 on DuckDB with the parameters in pipelines/defs/linkage/linkage_model.json (one model per domain of
                 DOMAINS), estimated without
-                labels (``python -m pipelines.linkage estimate --warehouse FILE``: u by random sampling,
+                labels (``python -m pipelines.defs.linkage.matching estimate --warehouse FILE``: u by random sampling,
                 m by expectation maximisation) and kept in the repository, so that every build scores with
                 the same model and an incremental re-link equals a full one exactly.
     incremental meta.event_link_inputs keeps, per source file, a key of its link input rows; a re-link
@@ -30,8 +30,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.config import SQL_DIR
-from pipelines.warehouse import transaction
+from pipelines.engine.config import PROJECT_ROOT, SQL_DIR
+from pipelines.engine.warehouse import transaction
 
 MODEL_PATH = Path(__file__).with_name("linkage_model.json")
 # A pair is a link when Splink's match probability is at least LINK_THRESHOLD, or, between two different
@@ -329,7 +329,7 @@ def _store(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def relink(con: duckdb.DuckDBPyConnection, full: bool = False, model: dict | None = None) -> Relink:
-    """``model``: the models per domain (default: pipelines/linkage_model.json)."""
+    """``model``: the models per domain (default: pipelines/defs/linkage/linkage_model.json)."""
     """Bring core.event_links and core.event_clusters up to date with marts.incident_facts: only the pairs
     touching incidents of changed source files are scored again, unless ``full`` or nothing is recorded."""
     model = model or load_model()
@@ -376,7 +376,7 @@ def relink(con: duckdb.DuckDBPyConnection, full: bool = False, model: dict | Non
 
 
 # ------------------------------------------------------------------------------------------- evaluation
-EVALUATION_PAIRS = Path(__file__).resolve().parent.parent / "tests" / "data" / "linkage_eval_pairs.csv"
+EVALUATION_PAIRS = PROJECT_ROOT / "tests" / "data" / "linkage_eval_pairs.csv"
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, labels: Path = EVALUATION_PAIRS) -> pd.DataFrame:
@@ -409,7 +409,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, labels: Path = EVALUATION_PAIRS) ->
 
 # ------------------------------------------------------------------------------------------------- CLI
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.linkage",
+    parser = argparse.ArgumentParser(prog="python -m pipelines.defs.linkage.matching",
                                      description="Estimate the record-linkage model (no labels) from a warehouse.")
     sub = parser.add_subparsers(dest="command", required=True)
     est = sub.add_parser("estimate", help=f"estimate Splink's parameters and write {MODEL_PATH.name}")

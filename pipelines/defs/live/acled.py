@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 
-from pipelines.live.http import ApiError, MalformedResponse, RetryingClient, safe_url
-from pipelines.live.settings import LiveSettings
+from pipelines.defs.live.http import ApiError, MalformedResponse, RetryingClient, safe_url
+from pipelines.defs.live.settings import LiveSettings
 
 PAGE_LIMIT = 5000  # ACLED's default and documented page size
 CLIENT_ID = "acled"

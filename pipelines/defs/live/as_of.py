@@ -2,7 +2,7 @@
 
 Every file of the raw folder is linked into a temporary folder of the same layout, except the data files of
 the incident sources (raw/<source>/) known only after DATE: a pulled file by the time in its name (the
-pull's start, pipelines/live/pull.py), a file put there by hand by its modification time (the only date it
+pull's start, pipelines/defs/live/pull.py), a file put there by hand by its modification time (the only date it
 has). raw/acled/api_pulls.json is written back as it stood then (the pulls up to DATE). Curated, lineage and
 mapping files are reference data without a history: they are taken as they are. Built from that folder, the
 warehouse equals one built on DATE from the files then present, table by table (tests/test_live_history.py).
@@ -18,7 +18,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipelines.live.pull import ACLED_STATE, pulled_at
+from pipelines.defs.incidents.sources.registry import adapters
+from pipelines.defs.live.pull import ACLED_STATE, pulled_at
 
 
 def known_by(as_of: dt.date) -> dt.datetime:
@@ -34,8 +35,6 @@ def file_known_at(path: Path) -> dt.datetime:
 
 
 def _incident_folders() -> set[str]:
-    from pipelines.sources.registry import adapters
-
     return {a.name for a in adapters()}  # raw/<name>/ (mapped datasets: raw/mapped/<dataset>/)
 
 

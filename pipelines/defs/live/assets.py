@@ -2,7 +2,7 @@
 (a partition per pull) into raw/ and stage the pulled files through their adapters, and the schedules that
 request them (UCDP monthly, ACLED weekly).
 
-The schedules are off unless their credentials are set (pipelines/live/settings.py); a tick without them
+The schedules are off unless their credentials are set (pipelines/defs/live/settings.py); a tick without them
 skips, naming the missing variables. No job of the embedded default run (``python -m pipelines run``, the
 build and load jobs) contains these assets: that run never reaches the network. What is pulled is conformed
 by the next build (``daily_build``).
@@ -13,13 +13,13 @@ import datetime as dt
 
 import dagster as dg
 
-from pipelines.live.acled import AcledClient
-from pipelines.live.pull import pull_acled, pull_ucdp, stamp
-from pipelines.live.settings import live_settings
-from pipelines.live.ucdp import UcdpClient, VersionNotPublished, is_candidate
-from pipelines.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
-from pipelines.sources import acled
-from pipelines.sources.registry import adapter
+from pipelines.defs.live.acled import AcledClient
+from pipelines.defs.live.pull import pull_acled, pull_ucdp, stamp
+from pipelines.defs.live.settings import live_settings
+from pipelines.defs.live.ucdp import UcdpClient, VersionNotPublished, is_candidate
+from pipelines.engine.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
+from pipelines.defs.incidents.sources import acled
+from pipelines.defs.incidents.sources.registry import adapter
 
 GROUP = "live"
 UCDP_VERSIONS = dg.DynamicPartitionsDefinition(name="ucdp_ged_versions")

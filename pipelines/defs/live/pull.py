@@ -22,9 +22,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.live.acled import AcledClient
-from pipelines.live.http import MalformedResponse
-from pipelines.live.ucdp import UcdpClient
+from pipelines.defs.live.acled import AcledClient
+from pipelines.defs.live.http import MalformedResponse
+from pipelines.defs.live.ucdp import UcdpClient
 
 PULLED = re.compile(r"_pulled-(\d{8}T\d{6}Z)")
 STAMP = "%Y%m%dT%H%M%SZ"

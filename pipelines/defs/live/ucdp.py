@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipelines.live.http import ApiError, MalformedResponse, RetryingClient, safe_url
-from pipelines.live.settings import LiveSettings
+from pipelines.defs.live.http import ApiError, MalformedResponse, RetryingClient, safe_url
+from pipelines.defs.live.settings import LiveSettings
 
 PAGE_SIZE = 1000  # the API's largest page
 VERSION = re.compile(r"\d{2}\.(1|0\.\d{1,2})")  # yearly YY.1, candidate YY.0.M

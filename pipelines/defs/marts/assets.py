@@ -1,15 +1,15 @@
 """Analytic marts: one SQL model per mart under sql/marts/, built only after the blocking checks passed.
 
-marts.incident_facts, the one as large as core.incidents, is refreshed file by file (pipelines/incident_facts.py).
+marts.incident_facts, the one as large as core.incidents, is refreshed file by file (pipelines/defs/incidents/incident_facts.py).
 """
 
 import dagster as dg
 
-from pipelines.assets.common import model_asset_args, sql_model_asset, table_metadata
-from pipelines.incident_facts import refresh_incident_facts
-from pipelines.resources import WarehouseResource
-from pipelines.linked_counts import fill_linked_event_estimates
-from pipelines.stats import (fill_decapitation_pooled, fill_policy_did, fill_policy_outcome_statistics,
+from pipelines.engine.sql_assets import model_asset_args, sql_model_asset, table_metadata
+from pipelines.defs.incidents.incident_facts import refresh_incident_facts
+from pipelines.engine.resources import WarehouseResource
+from pipelines.defs.linkage.linked_counts import fill_linked_event_estimates
+from pipelines.defs.marts.stats import (fill_decapitation_pooled, fill_policy_did, fill_policy_outcome_statistics,
                              fill_policy_outcomes_joint)
 
 GROUP = "marts"
@@ -17,7 +17,7 @@ MARTS = ["group_lineage", "group_family_membership", "incident_facts", "incident
          "split_outcomes", "event_monthly_series",
          "policy_outcomes", "decapitation_event_study", "source_reconciliation", "group_timeline",
          "policy_outcomes_joint", "decapitation_pooled", "policy_did", "linked_event_histories", "linked_event_counts"]
-# Statistics SQL cannot compute, run on each mart once its SQL has built it (pipelines/stats.py, linked_counts.py).
+# Statistics SQL cannot compute, run on each mart once its SQL has built it (pipelines/defs/marts/stats.py, linked_counts.py).
 AFTER = {"policy_outcomes": fill_policy_outcome_statistics, "policy_outcomes_joint": fill_policy_outcomes_joint,
          "decapitation_pooled": fill_decapitation_pooled, "policy_did": fill_policy_did,
          "linked_event_counts": fill_linked_event_estimates}

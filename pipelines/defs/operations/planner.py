@@ -2,15 +2,15 @@
 
 Every way a run starts asks this module, so that they all decide alike:
 - ``python -m pipelines run`` (pipelines/runner.py) executes the plan in its own process;
-- the ``raw_files_sensor`` under ``dagster-daemon`` / ``dagster dev`` (pipelines/sensors.py) launches one load
+- the ``raw_files_sensor`` under ``dagster-daemon`` / ``dagster dev`` (pipelines/defs/operations/sensors.py) launches one load
   run per file to (re)load, then one build run with the build chosen here;
-- the ``daily_build`` schedule (pipelines/schedules.py) launches the build chosen here.
+- the ``daily_build`` schedule (pipelines/defs/operations/schedules.py) launches the build chosen here.
 
 The build is ``nothing`` (the published warehouse was built from exactly these inputs), ``incremental`` (only
-incident source files changed: the part of the build job they reach) or ``full`` (pipelines/fingerprint.py
+incident source files changed: the part of the build job they reach) or ``full`` (pipelines/engine/fingerprint.py
 ``plan_build`` says why). Files are compared with what is staged in the working copy (``dq.file_loads``): a
 file whose (source, path, sha256) is not current there is loaded; a staged file gone from the raw folder is
-dropped, by ``pipelines.incidents.prune_removed_files`` at the start of the build run (asset
+dropped, by ``pipelines.defs.incidents.conform.prune_removed_files`` at the start of the build run (asset
 ``meta.run_inputs``), the one place that prunes. Nothing here imports Dagster.
 """
 
@@ -21,11 +21,11 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.accounting import sha256_of
-from pipelines.fingerprint import BuildPlan, PublishedBuild, RunInputs, plan_build, published_build, run_inputs, \
+from pipelines.engine.accounting import sha256_of
+from pipelines.engine.fingerprint import BuildPlan, PublishedBuild, RunInputs, plan_build, published_build, run_inputs, \
     working_copy_build
-from pipelines.sources.registry import adapter, adapters
-from pipelines.warehouse import build_path_for, connect_build, writer_lock
+from pipelines.defs.incidents.sources.registry import adapter, adapters
+from pipelines.engine.warehouse import build_path_for, connect_build, writer_lock
 
 # Run tags: the inputs a build run was planned for (its meta.run_inputs stamp is only written when the raw
 # folder still gives this fingerprint and every file is loaded), and the plan in words (shown in the UI).
@@ -128,7 +128,7 @@ def inputs_as_loaded(con: duckdb.DuckDBPyConnection, inputs: RunInputs,
 def plan_run(raw_dir: Path, warehouse: Path, wait: bool = True) -> RunPlan:
     """What a run on ``raw_dir`` for the published ``warehouse`` does. ``wait=False`` raises WarehouseBusyError
     instead of waiting while another process writes the working copy (the sensor then skips its tick)."""
-    inputs = run_inputs(raw_dir)
+    inputs = run_inputs(raw_dir, adapters())
     published = published_build(warehouse)
     files = {a.name: {a.partition_key(p, raw_dir): sha256_of(p) for p in a.files(raw_dir)} for a in adapters()}
     if published is not None and published.fingerprint == inputs.fingerprint:

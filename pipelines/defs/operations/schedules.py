@@ -1,6 +1,6 @@
 """Schedules: a daily build of what changed, a weekly full rebuild that also refreshes the exports.
 
-The daily build asks the same planner as the CLI and the sensor (pipelines/planner.py): nothing to do, the part
+The daily build asks the same planner as the CLI and the sensor (pipelines/defs/operations/planner.py): nothing to do, the part
 of the build job changed incident sources reach, or all of it. Loading new files is the sensor's work; a build
 that starts while a raw file is not staged in its current version is published without an input stamp, so the
 next run builds everything. Both go through the run queue (dagster.yaml): when the sensor's loads or the other
@@ -11,7 +11,10 @@ import os
 
 import dagster as dg
 
-from pipelines.resources import RawDirectoryResource, WarehouseResource
+from pipelines.defs.operations.jobs import build_run_request
+from pipelines.defs.operations.planner import plan_run
+from pipelines.engine.resources import RawDirectoryResource, WarehouseResource
+from pipelines.engine.warehouse import WarehouseBusyError
 
 TIMEZONE = "UTC"
 DAILY_CRON_ENV = "PIPELINES_DAILY_CRON"  # e.g. "30 5 * * *": another time of day for the daily build
@@ -26,15 +29,11 @@ def build_schedules(build_job, refresh_job, build_selection: dg.AssetSelection) 
         execution_timezone=TIMEZONE,
         job=build_job,
         default_status=dg.DefaultScheduleStatus.RUNNING,
-        description="Plans like `python -m pipelines run` (pipelines/planner.py) and runs the build it chose: "
+        description="Plans like `python -m pipelines run` (pipelines/defs/operations/planner.py) and runs the build it chose: "
                     "nothing when no input changed since the published build, only what changed incident source "
                     "files reach, or the whole build job (conform, every check, every table and mart, publish).",
     )
     def daily_build(context: dg.ScheduleEvaluationContext, raw: RawDirectoryResource, warehouse: WarehouseResource):
-        from pipelines.planner import plan_run
-        from pipelines.sensors import build_run_request
-        from pipelines.warehouse import WarehouseBusyError
-
         try:
             plan = plan_run(raw.root, warehouse.published, wait=False)
         except WarehouseBusyError as exc:  # a run is writing the warehouse; it publishes what it built

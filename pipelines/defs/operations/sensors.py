@@ -1,4 +1,4 @@
-"""A sensor on the raw directory: the planner's decision (pipelines/planner.py) launched under the daemon.
+"""A sensor on the raw directory: the planner's decision (pipelines/defs/operations/planner.py) launched under the daemon.
 
 Each tick plans like ``python -m pipelines run``: one ``load_<source>_file`` run per new or changed file (its
 staging partition), the dynamic partitions of new files added and those of removed files deleted, then one run
@@ -10,28 +10,20 @@ working copy; run keys (file version, input fingerprint) keep a tick from launch
 
 import dagster as dg
 
-from pipelines.resources import RawDirectoryResource, WarehouseResource
+from pipelines.defs.operations.jobs import build_run_request, load_job_name
+from pipelines.defs.operations.planner import plan_run
+from pipelines.engine.resources import RawDirectoryResource, WarehouseResource
+from pipelines.engine.warehouse import WarehouseBusyError
 
 IN_PROGRESS = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
                dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
-
-
-def build_run_request(plan, build_selection: dg.AssetSelection, graph, job_name: str) -> dg.RunRequest:
-    """The build run of ``plan``: the planned subset of the build job, tagged with the inputs it was planned for."""
-    from pipelines.definitions import planned_selection
-    from pipelines.planner import BUILD_TAG, INPUTS_TAG
-
-    assets, checks = planned_selection(build_selection, graph, plan)
-    return dg.RunRequest(run_key=plan.build_run_key, job_name=job_name, asset_selection=assets,
-                         asset_check_keys=checks,
-                         tags={INPUTS_TAG: plan.inputs.fingerprint, BUILD_TAG: plan.describe()})
 
 
 def build_raw_files_sensor(load_jobs, build_job, build_selection: dg.AssetSelection) -> dg.SensorDefinition:
     @dg.sensor(
         name="raw_files_sensor",
         jobs=[*load_jobs, build_job],
-        description="Watches raw/<source>/ folders and plans like `python -m pipelines run` (pipelines/planner.py): "
+        description="Watches raw/<source>/ folders and plans like `python -m pipelines run` (pipelines/defs/operations/planner.py): "
                     "launches one load_<source>_file run per new or changed file, adds the partitions of new files "
                     "and deletes those of removed ones, then launches build_warehouse with the build the planner "
                     "chose (incremental for changed incident sources, else full). Waits while runs are queued or in "
@@ -41,10 +33,6 @@ def build_raw_files_sensor(load_jobs, build_job, build_selection: dg.AssetSelect
     )
     def raw_files_sensor(context: dg.SensorEvaluationContext, raw: RawDirectoryResource,
                          warehouse: WarehouseResource):
-        from pipelines.definitions import load_job_name
-        from pipelines.planner import plan_run
-        from pipelines.warehouse import WarehouseBusyError
-
         if context.instance.get_run_records(dg.RunsFilter(statuses=IN_PROGRESS), limit=1):
             return dg.SkipReason("runs are queued or in progress: planning once they are done")
         try:

@@ -3,8 +3,8 @@
 
 import dagster as dg
 
-from pipelines import warehouse as wh
-from pipelines.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
+from pipelines.engine import warehouse as wh
+from pipelines.engine.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
 
 
 def published_warehouse_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:

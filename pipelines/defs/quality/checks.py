@@ -13,11 +13,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.column_docs import check_description
-from pipelines.config import SQL_DIR
-from pipelines.faults import fault_point
-from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
-from pipelines.warehouse import model_dependencies
+from pipelines.defs.incidents.run_inputs import RUN_INPUTS_KEY
+from pipelines.defs.incidents.sources.registry import adapters
+from pipelines.engine.column_docs import check_description
+from pipelines.engine.config import SQL_DIR
+from pipelines.engine.faults import fault_point
+from pipelines.engine.resources import WAREHOUSE_POOL, WarehouseResource
+from pipelines.engine.warehouse import model_dependencies
 
 SAMPLE_SIZE = 20
 HEADER = re.compile(r"^--\s*(severity|description):\s*(.+?)\s*$", re.MULTILINE)
@@ -92,9 +94,6 @@ def check_result(
 def staging_check_deps(asset: dg.AssetKey) -> list[dg.AssetKey]:
     """A check on an incident source's staged rows waits for meta.run_inputs, which first drops the rows of
     files gone from the raw folder (else the check would validate them once more)."""
-    from pipelines.assets.run_inputs import RUN_INPUTS_KEY
-    from pipelines.sources.registry import adapters
-
     return [RUN_INPUTS_KEY] if asset.path[0] == "staging" and asset.path[1] in {a.name for a in adapters()} else []
 
 

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.checks import check_result, staging_check_deps
-from pipelines.config import EXPECTATIONS_DIR
-from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
-from pipelines.warehouse import transaction
+from pipelines.defs.quality.checks import check_result, staging_check_deps
+from pipelines.engine.config import EXPECTATIONS_DIR
+from pipelines.engine.resources import WAREHOUSE_POOL, WarehouseResource
+from pipelines.engine.warehouse import transaction
 
 BATCH_VECTORS = 100  # DuckDB hands out 2,048-row vectors: about 200,000 rows per batch
 SAMPLE_SIZE = 20

@@ -8,14 +8,14 @@ raw/acled_aggregates/*.csv -> staging.acled_aggregates -> core.published_aggrega
 
 import dagster as dg
 
-from pipelines import curated
-from pipelines.accounting import record_loads
-from pipelines import published_sources
-from pipelines.assets.groups import domain_group
-from pipelines.assets.common import sql_models, table_metadata
-from pipelines.assets.lineage import lineage_staging_asset
-from pipelines.checks import check_result
-from pipelines.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
+from pipelines.defs.reference import curated
+from pipelines.engine.accounting import record_loads
+from pipelines.defs.reference import published_sources
+from pipelines.engine.groups import domain_group
+from pipelines.engine.sql_assets import sql_models, table_metadata
+from pipelines.defs.lineage.assets import lineage_staging_asset
+from pipelines.defs.quality.checks import check_result
+from pipelines.engine.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
 
 GROUP = "curated_reference"
 CORE_REFERENCE_TABLES = [

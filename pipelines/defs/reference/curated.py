@@ -15,7 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.accounting import FileLoad, QuarantinedRow, sha256_of
+from pipelines.engine.accounting import FileLoad, QuarantinedRow, sha256_of
+from pipelines.engine.config import PROJECT_ROOT
 
 PRECISIONS = ("day", "month", "year")
 # The source systems a curated alias or "not a group" row may name: the incident sources' systems, the lineage
@@ -26,8 +27,6 @@ BUILT_IN_SOURCE_SYSTEMS = ("gtd", "ucdp", "acled", "newamerica", "mmp", "curated
 
 
 def _shipped_mapping_names() -> tuple[str, ...]:
-    from pipelines.config import PROJECT_ROOT
-
     names = (re.search(r"^source_name:\s*([a-z0-9_]+)\s*$", p.read_text(encoding="utf-8"), re.M)
              for p in sorted((PROJECT_ROOT / "mappings").glob("*.yaml")))
     return tuple(sorted(m.group(1) for m in names if m))

@@ -3,7 +3,7 @@
 raw/acled_aggregates/*.csv -> staging.acled_aggregates -> core.published_aggregates (sql/core/published_aggregates.sql)
 
 ACLED publishes two files of the same shape, one of events and one of fatalities per (Country, Event month,
-Event Type). They are read with the one-table CSV reader of the lineage sources (pipelines/lineage_sources/
+Event Type). They are read with the one-table CSV reader of the lineage sources (pipelines/defs/lineage/sources/
 base.py: every row loaded or quarantined, dq.file_loads / dq.quarantine), not a reader of their own. A file
 is an events file or a fatalities file by its value column; a file with neither is refused.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.lineage_sources.base import LineageTable
+from pipelines.defs.lineage.sources.base import LineageTable
 
 VALUE_COLUMNS = {"Events": "events", "Fatalities": "killed"}  # ACLED column -> core.published_aggregates measure
 

@@ -96,7 +96,7 @@ def _table(frame: pd.DataFrame, formats: dict | None = None, row_class=None, sor
 
 
 def _trend_section(data, charts) -> Section:
-    from pipelines.report.data import DEFAULT_VIOLENCE_CLASS, MONTHLY_FROM, TOP_FAMILIES, TRENDS_FROM_YEAR
+    from pipelines.defs.report.data import DEFAULT_VIOLENCE_CLASS, MONTHLY_FROM, TOP_FAMILIES, TRENDS_FROM_YEAR
 
     klass = DEFAULT_VIOLENCE_CLASS.replace("_", " ")
     coverage_note = (f" Only {klass}s (violence_class = '{DEFAULT_VIOLENCE_CLASS}': GTD attacks, UCDP one-sided "
@@ -218,7 +218,7 @@ def _lineage_section(data, charts) -> Section:
 
 
 def _event_study_section(data, charts) -> Section:
-    from pipelines.report.data import EVENT_STUDY_MIN_INCIDENTS, OUTCOME_WINDOW
+    from pipelines.defs.report.data import EVENT_STUDY_MIN_INCIDENTS, OUTCOME_WINDOW
 
     f = data.frames
     section = Section("event-studies", "Event studies",
@@ -456,7 +456,7 @@ def _linkage_section(data) -> Section:
 
 
 def build_sections(data) -> list[Section]:
-    from pipelines.report import charts
+    from pipelines.defs.report import charts
 
     return [_trend_section(data, charts), _lineage_section(data, charts), _event_study_section(data, charts),
             _reconciliation_section(data, charts), _acled_aggregates_section(data), _linkage_section(data),
@@ -489,14 +489,14 @@ def vega_bundle() -> str:
 
 
 def render_html(data, sections: list[Section]) -> str:
-    from pipelines.report.page import PAGE
+    from pipelines.defs.report.page import PAGE
 
     bundle = vega_bundle()
     build = data.build
     coverage = data.coverage.copy()
     for column in ("first_event", "last_event"):
         coverage[column] = pd.to_datetime(coverage[column]).dt.strftime("%Y-%m-%d")
-    from pipelines.report.charts import source_label
+    from pipelines.defs.report.charts import source_label
 
     coverage["source"] = coverage["source"].map(source_label)
     coverage.columns = ["source", "country", "incidents", "first event", "last event", "of which year only"]
@@ -523,7 +523,7 @@ def render_html(data, sections: list[Section]) -> str:
         body.append("</section>")
     too_little = [fig.chart_id for s in sections for fig in s.figures if fig.notice]
     built_at = build.get("built_at")
-    from pipelines.warehouse import not_published_notice
+    from pipelines.engine.warehouse import not_published_notice
 
     notice = not_published_notice(data.warehouse) if data.warehouse else None
     run_notice = (f'<p class="notice run-notice" id="run-notice"><b>Not the latest run:</b> {html.escape(notice)}.</p>'
@@ -559,7 +559,7 @@ def write_atomically(out: Path, text: str) -> None:
 def build_report(warehouse: Path, out: Path) -> ReportResult:
     """Read the published warehouse (read-only) and write the report to ``out``."""
     from pipelines.query import connect_published
-    from pipelines.report.data import collect
+    from pipelines.defs.report.data import collect
 
     con = connect_published(warehouse)
     try:

@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+from pipelines.defs.report import build_report, default_report_path
+from pipelines.engine.resources import WAREHOUSE_POOL, WarehouseResource
 
 REPORT_KEY = dg.AssetKey(["report", "analyst_report"])
 
@@ -20,8 +21,6 @@ def analyst_report_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         kinds={"html"},
     )
     def analyst_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        from pipelines.report import build_report, default_report_path
-
         result = build_report(warehouse.published, default_report_path(warehouse.published))
         context.log.info(f"report written to {result.path} ({len(result.charts)} charts)")
         return dg.MaterializeResult(metadata={

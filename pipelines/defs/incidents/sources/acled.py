@@ -5,10 +5,10 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.accounting import FileLoad, forget_file, record_file_load_sql, sha256_of
-from pipelines.config import SQL_DIR
-from pipelines.sources.base import SourceAdapter, SourceFileError
-from pipelines.warehouse import transaction
+from pipelines.engine.accounting import FileLoad, forget_file, record_file_load_sql, sha256_of
+from pipelines.engine.config import SQL_DIR
+from pipelines.defs.incidents.sources.base import SourceAdapter, SourceFileError
+from pipelines.engine.warehouse import transaction
 
 # Columns the staging model uses (ACLED codebook, 2023 layout); older exports lack some of them.
 KNOWN_COLUMNS = (
@@ -34,7 +34,7 @@ __all__ = ["ADAPTER", "SourceFileError"]
 
 # ---- deletions ----------------------------------------------------------------------------------------------
 # ACLED reports a deleted event only through its deletions endpoint (event_id_cnty, deleted_timestamp). The pulls
-# write them to raw/acled/deletions/ (pipelines/live/pull.py); they are staged here, with the same accounting
+# write them to raw/acled/deletions/ (pipelines/defs/live/pull.py); they are staged here, with the same accounting
 # as every file, into staging.acled_deletions (source acled_deletions in dq.file_loads), and close events in
 # core.incident_versions (sql/core/incident_versions/acled.sql).
 DELETIONS_SOURCE = "acled_deletions"

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.accounting import FileLoad, record_file_load_sql, sha256_of
-from pipelines.config import SQL_DIR
-from pipelines.faults import fault_point
-from pipelines.warehouse import transaction
+from pipelines.engine.accounting import FileLoad, record_file_load_sql, sha256_of
+from pipelines.engine.config import SQL_DIR
+from pipelines.engine.faults import fault_point
+from pipelines.engine.warehouse import transaction
+from pipelines.defs.incidents.sources.registry import adapters
 
 
 class SourceFileError(ValueError):
@@ -101,8 +102,6 @@ def near_miss_hint(missing: list[str], header: list[str]) -> str:
 
 def looks_like(header: list[str], this: str) -> str:
     """A next step for a file in the wrong folder: the adapter whose format it matches, or a known export."""
-    from pipelines.sources.registry import adapters
-
     keys = {_header_key(h) for h in header}
     if "gtdid" in keys or "perpetratorgroup" in keys or ("eventid" in keys and "iyear" not in keys and "date" in keys):
         return ("; this looks like a GTD website export (search results download), not the GTD data file: put it "

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.sources.base import SourceAdapter, SourceFileError
-from pipelines.sources.xlsx import read_xlsx_sheet
+from pipelines.defs.incidents.sources.base import SourceAdapter, SourceFileError
+from pipelines.defs.incidents.sources.xlsx import read_xlsx_sheet
 
 # Columns the staging model uses; a file may hold any subset as long as the required ones are there.
 KNOWN_COLUMNS = (

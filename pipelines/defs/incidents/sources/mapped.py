@@ -18,9 +18,9 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from pipelines.sources.base import (SourceAdapter, SourceFileError, collect_reader_rejects, detect_encoding,
+from pipelines.defs.incidents.sources.base import (SourceAdapter, SourceFileError, collect_reader_rejects, detect_encoding,
                                     drop_reader_rejects, near_miss_hint, quote)
-from pipelines.sources.xlsx import read_xlsx_sheet
+from pipelines.defs.incidents.sources.xlsx import read_xlsx_sheet
 
 MAPPING_FILE = "mapping.yaml"
 DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -518,7 +518,7 @@ ADAPTER = MappedAdapter(
     name="mapped",
     description="mapped CSV/XLSX (raw/mapped/<dataset>/ with a mapping.yaml)",
     # Each dataset resolves names through its own source_name's aliases, then its alias_system's, then
-    # 'mapped' and the curated names (pipelines/incidents.py: resolution per row's system).
+    # 'mapped' and the curated names (pipelines/defs/incidents/conform.py: resolution per row's system).
     source_system="mapped",
     required_columns=(),
     patterns=("*/*.csv", "*/*.xlsx", "*/*.xlsm"),

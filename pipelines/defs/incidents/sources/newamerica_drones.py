@@ -6,7 +6,7 @@ columns are all headed ``Source``: DuckDB names them Source, Source_1 ... and st
 the list ``sources``. Leaders killed (``leader_names``) feed core.leaders / core.leadership_events.
 """
 
-from pipelines.sources.base import SourceAdapter, SourceFileError
+from pipelines.defs.incidents.sources.base import SourceAdapter, SourceFileError
 
 KNOWN_COLUMNS = (
     "strikes", "date", "village", "region", "year", "leaders_killed", "leader_names", "leader_description",

@@ -2,7 +2,7 @@
 
 import duckdb
 
-from pipelines.sources.base import SourceAdapter, SourceFileError, quote
+from pipelines.defs.incidents.sources.base import SourceAdapter, SourceFileError, quote
 
 # Columns the staging model uses; releases differ (the Candidate release lacks iso3, older ones the
 # *_dset_id columns), so a file may hold any superset of the required ones.

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.sources.base import SourceFileError
+from pipelines.defs.incidents.sources.base import SourceFileError
 
 
 def _text(value) -> str | None:

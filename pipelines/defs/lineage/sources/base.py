@@ -13,9 +13,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.accounting import FileLoad, forget_file, record_file_load_sql, sha256_of
-from pipelines.sources.base import SourceFileError
-from pipelines.warehouse import transaction
+from pipelines.engine.accounting import FileLoad, forget_file, record_file_load_sql, sha256_of
+from pipelines.defs.incidents.sources.base import SourceFileError
+from pipelines.engine.warehouse import transaction
 
 
 @dataclass(frozen=True)

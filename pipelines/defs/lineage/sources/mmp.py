@@ -9,7 +9,7 @@ Pakistan maps are the ones whose name starts with "Pakistan").
 
 from __future__ import annotations
 
-from pipelines.lineage_sources.base import LineageTable
+from pipelines.defs.lineage.sources.base import LineageTable
 
 SOURCE = "mmp"
 LINK_TYPES = ("all", "riv", "aff", "spl", "mer")

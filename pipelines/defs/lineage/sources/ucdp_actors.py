@@ -8,7 +8,7 @@ ActorId, or one of whose actor-id lists, is not made of whole numbers is quarant
 
 from __future__ import annotations
 
-from pipelines.lineage_sources.base import LineageTable
+from pipelines.defs.lineage.sources.base import LineageTable
 
 SOURCE = "ucdp_actors"
 ID_LISTS = {"ActorIdPrev": "actor_ids_prev", "ActorIdSplitTemp": "actor_ids_split_temp",
