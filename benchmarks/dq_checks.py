@@ -45,8 +45,8 @@ def run_checks(warehouse: Path, mode: str) -> dict:
     expectations translated to one SQL scan plus the same SQL checks (mode sql)."""
     import duckdb
 
-    from pipelines import checks, gx_checks
-    from pipelines.warehouse import DEFAULT_MEMORY_LIMIT
+    from pipelines.defs.quality import checks, gx_checks
+    from pipelines.engine.warehouse import DEFAULT_MEMORY_LIMIT
 
     con = duckdb.connect(str(warehouse), read_only=True)
     con.execute(f"set memory_limit = '{os.environ.get('PIPELINES_DUCKDB_MEMORY_LIMIT') or DEFAULT_MEMORY_LIMIT}'")

@@ -13,8 +13,9 @@ from common import build_mode, cli_run, copy_warehouse, count, median, note, raw
 
 def month_ingest(published: Path, raw: Path, file: Path) -> float:
     """Stage and conform one new file into a copy of the built warehouse (the incremental ingest path)."""
-    from pipelines import accounting, incidents, warehouse as wh
-    from pipelines.sources.registry import adapters
+    from pipelines.defs.incidents import conform as incidents
+    from pipelines.engine import accounting, warehouse as wh
+    from pipelines.defs.incidents.sources.registry import adapters
 
     accounting._sha256_cached.cache_clear()
     gtd = next(a for a in adapters() if a.name == "gtd")

@@ -13,7 +13,7 @@ from common import cli_run, count, median, median_value, note, runs_text, verdic
 
 
 def wh_build_path(published: Path) -> Path:
-    from pipelines.warehouse import build_path_for
+    from pipelines.engine.warehouse import build_path_for
 
     return build_path_for(published)
 
@@ -41,8 +41,9 @@ def pipeline_ingest(base_build: Path, work: Path, raw: Path, file: Path,
     """Stage one GTD file and conform it into core.incidents on a fresh copy of a curated-only warehouse.
 
     ``statements`` (if given) receives (seconds, statement) for every statement of 50 ms or more."""
-    from pipelines import accounting, incidents, warehouse as wh
-    from pipelines.sources.registry import adapters
+    from pipelines.defs.incidents import conform as incidents
+    from pipelines.engine import accounting, warehouse as wh
+    from pipelines.defs.incidents.sources.registry import adapters
 
     published = work / "warehouse.duckdb"
     if work.exists():

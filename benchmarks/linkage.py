@@ -7,7 +7,7 @@ FILE is a warehouse built from every shared dataset (``python -m pipelines run -
 files>``; tests/conftest.py ``shared_raw_dir`` lays one out). The benchmark works on a copy. GTD at k x: the
 extract's rows of marts.incident_facts repeated k times under new incident ids (same dates and countries, so
 that each day holds k times the GTD events, as a larger GTD would). Each figure is one full re-link
-(``pipelines.linkage.relink(full=True)``): candidate pairs, links, seconds. Growth: the log-log slope of
+(``pipelines.defs.linkage.matching.relink(full=True)``): candidate pairs, links, seconds. Growth: the log-log slope of
 candidate pairs and of time against the number of incidents between 1x and 10x (2 = quadratic).
 """
 
@@ -28,8 +28,8 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines import linkage  # noqa: E402
-from pipelines.config import SQL_DIR  # noqa: E402
+from pipelines.defs.linkage import matching as linkage  # noqa: E402
+from pipelines.engine.config import SQL_DIR  # noqa: E402
 
 SCALES = [1, 2, 5, 10]
 

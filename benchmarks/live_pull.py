@@ -60,13 +60,13 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=5000)
     args = parser.parse_args()
 
-    from pipelines.incidents import adapter_conformers, curated_conformer, sync_incidents
-    from pipelines.live.acled import AcledClient
-    from pipelines.live.http import RetryingClient
-    from pipelines.live.pull import pull_acled
-    from pipelines.live.settings import live_settings
-    from pipelines.sources.acled import ADAPTER, stage_deletions
-    from pipelines.warehouse import connect_build
+    from pipelines.defs.incidents.conform import adapter_conformers, curated_conformer, sync_incidents
+    from pipelines.defs.live.acled import AcledClient
+    from pipelines.defs.live.http import RetryingClient
+    from pipelines.defs.live.pull import pull_acled
+    from pipelines.defs.live.settings import live_settings
+    from pipelines.defs.incidents.sources.acled import ADAPTER, stage_deletions
+    from pipelines.engine.warehouse import connect_build
     from tests.fake_apis import ACLED_PASSWORD, ACLED_USER
 
     receive, send = multiprocessing.Pipe(duplex=False)

@@ -5,7 +5,7 @@
 1. Builds a warehouse from every shared dataset with ``python -m pipelines run`` (the layout of the tests'
    shared_warehouse fixture) and takes its wall time: the build.
 2. In a fresh process on a copy of that warehouse, times every statistics step the build ran
-   (pipelines/stats.py: the fills of marts.policy_outcomes, policy_outcomes_joint, decapitation_pooled and
+   (pipelines/defs/marts/stats.py: the fills of marts.policy_outcomes, policy_outcomes_joint, decapitation_pooled and
    policy_did), the first import of statsmodels and scipy included, as the build pays it.
 Every figure is the median of ``--repeats`` runs; the load average is printed beside it. With
 ``--write-results`` the figures replace the "Statistics share of a build" section of benchmarks/RESULTS.md.
@@ -33,7 +33,7 @@ SECTION = "## Statistics share of a build (issue 16)"
 TIMER = r"""
 import json, sys, time
 import duckdb
-from pipelines.assets.marts import AFTER  # imports dagster: the build's cost, not the statistics'
+from pipelines.defs.marts.assets import AFTER  # imports dagster: the build's cost, not the statistics'
 con = duckdb.connect(sys.argv[1])
 started = time.perf_counter()  # statsmodels and scipy are imported by the first statistics step, as in a build
 times = {}
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
              f"`python benchmarks/stats_share.py --repeats {args.repeats}` on {platform.node()} "
              f"({os.cpu_count()} cores, {platform.python_version()}), load average (1/5/15 min) "
              f"{', '.join(loads)}. Build: `python -m pipelines run` over every shared dataset (wall time); "
-             "statistics: every pipelines/stats.py step the build runs, timed in a fresh process on a copy of the "
+             "statistics: every pipelines/defs/marts/stats.py step the build runs, timed in a fresh process on a copy of the "
              "built warehouse, the first import of statsmodels and scipy included.", "",
              "| measure | seconds |", "|---|---:|",
              f"| full shared-data build | {build_s:.1f} |"]

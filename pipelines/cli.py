@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.config import RAW_DIR_ENV, WAREHOUSE_ENV, default_raw_dir, default_warehouse_path
+from pipelines.engine.config import RAW_DIR_ENV, WAREHOUSE_ENV, default_raw_dir, default_warehouse_path
 
 
 def _add_warehouse(parser: argparse.ArgumentParser) -> None:
@@ -143,7 +143,7 @@ def command_dagster(argv: list[str]) -> int:
     import signal
     import subprocess
 
-    from pipelines.runner import dagster_home
+    from pipelines.runner import dagster_home  # deferred: duckdb and the adapters, not needed for --help
 
     home = dagster_home()
     home.mkdir(parents=True, exist_ok=True)
@@ -179,7 +179,7 @@ def command_dagster(argv: list[str]) -> int:
 
 
 def command_run(raw: Path | None, warehouse: Path | None, ephemeral: bool = False) -> int:
-    from pipelines.runner import run_pipeline
+    from pipelines.runner import run_pipeline  # deferred: duckdb and the adapters (dagster loads later still)
 
     return run_pipeline(
         (raw or default_raw_dir()).resolve(), (warehouse or default_warehouse_path()).resolve(), ephemeral=ephemeral
@@ -196,8 +196,8 @@ def _date(text: str):
 
 
 def command_run_as_of(raw: Path | None, warehouse: Path | None, as_of) -> int:
-    from pipelines.live.as_of import raw_as_of
-    from pipelines.runner import run_pipeline
+    from pipelines.defs.live.as_of import raw_as_of  # deferred: duckdb and the adapters
+    from pipelines.runner import run_pipeline  # deferred: duckdb and the adapters (dagster loads later still)
 
     raw_dir = (raw or default_raw_dir()).resolve()
     target = (warehouse or default_warehouse_path()).resolve()
@@ -215,10 +215,11 @@ def command_run_as_of(raw: Path | None, warehouse: Path | None, as_of) -> int:
 
 
 def command_pull(source: str, version: str | None, raw: Path | None) -> int:
-    from pipelines.live.acled import AcledClient
-    from pipelines.live.http import ApiError
-    from pipelines.live.pull import pull_acled, pull_ucdp
-    from pipelines.live.settings import live_settings
+    # deferred: httpx, the live clients' library, only for `pull`
+    from pipelines.defs.live.acled import AcledClient
+    from pipelines.defs.live.http import ApiError
+    from pipelines.defs.live.pull import pull_acled, pull_ucdp
+    from pipelines.defs.live.settings import live_settings
 
     settings = live_settings()
     missing = settings.missing_ucdp() if source == "ucdp" else settings.missing_acled()
@@ -232,7 +233,7 @@ def command_pull(source: str, version: str | None, raw: Path | None) -> int:
     raw_dir = (raw or default_raw_dir()).resolve()
     try:
         if source == "ucdp":
-            from pipelines.live.ucdp import UcdpClient
+            from pipelines.defs.live.ucdp import UcdpClient  # deferred: httpx
 
             result = pull_ucdp(UcdpClient(settings), raw_dir, version)
         else:
@@ -250,7 +251,7 @@ def command_pull(source: str, version: str | None, raw: Path | None) -> int:
 
 
 def command_query(sql: str, warehouse: Path | None, output_format: str) -> int:
-    from pipelines.query import QueryRefused, format_result, run_query
+    from pipelines.query import QueryRefused, format_result, run_query  # deferred: duckdb
 
     path = (warehouse or default_warehouse_path()).resolve()
     try:
@@ -259,7 +260,7 @@ def command_query(sql: str, warehouse: Path | None, output_format: str) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     sys.stdout.write(format_result(columns, rows, output_format))
-    from pipelines.warehouse import not_published_notice
+    from pipelines.engine.warehouse import not_published_notice  # deferred: duckdb
 
     notice = not_published_notice(path)  # stderr: the result on stdout stays clean for scripts
     if notice:
@@ -268,7 +269,8 @@ def command_query(sql: str, warehouse: Path | None, output_format: str) -> int:
 
 
 def command_export(profile: str, out: Path | None, warehouse: Path | None, profiles_file: Path | None) -> int:
-    from pipelines.exports import PROFILES_FILE, ExportError, default_export_root, load_profiles, run_export
+    # deferred: duckdb, only for `export`
+    from pipelines.defs.exports.profiles import PROFILES_FILE, ExportError, default_export_root, load_profiles, run_export
 
     path = (warehouse or default_warehouse_path()).resolve()
     try:
@@ -288,7 +290,7 @@ def command_export(profile: str, out: Path | None, warehouse: Path | None, profi
 
 
 def command_report(warehouse: Path | None, out: Path | None) -> int:
-    from pipelines.report import build_report, default_report_path
+    from pipelines.defs.report import build_report, default_report_path  # deferred: pandas, altair
 
     path = (warehouse or default_warehouse_path()).resolve()
     target = out.absolute() if out else default_report_path(path)

@@ -5,59 +5,27 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.assets.common import sql_models
-from pipelines.assets.exports import export_assets
-from pipelines.assets.marts import mart_assets
-from pipelines.assets.incidents import core_incidents, partitions_for, source_coverage_asset, staging_assets
-from pipelines.assets.lineage import lineage_assets
-from pipelines.assets.linkage import linkage_assets
-from pipelines.assets.live import build_live_schedules, live_assets
-from pipelines.assets.publish import published_warehouse_asset
-from pipelines.assets.report import analyst_report_asset
-from pipelines.assets.reference import (core_reference_assets, curated_checks, curated_staging_assets,
-                                       published_staging_assets)
-from pipelines.assets.run_inputs import RUN_INPUTS_KEY, run_inputs_asset
-from pipelines.checks import sql_asset_checks
-from pipelines.gx_checks import gx_asset_checks
-from pipelines.resources import build_resources
-from pipelines.schedules import build_schedules
-from pipelines.sensors import build_raw_files_sensor
-from pipelines.sources.registry import adapters
-
-BUILD_JOB = "build_warehouse"
-INCREMENTAL_BUILD_JOB = "build_warehouse_incremental"
-REFRESH_JOB = "refresh_warehouse_and_exports"
-
-
-def load_job_name(source: str) -> str:
-    return f"load_{source}_file"
-
-
-def incremental_selection(build_selection: dg.AssetSelection, sources: Sequence[str]) -> dg.AssetSelection:
-    """What new, changed or removed files of the incident ``sources`` reach within the build job.
-
-    Every asset downstream of those sources' staging assets (not the partitioned staging assets themselves,
-    which the load jobs materialize) with its checks, publish and report among them (they are downstream of
-    everything), and the checks of those staging assets. Assets outside it read nothing the change touches:
-    their tables would come out as they are.
-    """
-    staged = [asset for adapter, asset in zip(adapters(), staging_assets) if adapter.name in sources]
-    if len(staged) != len(set(sources)):
-        raise KeyError(f"not incident sources: {sorted(set(sources) - {a.name for a in adapters()})}")
-    reached = dg.AssetSelection.assets(*staged).downstream() - dg.AssetSelection.assets(*staging_assets)
-    # meta.run_inputs (prune removed files, stamp the inputs) starts every build.
-    return (reached & build_selection) | dg.AssetSelection.assets(RUN_INPUTS_KEY) | dg.AssetSelection.checks_for_assets(
-        *staged)
-
-
-def planned_selection(build_selection: dg.AssetSelection, graph, plan) -> tuple[list[dg.AssetKey],
-                                                                                list[dg.AssetCheckKey]]:
-    """The assets and checks of the build ``plan`` (pipelines/planner.py) chose: the whole build job, or for an
-    incremental build what the changed incident sources reach. The CLI runs this subset of BUILD_JOB in
-    process; the sensor and the daily schedule request it from the daemon."""
-    selection = incremental_selection(build_selection, plan.build.sources) if plan.build.incremental \
-        else build_selection
-    return sorted(selection.resolve(graph)), sorted(selection.resolve_checks(graph))
+from pipelines.defs.exports.assets import export_assets
+from pipelines.defs.incidents.assets import core_incidents, partitions_for, source_coverage_asset, staging_assets
+from pipelines.defs.incidents.run_inputs import run_inputs_asset
+from pipelines.defs.incidents.sources.registry import adapters
+from pipelines.defs.lineage.assets import lineage_assets
+from pipelines.defs.linkage.assets import linkage_assets
+from pipelines.defs.live.assets import build_live_schedules, live_assets
+from pipelines.defs.marts.assets import mart_assets
+# The jobs' names and selections live with the operations that launch them (runner and tests import them here).
+from pipelines.defs.operations.jobs import (BUILD_JOB, INCREMENTAL_BUILD_JOB, REFRESH_JOB,  # noqa: F401
+                                           incremental_selection, job_contents, load_job_name, planned_selection)
+from pipelines.defs.operations.schedules import build_schedules
+from pipelines.defs.operations.sensors import build_raw_files_sensor
+from pipelines.defs.publish.assets import published_warehouse_asset
+from pipelines.defs.quality.checks import sql_asset_checks
+from pipelines.defs.quality.gx_checks import gx_asset_checks
+from pipelines.defs.reference.assets import (core_reference_assets, curated_checks, curated_staging_assets,
+                                            published_staging_assets)
+from pipelines.defs.report.assets import analyst_report_asset
+from pipelines.engine.resources import build_resources
+from pipelines.engine.sql_assets import sql_models
 
 
 def build_definitions(raw_dir: Path | None = None, warehouse_path: Path | None = None,
@@ -109,13 +77,6 @@ def build_definitions(raw_dir: Path | None = None, warehouse_path: Path | None =
         # DuckDB pool: a build launched from the UI took 10 min against under 1 min in process).
         executor=dg.in_process_executor,
     )
-
-
-def job_contents(definitions: dg.Definitions, job_name: str) -> tuple[set[dg.AssetKey], set[dg.AssetCheckKey]]:
-    """The assets and the asset checks an asset job of ``definitions`` runs."""
-    job = next(j for j in definitions.jobs if j.name == job_name)
-    graph = definitions.resolve_asset_graph()
-    return set(job.selection.resolve(graph)), set(job.selection.resolve_checks(graph))
 
 
 defs = build_definitions()

@@ -2,11 +2,11 @@
 
 One Dagster run per new or changed raw file (its source's staging partition), then one run of the
 build job (curated data, conforming, checks, marts, publish). Unchanged files are not staged again,
-and when no input at all changed since the published build (pipelines/fingerprint.py) the run stops
+and when no input at all changed since the published build (pipelines/engine/fingerprint.py) the run stops
 before loading Dagster. When the only changes are files of incident sources (gtd, ucdp_ged, ...) and the
 working copy is still the published build, the build job runs only on what those sources reach
 (a subset of ``build_warehouse``: conforming, their checks, the tables and marts that read incidents,
-publish, report); anything else, or any doubt, runs the whole build job. pipelines/planner.py decides, as
+publish, report); anything else, or any doubt, runs the whole build job. pipelines/defs/operations/planner.py decides, as
 it does for the sensor and the daily schedule. Runs are recorded in the project's Dagster instance
 (``.dagster/``, or $DAGSTER_HOME) so that ``dagster dev`` shows them; ``--ephemeral`` keeps no record.
 """
@@ -20,10 +20,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.accounting import failed_files
-from pipelines.config import PROJECT_ROOT
-from pipelines.fingerprint import published_build, run_inputs
-from pipelines.warehouse import (WarehouseBusyError, build_path_for, connect_build, file_lock, run_lock_path_for,
+from pipelines.defs.incidents.sources.registry import adapters
+from pipelines.engine.accounting import failed_files
+from pipelines.engine.config import PROJECT_ROOT
+from pipelines.engine.fingerprint import published_build, run_inputs
+from pipelines.engine.warehouse import (WarehouseBusyError, build_path_for, connect_build, file_lock, run_lock_path_for,
                                  seed_working_copy, write_last_run, writer_lock)
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None, ephemeral: bool = Fal
         print(f"error: raw directory {raw_dir} does not exist", file=sys.stderr)
         return 2
     print(f"pipelines run: raw {raw_dir} -> warehouse {warehouse}", file=out, flush=True)
-    inputs = run_inputs(raw_dir)
+    inputs = run_inputs(raw_dir, adapters())
     published = published_build(warehouse)
     if published is not None and published.fingerprint == inputs.fingerprint:
         print("  0 raw file(s) new or changed", file=out)
@@ -99,10 +100,10 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None, ephemeral: bool = Fal
               f"file, SQL model, suite or code; nothing to do ({time.monotonic() - started:.1f}s)", file=out,
               flush=True)
         return 0
-    # Dagster and the definitions load only when there is work (a few seconds).
+    # Dagster and the definitions load only when there is work (a few seconds): deferred imports of dagster.
     from pipelines.definitions import BUILD_JOB, build_definitions, job_contents, load_job_name, planned_selection
-    from pipelines.planner import BUILD_TAG, INPUTS_TAG, plan_run
-    from pipelines.progress import ProgressHandler, progress_logger
+    from pipelines.defs.operations.planner import BUILD_TAG, INPUTS_TAG, plan_run  # with the definitions: dagster
+    from pipelines.engine.progress import ProgressHandler, progress_logger  # dagster
 
     handler = ProgressHandler(out)
     results = []
@@ -231,8 +232,6 @@ def summarize(results: list, warehouse: Path, seconds: float, out, since: dt.dat
 
 def _record_outcome(warehouse: Path, published: bool, blocking: list, failed_steps: list[str], failed_files_: list):
     """warehouse.duckdb.last_run.json: what `query` and the report tell analysts about the latest run."""
-    from pipelines.fingerprint import published_build
-
     def count(e):
         value = e.metadata.get("unexpected_count")
         return value.value if value is not None else None
@@ -253,7 +252,8 @@ def _record_outcome(warehouse: Path, published: bool, blocking: list, failed_ste
         return  # the outcome is a courtesy to readers; the run's result stands
     if not published and warehouse.exists():
         # The report analysts open is that of the published build; its top now says the latest run did not publish.
-        from pipelines.report import build_report, default_report_path
+        # Deferred: the report imports pandas and altair, needed only here.
+        from pipelines.defs.report import build_report, default_report_path
 
         try:
             build_report(warehouse, default_report_path(warehouse))

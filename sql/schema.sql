@@ -47,7 +47,7 @@ CREATE OR REPLACE MACRO not_a_number(x) AS  -- noqa: CP05
 CREATE OR REPLACE MACRO count_or_unknown(x) AS  -- noqa: CP05
     CASE WHEN try_cast(x AS DOUBLE) IN (-9, -99) THEN NULL ELSE try_cast(x AS DOUBLE) END;
 
--- When the pull that wrote a raw file started (pipelines/live/pull.py names its files ..._pulled-<UTC>.csv):
+-- When the pull that wrote a raw file started (pipelines/defs/live/pull.py names its files ..._pulled-<UTC>.csv):
 -- what the warehouse knew from then on. NULL for a file put in raw/ by hand (its date is unknown).
 CREATE OR REPLACE MACRO pulled_at(source_file) AS  -- noqa: CP05
     try_strptime(nullif(regexp_extract(source_file, '_pulled-([0-9]{8}T[0-9]{6}Z)', 1), ''), '%Y%m%dT%H%M%SZ');
@@ -317,21 +317,21 @@ CREATE TABLE IF NOT EXISTS meta.conformed_files (
 );
 
 -- The group each (source, normalised perpetrator name) resolved to at the last conforming, so that a
--- run re-resolves stored incidents only for the names whose group changed (pipelines/incidents.py).
+-- run re-resolves stored incidents only for the names whose group changed (pipelines/defs/incidents/conform.py).
 CREATE TABLE IF NOT EXISTS meta.group_resolution (
     source           VARCHAR NOT NULL,
     alias_normalized VARCHAR NOT NULL,
     group_id         VARCHAR NOT NULL
 );
 
--- What marts.incident_facts holds (pipelines/incident_facts.py), so that a run replaces only the rows of the
+-- What marts.incident_facts holds (pipelines/defs/incidents/incident_facts.py), so that a run replaces only the rows of the
 -- source files whose incidents changed instead of rebuilding the mart: one row per source file, with the key of
--- its rows in core.incidents when the mart was built (pipelines/incidents.py conformed_row_keys) and what every
+-- its rows in core.incidents when the mart was built (pipelines/defs/incidents/conform.py conformed_row_keys) and what every
 -- row was computed with. A different code_fingerprint or group_family_digest rebuilds the whole mart.
 CREATE TABLE IF NOT EXISTS meta.incident_facts_inputs (
     source_file          VARCHAR NOT NULL,
     row_key              VARCHAR NOT NULL,
-    code_fingerprint     VARCHAR NOT NULL,    -- SQL, suites, package code, libraries (pipelines/fingerprint.py)
+    code_fingerprint     VARCHAR NOT NULL,    -- SQL, suites, package code, libraries (pipelines/engine/fingerprint.py)
     group_family_digest  VARCHAR NOT NULL     -- md5 of the rows of marts.group_family_membership
 );
 
@@ -410,7 +410,7 @@ CREATE TABLE IF NOT EXISTS dq.relation_conflicts (
     detail            VARCHAR NOT NULL
 );
 
--- Staging tables of the lineage sources (pipelines/lineage_sources/): typed rows of the raw files.
+-- Staging tables of the lineage sources (pipelines/defs/lineage/sources/): typed rows of the raw files.
 CREATE TABLE IF NOT EXISTS staging.ucdp_actors (
     actor_id            BIGINT NOT NULL,
     name_data           VARCHAR,
@@ -442,7 +442,7 @@ CREATE TABLE IF NOT EXISTS staging.ucdp_actors (
 );
 
 -- ACLED's published country-month aggregates, one row per (file, country, month, event type) and measure:
--- raw/acled_aggregates/*.csv (pipelines/published_sources.py).
+-- raw/acled_aggregates/*.csv (pipelines/defs/reference/published_sources.py).
 CREATE TABLE IF NOT EXISTS staging.acled_aggregates (
     country      VARCHAR NOT NULL,
     period_start DATE NOT NULL,               -- the first day of the month
@@ -506,7 +506,7 @@ CREATE TABLE IF NOT EXISTS meta.build_info (
     raw_dir      VARCHAR,
     pipelines_version VARCHAR,
     inputs_fingerprint VARCHAR,            -- raw files, SQL, suites and code it was built from (NULL: unknown)
-    -- The two parts of inputs_fingerprint (pipelines/fingerprint.py), so that the next run can tell what changed:
+    -- The two parts of inputs_fingerprint (pipelines/engine/fingerprint.py), so that the next run can tell what changed:
     -- when the code part is the same and only files of incident sources changed, it builds only the assets
     -- downstream of those sources (pipelines/runner.py). NULL when inputs_fingerprint is.
     code_fingerprint   VARCHAR,            -- SQL, expectation suites, package code, library versions
@@ -526,7 +526,7 @@ CREATE TABLE IF NOT EXISTS meta.run_inputs (
 );
 
 -- The build the working copy was last published as (at most one row): written by publish, emptied whenever an
--- asset or check opens the working copy (pipelines/resources.py). A run builds only what a change reaches
+-- asset or check opens the working copy (pipelines/engine/resources.py). A run builds only what a change reaches
 -- when this still names the published build; otherwise an earlier run that failed or was not published may
 -- have left tables half-built that the change does not reach, and the whole build job runs.
 CREATE TABLE IF NOT EXISTS meta.working_copy (
@@ -535,7 +535,7 @@ CREATE TABLE IF NOT EXISTS meta.working_copy (
 
 -- Great Expectations results per (suite, severity, source file), so that a run runs GX only on the files
 -- whose rows or expectations changed: adding one month costs that month, not the warehouse
--- (pipelines/gx_checks.py). An entry is used only while its whole key matches: the expectations with the
+-- (pipelines/defs/quality/gx_checks.py). An entry is used only while its whole key matches: the expectations with the
 -- column types and the GX, DuckDB and pandas versions (expectations_hash), and the file's rows over the
 -- columns the suite reads (row_count, rows_hash: an order-blind sum and xor of their hashes). A file whose
 -- key changed is validated again and its entry replaced; a removed file's entry is dropped; a result with
@@ -563,7 +563,7 @@ CREATE TABLE IF NOT EXISTS core.source_coverage (
     method_note   VARCHAR                     -- a change in how the source collected data that breaks comparisons
 );
 
--- Record linkage (pipelines/linkage.py, docs/linkage.md). One row per pair of incidents that Splink scores
+-- Record linkage (pipelines/defs/linkage/matching.py, docs/linkage.md). One row per pair of incidents that Splink scores
 -- at 0.3 or more; is_link: the pair is the same event told twice (the decision rule of docs/linkage.md).
 -- incident_id_a < incident_id_b. gamma_*: the
 -- comparison level of each comparison (-1 = nothing to compare); *_l / *_r: the values compared of a / b.

@@ -94,7 +94,7 @@ def test_missing_column_names_file_and_column(tmp_path):
 
 
 def test_a_second_run_on_the_same_warehouse_is_refused_clearly(tmp_path):
-    from pipelines.warehouse import file_lock, run_lock_path_for
+    from pipelines.engine.warehouse import file_lock, run_lock_path_for
 
     raw = copy_curated(tmp_path)
     warehouse = tmp_path / "w.duckdb"

@@ -597,8 +597,8 @@ UCDP_ROW = st.fixed_dictionaries({
 def stage_generated(tmp_path, source: str, rows: list[dict], id_column: str):
     """Write the rows as a well-formed CSV file (RFC 4180: CRLF line ends, so a cell holding CR or LF is
     quoted) and stage it with the source's adapter on a scratch warehouse."""
-    from pipelines.sources.registry import adapter
-    from pipelines.warehouse import connect_build
+    from pipelines.defs.incidents.sources.registry import adapter
+    from pipelines.engine.warehouse import connect_build
 
     raw = tmp_path / "raw"
     (raw / source).mkdir(parents=True, exist_ok=True)

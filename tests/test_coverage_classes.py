@@ -277,7 +277,7 @@ def test_source_reconciliation_flags_partial_years_and_samples(warehouse, ucdp):
     ("{from: 2017-01-01, to: 2018-01-01}", "coverage"),
 ])
 def test_a_bad_coverage_declaration_names_its_key(tmp_path, coverage, key):
-    from pipelines.sources.mapped import MappingError, load_mapping
+    from pipelines.defs.incidents.sources.mapped import MappingError, load_mapping
 
     text = (CURATED_DIR.parent.parent / "mappings" / "kaggle_pakistan_suicide_attacks.yaml").read_text()
     text = re.sub(r"^coverage: .*$", f"coverage: {coverage}", text, flags=re.M)
@@ -287,7 +287,7 @@ def test_a_bad_coverage_declaration_names_its_key(tmp_path, coverage, key):
 
 
 def test_the_shipped_kaggle_mapping_declares_its_coverage():
-    from pipelines.sources.mapped import load_mapping
+    from pipelines.defs.incidents.sources.mapped import load_mapping
 
     mapping = load_mapping(CURATED_DIR.parent.parent / "mappings" / "kaggle_pakistan_suicide_attacks.yaml")
     assert (mapping.coverage_from, mapping.coverage_to, mapping.coverage_countries) == \

@@ -23,7 +23,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.planner import BUILD_TAG, INPUTS_TAG
+from pipelines.defs.operations.planner import BUILD_TAG, INPUTS_TAG
 from tests.conftest import EPHEMERAL_ENV, PROJECT_ROOT, copy_curated, read_table, run_cli
 
 PROJECT_YAML = PROJECT_ROOT / "dagster.yaml"

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.exports import ExportError, ExportProfile, load_profiles, parse_profile, run_export
+from pipelines.defs.exports.profiles import ExportError, ExportProfile, load_profiles, parse_profile, run_export
 from tests.conftest import PROJECT_ROOT, read_frame, read_table, run_cli
 
 SHIPPED = sorted(load_profiles())
@@ -215,8 +215,8 @@ def test_keep_last_keeps_the_newest_exports_and_a_failed_export_leaves_nothing(b
 
 
 def test_the_dagster_asset_writes_an_export_with_its_run_id(built_warehouse, tmp_path, monkeypatch):
-    from pipelines.assets.exports import export_asset
-    from pipelines.resources import WarehouseResource
+    from pipelines.defs.exports.assets import export_asset
+    from pipelines.engine.resources import WarehouseResource
 
     _, warehouse, _ = built_warehouse
     monkeypatch.setenv("PIPELINES_EXPORT_ROOT", str(tmp_path))

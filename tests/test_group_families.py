@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.warehouse import sql_model
+from pipelines.engine.warehouse import sql_model
 from tests.conftest import CURATED_DIR, read_frame
 from tests.family_rules import Families
 

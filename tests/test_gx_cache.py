@@ -13,8 +13,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines import gx_checks
-from pipelines.config import EXPECTATIONS_DIR
+from pipelines.defs.quality import gx_checks
+from pipelines.engine.config import EXPECTATIONS_DIR
 from tests.conftest import PROJECT_ROOT, copy_curated, read_table, run_cli
 
 FILES = ["gtd/a.csv", "gtd/b.csv", "gtd/c.csv"]  # core.incidents: the curated file plus three copies of it
@@ -122,7 +122,7 @@ def test_a_fully_cached_validation_does_not_import_great_expectations(con):
     path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
     con.close()
     script = ("import sys, duckdb\n"
-              "from pipelines import gx_checks\n"
+              "from pipelines.defs.quality import gx_checks\n"
               "con = duckdb.connect(sys.argv[1])\n"
               "counts = [gx_checks.validate_cached(con, s, sev).files_validated for s in gx_checks.discover_suites()\n"
               "          for sev in ('ERROR', 'WARN') if s.expectations(sev)]\n"
@@ -260,8 +260,8 @@ def test_errors_are_not_cached_and_table_wide_expectations_run_every_time(con, t
 def test_the_dagster_checks_write_the_cache_and_say_what_they_validated(built_warehouse, tmp_path):
     import dagster as dg
 
-    from pipelines.resources import WarehouseResource
-    from pipelines.warehouse import build_path_for
+    from pipelines.engine.resources import WarehouseResource
+    from pipelines.engine.warehouse import build_path_for
 
     published = tmp_path / "w" / "warehouse.duckdb"
     build = build_path_for(published)

@@ -14,12 +14,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.config import SQL_DIR
+from pipelines.engine.config import SQL_DIR
 from pipelines.definitions import BUILD_JOB, INCREMENTAL_BUILD_JOB, build_definitions, job_contents
-from pipelines import fingerprint
-from pipelines.fingerprint import PublishedBuild, RunInputs, plan_build
-from pipelines.sources.registry import adapters
-from pipelines.warehouse import connect_build, model_dependencies, publish
+from pipelines.engine import fingerprint
+from pipelines.engine.fingerprint import PublishedBuild, RunInputs, plan_build
+from pipelines.defs.incidents.sources.registry import adapters
+from pipelines.engine.warehouse import connect_build, model_dependencies, publish
 from tests.conftest import copy_curated, read_table, run_cli
 
 GTD_FILE = "gtd/gtd_0814_extract_31col.csv"
@@ -307,7 +307,7 @@ def test_inputs_split_into_code_and_raw_files_attributed_to_incident_sources(tmp
                  "mmp/links.csv", "gtd/.hidden.csv"):
         (raw / path).parent.mkdir(parents=True, exist_ok=True)
         (raw / path).write_text(path)
-    found = fingerprint.run_inputs(raw)
+    found = fingerprint.run_inputs(raw, adapters())
     assert set(found.raw_files) == {"curated/groups.csv", "gtd/a.csv", "mapped/kaggle/data.csv",
                                     "mapped/kaggle/mapping.yaml", "mmp/links.csv"}
     assert found.sources == {"gtd/a.csv": "gtd", "mapped/kaggle/data.csv": "mapped"}
@@ -315,10 +315,10 @@ def test_inputs_split_into_code_and_raw_files_attributed_to_incident_sources(tmp
     sql = tmp_path / "sql"
     shutil.copytree(SQL_DIR, sql)
     monkeypatch.setattr(fingerprint, "SQL_DIR", sql)
-    assert fingerprint.run_inputs(raw) == found
+    assert fingerprint.run_inputs(raw, adapters()) == found
     with open(sql / "marts" / "incident_facts.sql", "a") as handle:
         handle.write("\n-- a comment\n")
-    changed = fingerprint.run_inputs(raw)
+    changed = fingerprint.run_inputs(raw, adapters())
     assert changed.code != found.code and changed.fingerprint != found.fingerprint
     assert changed.raw_files == found.raw_files
 

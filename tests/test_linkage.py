@@ -1,4 +1,4 @@
-"""Record linkage (pipelines/linkage.py) on small made-up incident tables: the pitfalls docs/linkage.md names
+"""Record linkage (pipelines/defs/linkage/matching.py) on small made-up incident tables: the pitfalls docs/linkage.md names
 behave as documented, and an incremental re-link after one file changes equals a full re-link."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from pipelines import linkage
-from pipelines.config import SQL_DIR
+from pipelines.defs.linkage import matching as linkage
+from pipelines.engine.config import SQL_DIR
 
 FACT_COLUMNS = ["incident_id", "source", "source_file", "event_type", "is_suicide", "attack_type", "event_date",
                 "date_precision", "event_end_date", "country", "admin1", "admin1_harmonized", "admin2", "location", "latitude",

@@ -11,11 +11,11 @@ import json
 import pandas as pd
 import pytest
 
-from pipelines.live.acled import AcledClient
-from pipelines.live.http import ApiError, MalformedResponse, RetryingClient
-from pipelines.live.pull import pull_acled, pull_ucdp, pulled_at
-from pipelines.live.settings import live_settings
-from pipelines.live.ucdp import UcdpClient, VersionNotPublished
+from pipelines.defs.live.acled import AcledClient
+from pipelines.defs.live.http import ApiError, MalformedResponse, RetryingClient
+from pipelines.defs.live.pull import pull_acled, pull_ucdp, pulled_at
+from pipelines.defs.live.settings import live_settings
+from pipelines.defs.live.ucdp import UcdpClient, VersionNotPublished
 from tests.fake_apis import ACLED_PASSWORD, ACLED_USER, UCDP_TOKEN, Fault, FakeApis
 
 T1 = dt.datetime(2023, 6, 30, 12, 0, tzinfo=dt.UTC)

@@ -10,9 +10,9 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from pipelines.assets.live import ACLED_JOB, UCDP_JOB, ucdp_versions_due
+from pipelines.defs.live.assets import ACLED_JOB, UCDP_JOB, ucdp_versions_due
 from pipelines.definitions import BUILD_JOB, INCREMENTAL_BUILD_JOB, REFRESH_JOB, build_definitions, job_contents
-from pipelines.warehouse import build_path_for
+from pipelines.engine.warehouse import build_path_for
 from tests.conftest import copy_curated, read_table
 from tests.fake_apis import ACLED_PASSWORD, ACLED_USER, UCDP_TOKEN, FakeApis
 

@@ -14,11 +14,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.live.acled import AcledClient
-from pipelines.live.http import MalformedResponse, RetryingClient
-from pipelines.live.pull import pull_acled, pull_ucdp
-from pipelines.live.settings import live_settings
-from pipelines.live.ucdp import UcdpClient
+from pipelines.defs.live.acled import AcledClient
+from pipelines.defs.live.http import MalformedResponse, RetryingClient
+from pipelines.defs.live.pull import pull_acled, pull_ucdp
+from pipelines.defs.live.settings import live_settings
+from pipelines.defs.live.ucdp import UcdpClient
 from tests.content_hash import file_sha256, table_hashes
 from tests.conftest import copy_curated, read_frame, read_table, run_cli
 from tests.fake_apis import ACLED_PASSWORD, ACLED_USER, UCDP_TOKEN, Fault, FakeApis
@@ -204,7 +204,7 @@ def test_a_build_as_of_the_first_date_equals_the_build_made_on_it(story):
 
 
 def test_the_history_checks_pass_on_the_built_history_and_catch_a_broken_one(story, tmp_path):
-    from pipelines.config import SQL_DIR
+    from pipelines.engine.config import SQL_DIR
 
     checks = {p.stem: p.read_text() for p in (SQL_DIR / "checks" / "core").glob("incident_versions__*.sql")}
     assert sorted(checks) == ["incident_versions__one_current_version_per_event", "incident_versions__periods_ordered"]

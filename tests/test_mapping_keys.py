@@ -13,7 +13,7 @@ import re
 import pandas as pd
 import pytest
 
-from pipelines.sources import mapped
+from pipelines.defs.incidents.sources import mapped
 from tests.conftest import PROJECT_ROOT, copy_curated, read_frame, read_table, run_cli
 
 # A suicide-attack list with no event id and one row per attacker (rows 1 and 2 are exact copies), year and
@@ -196,7 +196,7 @@ def test_the_documented_mapping_keys_are_exactly_those_the_loader_accepts():
 
 
 def test_the_documented_alias_source_systems_are_exactly_those_the_loader_accepts():
-    from pipelines.curated import ALIAS_SOURCE_SYSTEMS
+    from pipelines.defs.reference.curated import ALIAS_SOURCE_SYSTEMS
 
     text = (PROJECT_ROOT / "docs" / "curated_data.md").read_text()
     line = re.search(r"- `source_system` in: ([^\n]+)", text).group(1)

@@ -10,7 +10,7 @@ import shutil
 import dagster as dg
 import duckdb
 
-from pipelines.config import SQL_DIR
+from pipelines.engine.config import SQL_DIR
 from pipelines.definitions import defs
 
 GRAPH = defs.resolve_asset_graph()

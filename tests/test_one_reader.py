@@ -13,7 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import accounting, curated
+from pipelines.defs.reference import curated
+from pipelines.engine import accounting
 from pipelines.engine.reader import RawFileError, number_raw_rows, read_raw_file
 from tests.conftest import PROJECT_ROOT
 

@@ -23,7 +23,7 @@ from tests.conftest import PROJECT_ROOT, copy_curated, run_cli
 SCHEDULES_SNAPSHOT = {
     "daily_build": {"cron": "0 2 * * *", "timezone": "UTC", "job": BUILD_JOB, "status": "RUNNING"},
     "weekly_full_refresh": {"cron": "0 4 * * 0", "timezone": "UTC", "job": REFRESH_JOB, "status": "RUNNING"},
-    # the live API pulls (pipelines/assets/live.py): off while their credentials are not set, as here
+    # the live API pulls (pipelines/defs/live/assets.py): off while their credentials are not set, as here
     "ucdp_monthly_pull": {"cron": "0 3 25 * *", "timezone": "UTC", "job": "pull_ucdp_ged", "status": "STOPPED"},
     "acled_weekly_pull": {"cron": "0 3 * * 2", "timezone": "UTC", "job": "pull_acled", "status": "STOPPED"},
 }

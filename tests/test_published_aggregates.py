@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipelines.published_sources import ACLED_AGGREGATES
+from pipelines.defs.reference.published_sources import ACLED_AGGREGATES
 from tests.conftest import CURATED_DIR, copy_curated, read_frame, run_cli
 
 FILES = ["acled_country_month_events_2021_2024.csv", "acled_country_month_fatalities_2021_2024.csv"]

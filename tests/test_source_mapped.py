@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.sources.mapped import ADAPTER, MappingError, load_mapping
+from pipelines.defs.incidents.sources.mapped import ADAPTER, MappingError, load_mapping
 from tests.conftest import PROJECT_ROOT, copy_curated, read_table, run_cli
 
 MAPPINGS = PROJECT_ROOT / "mappings"

@@ -16,8 +16,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.config import SQL_DIR
-from pipelines.sources.newamerica_drones import ADAPTER
+from pipelines.engine.config import SQL_DIR
+from pipelines.defs.incidents.sources.newamerica_drones import ADAPTER
 from tests.conftest import CURATED_DIR, copy_curated, read_table, run_cli
 
 NA_FILE = "newamerica_drones/newamerica_pakistan_strikes_2004_2018.csv"

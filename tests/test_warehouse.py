@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines import warehouse as wh
+from pipelines.engine import warehouse as wh
 
 
 def test_contract_creates_every_schema_and_core_table(tmp_path):

@@ -1,4 +1,4 @@
--- Candidate pairs for record linkage (pipelines/linkage.py), from temp table link_input
+-- Candidate pairs for record linkage (pipelines/defs/linkage/matching.py), from temp table link_input
 -- (sql/linkage/event_link_input.sql). Blocking, as docs/linkage.md argues:
 --   date: each record stands for every day from date_start - 1 to date_end + 1, so two records meet when
 --     their periods are at most two days apart (a month-precise date meets every day of its month; a

@@ -1,4 +1,4 @@
--- The one input of record linkage (pipelines/linkage.py): every incident of marts.incident_facts with the
+-- The one input of record linkage (pipelines/defs/linkage/matching.py): every incident of marts.incident_facts with the
 -- fields that block and compare candidate pairs. Switching linkage to other columns (a harmonized province, a
 -- violence class, another group-family table) is an edit of this file only.
 -- date_start/date_end: the period the event may have happened in (a month-precise date spans its month, a

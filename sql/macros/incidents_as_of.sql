@@ -1,4 +1,4 @@
--- A table macro, not a model: created with core.incident_versions by pipelines/incidents.py (ensure_incident_versions).
+-- A table macro, not a model: created with core.incident_versions by pipelines/defs/incidents/conform.py (ensure_incident_versions).
 -- core.incidents_as_of(d): core.incidents as the warehouse knew it at timestamp d (a DATE is its midnight).
 -- Versioned sources (ACLED, UCDP GED: core.incident_versions) give the version valid then: known from d or
 -- earlier (a version of a file put in raw/ by hand has no known date: taken as known) and not yet closed at

@@ -3,7 +3,7 @@
 -- (family_scope 'all') and per group family. Each removal's monthly incidents are divided by its own pre-period
 -- mean (incidents per month, rel_month -12..-1); per relative month -12..12, mean_ratio is the mean of those
 -- ratios over the removals (n_events), with a 95% interval from a Poisson model clustered by event
--- (pipelines/stats.py). Only removals whose 25 months -12..12 the source covers all (core.source_coverage, as
+-- (pipelines/defs/marts/stats.py). Only removals whose 25 months -12..12 the source covers all (core.source_coverage, as
 -- the event study carries it) are pooled, so every relative month has the same removals; a removal with fewer
 -- than 12 pre-period incidents (one a month) has no stable denominator. Either is left out and listed in
 -- excluded_events with its reason. event_ids / event_ratios are the stacked values each mean is taken over.

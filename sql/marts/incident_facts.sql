@@ -3,7 +3,7 @@
 -- event date (a Jamaat-ul-Ahrar attack in 2016 is in the TTP family; LeJ's are LeJ's own). Month
 -- fields are NULL when only the year is known; a range counts in the month it starts.
 -- Every incident, or, when the variable incident_facts_files lists source files, only theirs: a refresh
--- replaces the rows of the files whose incidents changed with this same model (pipelines/incident_facts.py).
+-- replaces the rows of the files whose incidents changed with this same model (pipelines/defs/incidents/incident_facts.py).
 -- An exact copy of an earlier row of the same file (core.incidents.duplicate_of, a mapped file without ids) is
 -- one incident: it is left out here, so every mart counts it once.
 with incidents as not materialized (

@@ -1,6 +1,6 @@
 -- marts.linked_event_counts: per year x country x province x event class x group family, the distinct events
 -- (clusters, docs/linkage.md), each source's count, the pairwise overlaps and a multiple-systems estimate of all
--- events with its 95% interval. The estimate columns are filled by pipelines/linked_counts.py (Chapman for two
+-- events with its 95% interval. The estimate columns are filled by pipelines/defs/linkage/linked_counts.py (Chapman for two
 -- sources, Poisson log-linear models for three or more, the model chosen by AIC: docs/data_dictionary.md).
 -- source_events: source -> events it recorded; pairwise_overlaps: one entry per pair of the cell's sources with the
 -- events in A only (a_only), in B only (b_only) and in both (in_both).

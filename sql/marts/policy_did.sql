@@ -9,7 +9,7 @@
 -- (core.source_coverage via in_coverage); a row whose 24 months are not all covered keeps its counts but no
 -- estimate, and not_estimable_reason says why. monthly holds the two arms' counts per relative month; the ratio
 -- ((treated after / treated before) / (comparison after / comparison before) in a Poisson model with arm and month
--- fixed effects), its clustered interval and the pre-trend test are added by pipelines/stats.py.
+-- fixed effects), its clustered interval and the pre-trend test are added by pipelines/defs/marts/stats.py.
 with national as (
     select distinct event_id, scope_value as country from marts.event_monthly_series where scope = 'national'
 ),

@@ -3,9 +3,9 @@
 -- that are outcomes of the event: marts.event_monthly_series), W in 3, 6, 12, 24. Only months inside the source's
 -- coverage (core.source_coverage) count; n_months_pre / n_months_post say how many did. A window is estimable
 -- only when all W months on both sides are covered: otherwise every estimate stays NULL and not_estimable_reason
--- says why (pipelines/stats.py adds the reasons that depend on the counts, e.g. no events before). The rate ratio
+-- says why (pipelines/defs/marts/stats.py adds the reasons that depend on the counts, e.g. no events before). The rate ratio
 -- with its quasi-Poisson and exact 95% intervals, p- and q-values and the interrupted-time-series estimates are
--- added by pipelines/stats.py (see the data dictionary). Sums of deaths add the known figures;
+-- added by pipelines/defs/marts/stats.py (see the data dictionary). Sums of deaths add the known figures;
 -- *_unknown_fatalities and doubtful_incidents_* count the incidents without a figure and GTD's doubtful events
 -- (included in the counts). overlapping_events lists the other policy events and leadership removals of the same
 -- country inside the window; same_month_events those in the event's own month (their rows are the same counts:

@@ -2,11 +2,11 @@
 -- overlapping events, one segmented regression with a level and a slope term per event: the focal policy
 -- (term_rel_month 0) and each other policy event or removal of a leader with a curated role (founder, emir,
 -- deputy, commander) inside the window, at its month offset. Events less than 3 months after the previous one share
--- its terms (starting at the earliest month of the run): two breaks a month or two apart cannot be told apart. Fitted by pipelines/stats.py on the country's monthly counts from 24 months before the first
+-- its terms (starting at the earliest month of the run): two breaks a month or two apart cannot be told apart. Fitted by pipelines/defs/marts/stats.py on the country's monthly counts from 24 months before the first
 -- term to 24 months after the last. One row per event in the model: its level and slope change with intervals
 -- and p-values, net of the other terms. The drone-era removals without a curated role stay listed in
 -- overlapping_events only: dozens of them would each need two terms. One model per source and violence class
--- (and 'all', the focal event's own classes summed in every month of the model: pipelines/stats.py); only rows
+-- (and 'all', the focal event's own classes summed in every month of the model: pipelines/defs/marts/stats.py); only rows
 -- whose 12-month window the source fully covers (not_estimable_reason null).
 with events as (
     select distinct s.event_kind, s.event_id, s.event_date, s.scope_value as country
