@@ -25,6 +25,7 @@ from pipelines.engine.accounting import failed_files
 from pipelines.engine.config import PROJECT_ROOT
 from pipelines.engine.fingerprint import published_build, run_inputs
 from pipelines.engine.warehouse import (WarehouseBusyError, build_path_for, connect_build, file_lock, run_lock_path_for,
+                                        working_copy_held_open,
                                  seed_working_copy, write_last_run, writer_lock)
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None, ephemeral: bool = Fal
                 return 0
             defs = build_definitions(raw_dir, warehouse, loggers={"progress": progress_logger(handler)})
             tags = {LAUNCHER_TAG: "cli", PID_TAG: str(os.getpid())}
-            with _instance(ephemeral) as instance:
+            with working_copy_held_open(warehouse), _instance(ephemeral) as instance:
                 add, delete = plan.partition_changes(
                     {f"{s}_files": set(instance.get_dynamic_partitions(f"{s}_files")) for s in plan.files})
                 for name, keys in add.items():

@@ -2,7 +2,7 @@
 
 ``read_raw_file`` leaves
 
-- ``raw_rows``: one row per data row, every column VARCHAR, in file order (``rowid`` is the position), named
+- ``raw_rows``: one row per data row, every column VARCHAR, in file order, named
   as the header says (DuckDB's names: trimmed, a repeated header gets a suffix, ``gname`` then ``gname_1``);
 - ``raw_rejects``: one row per line the CSV reader could not parse (row_number = its line, the header being
   line 1; the first column at fault; the reason; the line as raw_values), empty for a workbook;
@@ -203,13 +203,18 @@ def number_raw_rows(con: duckdb.DuckDBPyConnection, added_columns: list[str] = (
     loader removed rows (an HXL hashtag row) are they copied once and renumbered.
     """
     con.execute("alter table raw_rows rename to raw_rows_read")
-    count, positions = con.execute("select count(*), coalesce(max(rowid) + 1, 0) from raw_rows_read").fetchone()
+    # Rows a table gets inside an open transaction have rowids from DuckDB's MAX_ROW_ID on, not from 0: the
+    # position is the rowid minus the first one.
+    span = "select count(*), coalesce(min(rowid), 0), coalesce(max(rowid) + 1 - min(rowid), 0) from raw_rows_read"
+    count, first, positions = con.execute(span).fetchone()
     if count != positions:
         con.execute("create or replace temp table raw_rows_kept as select * from raw_rows_read order by rowid")
         con.execute("drop table raw_rows_read")
         con.execute("alter table raw_rows_kept rename to raw_rows_read")
+        count, first, positions = con.execute(span).fetchone()
     added = "".join(f", null::varchar as {quote(c)}" for c in added_columns)
-    con.execute(f"create temp view raw_rows as select rowid + 1 as _row_number, *{added} from raw_rows_read")
+    con.execute(f"create temp view raw_rows as select rowid - {int(first)} + 1 as _row_number, *{added} "
+                "from raw_rows_read")
 
 
 def quote(name: str) -> str:

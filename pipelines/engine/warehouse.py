@@ -53,10 +53,25 @@ def run_lock_path_for(published: Path) -> Path:
     return published.parent / ".build" / (published.name + ".run.lock")
 
 
+# Lock files this process holds, with their nesting depth: a lock taken again in the same process (an asset's
+# connection inside a run that holds the working copy open) is already held, where a second flock() on a new
+# descriptor would wait for itself.
+_held_locks: dict[Path, int] = {}
+
+
 @contextlib.contextmanager
 def file_lock(lock_file: Path, published: Path, wait: bool = True) -> Iterator[None]:
-    """An exclusive lock on ``lock_file`` across processes; without ``wait``, refuse when it is held."""
+    """An exclusive lock on ``lock_file`` across processes; without ``wait``, refuse when it is held.
+    Re-entrant within a process."""
     lock_file.parent.mkdir(parents=True, exist_ok=True)
+    key = lock_file.resolve()
+    if _held_locks.get(key):
+        _held_locks[key] += 1
+        try:
+            yield
+        finally:
+            _held_locks[key] -= 1
+        return
     with open(lock_file, "a+") as handle:
         flags = fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB
         try:
@@ -71,9 +86,11 @@ def file_lock(lock_file: Path, published: Path, wait: bool = True) -> Iterator[N
         handle.truncate()
         handle.write(f"pid {os.getpid()}")
         handle.flush()
+        _held_locks[key] = 1
         try:
             yield
         finally:
+            del _held_locks[key]
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
@@ -209,6 +226,22 @@ def connect_build(published: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+@contextlib.contextmanager
+def working_copy_held_open(published: Path) -> Iterator[None]:
+    """Hold the writer lock and one connection to the working copy for a whole run in this process.
+
+    Every ``connect_build`` of the run then joins the database DuckDB already has open (0.5 ms) instead of
+    opening the file again (35 ms: its catalog is read, and closing the last connection checkpoints), some 370
+    times in a build. Other processes wait for the run (or, with ``wait=False``, are told it is busy) instead of
+    writing between its assets."""
+    with writer_lock(published, wait=True):
+        anchor = connect_build(published)
+        try:
+            yield
+        finally:
+            anchor.close()
+
+
 def seed_working_copy(published: Path) -> bool:
     """A published warehouse without its working copy (copied to a new folder, ``.build/`` deleted): the run
     starts from a copy of it, never from an empty file, so that what it does not load again (a file that
@@ -336,7 +369,7 @@ def publish(published: Path, run_id: str | None, raw_dir: Path | None) -> str:
     """Stamp the build, then atomically swap the working copy in as the published warehouse."""
     build = build_path_for(published)
     build_id = uuid.uuid4().hex
-    con = duckdb.connect(str(build))
+    con = duckdb.connect(str(build), config=_memory_config(build.parent))  # the run's configuration (it may be open)
     try:
         apply_schema(con)
         dropped = dropped_files(con, published, raw_dir)

@@ -1,0 +1,86 @@
+"""A fork server for ``python -m pipelines ...`` in tests (tests/conftest.py's ``run_cli``).
+
+Every CLI run of a test used to start a new interpreter that imported dagster and great_expectations again:
+about 9 s of CPU per run, a third of a curated build. This process imports them once and then forks one
+child per request; the child sets the request's environment, working directory, argv and output files and runs
+``pipelines.cli.main`` exactly as ``pipelines/__main__.py`` does, ending with ``sys.exit`` and the normal
+interpreter shutdown (atexit, finalizers). A child is a process of its own: a test can kill it, hold a lock
+against it, or see it die of a fault injected with SIGKILL, as with a fresh interpreter.
+
+What a fork cannot give is a module imported under the request's environment: ``run_cli`` sends a request
+here only when the variables read at import time (IMPORT_TIME_ENV) are those this server was started with.
+
+Protocol (JSON lines): the test writes ``{"args", "env", "cwd", "stdout", "stderr"}``; the server answers
+``{"pid": ...}`` once the child is forked and ``{"returncode": ...}`` (negative: killed by that signal) when it
+has exited. Requests are served one at a time. EOF on stdin stops the server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+# Read when a module is imported (pipelines/schedules.py's daily cron), or by the interpreter at start-up.
+IMPORT_TIME_ENV = ("PIPELINES_DAILY_CRON",)
+IMPORT_TIME_PREFIXES = ("PYTHON",)
+
+
+def serve() -> dict | None:
+    # The protocol gets its own descriptors; fd 0 and 1 of this process (and so of every child) are /dev/null
+    # until a child points 1 and 2 at its request's files.
+    proto_in = os.fdopen(os.dup(0), "rb")
+    proto_out = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+
+    # What `python -m pipelines run` imports on every run (gx_checks sets this variable before importing GX).
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import pipelines.cli  # noqa: F401
+    import pipelines.definitions  # noqa: F401
+    import pipelines.runner  # noqa: F401
+    import great_expectations  # noqa: F401
+    import threading
+
+    if threading.active_count() != 1:  # forking a process with threads is not safe: refuse, run_cli falls back
+        os.write(proto_out, json.dumps({"error": f"{threading.active_count()} threads after import"}).encode() + b"\n")
+        return None
+    os.write(proto_out, b'{"ready": true}\n')
+    while True:
+        line = proto_in.readline()
+        if not line:
+            return None
+        request = json.loads(line)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            proto_in.close()
+            os.close(proto_out)
+            return request
+        os.write(proto_out, json.dumps({"pid": pid}).encode() + b"\n")
+        _, status = os.waitpid(pid, 0)
+        os.write(proto_out, json.dumps({"returncode": os.waitstatus_to_exitcode(status)}).encode() + b"\n")
+
+
+def run_child(request: dict) -> None:
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(handle, fd)
+        os.close(handle)
+    sys.argv = [str(__import__("pipelines").__path__[0] + "/__main__.py"), *request["args"]]
+    from pipelines.cli import main
+
+    sys.exit(main(request["args"]))
+
+
+if __name__ == "__main__":
+    sys.path[0] = os.getcwd()  # as for `python -m pipelines` started in the project root
+    child_request = serve()
+    if child_request is not None:
+        run_child(child_request)
