@@ -16,10 +16,13 @@ def measure(big_raw: Path, big_warehouse: Path, logs: Path, repeats: int) -> dic
             shutil.rmtree(big_warehouse.parent)
         runs.append(cli_run(big_raw, big_warehouse, logs / f"big_run_{i + 1}.log"))
         note("3. 80x run", f"rep {i + 1}: {runs[-1]['seconds']:.1f}s, peak {runs[-1]['peak_rss_mb']:.0f} MB")
-    return {"s": [r["seconds"] for r in runs], "peak_mb": [r["peak_rss_mb"] for r in runs],
-            "median_s": median([r["seconds"] for r in runs]),
-            "max_peak_mb": max(r["peak_rss_mb"] for r in runs),
-            "rows": count(big_warehouse, "select count(*) from core.incidents where source = 'gtd'")}
+    return {
+        "s": [r["seconds"] for r in runs],
+        "peak_mb": [r["peak_rss_mb"] for r in runs],
+        "median_s": median([r["seconds"] for r in runs]),
+        "max_peak_mb": max(r["peak_rss_mb"] for r in runs),
+        "rows": count(big_warehouse, "select count(*) from core.incidents where source = 'gtd'"),
+    }
 
 
 def report_lines(results: dict) -> list[str]:

@@ -54,8 +54,13 @@ def measure_command(args: list[str], log: Path | None = None, env: dict | None =
     hwm_file = Path(tempfile.mkstemp(suffix=".maxrss")[1])
     wrapped = ["/usr/bin/time", "-f", "%M", "-o", str(hwm_file), *args] if Path("/usr/bin/time").exists() else args
     try:
-        process = subprocess.Popen(wrapped, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                   env={**os.environ, "PIPELINES_DAGSTER_EPHEMERAL": "1", **(env or {})})
+        process = subprocess.Popen(
+            wrapped,
+            cwd=PROJECT_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PIPELINES_DAGSTER_EPHEMERAL": "1", **(env or {})},
+        )
         peak = 0
         while process.poll() is None:
             peak = max(peak, _tree_rss(process.pid))
@@ -69,8 +74,13 @@ def measure_command(args: list[str], log: Path | None = None, env: dict | None =
     except (ValueError, IndexError):
         hwm = 0
     hwm_file.unlink(missing_ok=True)
-    return {"seconds": seconds, "returncode": process.returncode, "peak_rss_mb": max(peak, hwm) / 1e6,
-            "polled_tree_peak_mb": peak / 1e6, "main_process_hwm_mb": hwm / 1e6}
+    return {
+        "seconds": seconds,
+        "returncode": process.returncode,
+        "peak_rss_mb": max(peak, hwm) / 1e6,
+        "polled_tree_peak_mb": peak / 1e6,
+        "main_process_hwm_mb": hwm / 1e6,
+    }
 
 
 def timed(function) -> float:
@@ -130,8 +140,9 @@ def cli_run(raw: Path, warehouse: Path, log: Path) -> dict:
 
 def build_mode(log: Path) -> str:
     """The run's own line saying whether it built everything or only what the change reaches."""
-    return next((line.strip() for line in log.read_text().splitlines() if line.strip().startswith("build:")),
-                "(no build line)")
+    return next(
+        (line.strip() for line in log.read_text().splitlines() if line.strip().startswith("build:")), "(no build line)"
+    )
 
 
 def count(warehouse: Path, sql: str) -> int:

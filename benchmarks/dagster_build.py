@@ -75,8 +75,11 @@ def main() -> int:
     base_env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     load_before = os.getloadavg()
     print(f"preparing: a CLI build of {'curated' if curated_only else 'curated + shared'} data in {root}", flush=True)
-    timed([sys.executable, "-m", "pipelines", "run", "--ephemeral", "--raw", str(raw), "--warehouse", str(warehouse)],
-          base_env, root / "prepare.log")
+    timed(
+        [sys.executable, "-m", "pipelines", "run", "--ephemeral", "--raw", str(raw), "--warehouse", str(warehouse)],
+        base_env,
+        root / "prepare.log",
+    )
 
     times: dict[str, list[float]] = {"cli": [], "cli_ephemeral": [], "dagster": []}
     for repeat in range(args.repeats):
@@ -93,50 +96,81 @@ def main() -> int:
             home.mkdir()
             shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
             if kind.startswith("cli"):
-                command = [sys.executable, "-m", "pipelines", "run", "--raw", str(state_raw),
-                           "--warehouse", str(state_warehouse)] + (["--ephemeral"] if kind == "cli_ephemeral" else [])
+                command = [
+                    sys.executable,
+                    "-m",
+                    "pipelines",
+                    "run",
+                    "--raw",
+                    str(state_raw),
+                    "--warehouse",
+                    str(state_warehouse),
+                ] + (["--ephemeral"] if kind == "cli_ephemeral" else [])
                 env = {**base_env, "DAGSTER_HOME": str(home), "PIPELINES_DAGSTER_EPHEMERAL": "0"}
             else:
-                command = [str(Path(sys.executable).parent / "dagster"), "job", "execute", "-m",
-                           "pipelines.definitions", "-j", "build_warehouse"]
-                env = {**base_env, "DAGSTER_HOME": str(home), "PIPELINES_RAW_DIR": str(state_raw),
-                       "PIPELINES_WAREHOUSE": str(state_warehouse)}
+                command = [
+                    str(Path(sys.executable).parent / "dagster"),
+                    "job",
+                    "execute",
+                    "-m",
+                    "pipelines.definitions",
+                    "-j",
+                    "build_warehouse",
+                ]
+                env = {
+                    **base_env,
+                    "DAGSTER_HOME": str(home),
+                    "PIPELINES_RAW_DIR": str(state_raw),
+                    "PIPELINES_WAREHOUSE": str(state_warehouse),
+                }
             took = timed(command, env, state / f"{kind}.log")
             times[kind].append(took)
             print(f"  {kind:<14} run {repeat + 1}: {took:6.1f}s", flush=True)
     load_after = os.getloadavg()
     cli, dagster = statistics.median(times["cli"]), statistics.median(times["dagster"])
     ratio = dagster / cli
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    report = "\n".join([
-        MARKER,
-        "## Dagster build vs CLI build (benchmarks/dagster_build.py)",
-        "",
-        f"Inputs: {'raw/curated only' if curated_only else 'curated + every shared dataset (tests/conftest.py SHARED_LAYOUT)'}; "
-        "a full build job from a staged warehouse, median of "
-        f"{args.repeats} runs each, both in one invocation.",
-        f"Machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}; load average "
-        f"{load_before[0]:.1f} before, {load_after[0]:.1f} after (shared machine, other jobs running).",
-        "",
-        "| launched by | wall time (s) | runs |",
-        "|---|---|---|",
-        f"| `python -m pipelines run` (CLI, in process, recorded in an instance: its default) | {cli:.1f} | "
-        f"{', '.join(f'{t:.1f}' for t in times['cli'])} |",
-        f"| `python -m pipelines run --ephemeral` (CLI, no instance) | {statistics.median(times['cli_ephemeral']):.1f} | "
-        f"{', '.join(f'{t:.1f}' for t in times['cli_ephemeral'])} |",
-        f"| `dagster job execute -j build_warehouse` (the job's own executor: in process) | {dagster:.1f} | "
-        f"{', '.join(f'{t:.1f}' for t in times['dagster'])} |",
-        "",
-        f"**daemon build / CLI build = {ratio:.2f}** (target <= 1.5; against the ephemeral CLI "
-        f"{dagster / statistics.median(times['cli_ephemeral']):.2f}). Before the build jobs ran in process, every "
-        "step was its own process and a UI build took 10 min 29 s against 25-58 s from the CLI; with the DuckDB pool "
-        "limited per op, every step also claimed and freed a slot in the instance's database (now per run). What "
-        "remains between a recorded build and an ephemeral one is the instance's SQLite event log (several hundred "
-        "events a build, each its own transaction), paid by the CLI's default and by a Dagster-launched build alike; "
-        "on a loaded machine it is most of the difference.",
-        MARKER,
-    ])
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else ""
+    )
+    report = "\n".join(
+        [
+            MARKER,
+            "## Dagster build vs CLI build (benchmarks/dagster_build.py)",
+            "",
+            f"Inputs: {'raw/curated only' if curated_only else 'curated + every shared dataset (tests/conftest.py SHARED_LAYOUT)'}; "
+            "a full build job from a staged warehouse, median of "
+            f"{args.repeats} runs each, both in one invocation.",
+            f"Machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}; load average "
+            f"{load_before[0]:.1f} before, {load_after[0]:.1f} after (shared machine, other jobs running).",
+            "",
+            "| launched by | wall time (s) | runs |",
+            "|---|---|---|",
+            f"| `python -m pipelines run` (CLI, in process, recorded in an instance: its default) | {cli:.1f} | "
+            f"{', '.join(f'{t:.1f}' for t in times['cli'])} |",
+            f"| `python -m pipelines run --ephemeral` (CLI, no instance) | {statistics.median(times['cli_ephemeral']):.1f} | "
+            f"{', '.join(f'{t:.1f}' for t in times['cli_ephemeral'])} |",
+            f"| `dagster job execute -j build_warehouse` (the job's own executor: in process) | {dagster:.1f} | "
+            f"{', '.join(f'{t:.1f}' for t in times['dagster'])} |",
+            "",
+            f"**daemon build / CLI build = {ratio:.2f}** (target <= 1.5; against the ephemeral CLI "
+            f"{dagster / statistics.median(times['cli_ephemeral']):.2f}). Before the build jobs ran in process, every "
+            "step was its own process and a UI build took 10 min 29 s against 25-58 s from the CLI; with the DuckDB pool "
+            "limited per op, every step also claimed and freed a slot in the instance's database (now per run). What "
+            "remains between a recorded build and an ephemeral one is the instance's SQLite event log (several hundred "
+            "events a build, each its own transaction), paid by the CLI's default and by a Dagster-launched build alike; "
+            "on a loaded machine it is most of the difference.",
+            MARKER,
+        ]
+    )
     print(report)
     if args.write_results:
         results = PROJECT_ROOT / "benchmarks" / "RESULTS.md"

@@ -61,8 +61,9 @@ def run_checks(warehouse: Path, mode: str) -> dict:
         result["unexpected"] = {f"{s['type']}({s['kwargs'].get('column')})": s["unexpected_count"] for s in summary}
     else:
         predicates = [_expectation_sql(e) for e in expectations]
-        counts = con.execute("select " + ", ".join(f"count(*) filter (where {p})" for p in predicates)
-                             + " from core.incidents").fetchone()
+        counts = con.execute(
+            "select " + ", ".join(f"count(*) filter (where {p})" for p in predicates) + " from core.incidents"
+        ).fetchone()
         for predicate, failing in zip(predicates, counts):
             if failing:  # ids of failing rows, capped as the pipeline's samples are
                 con.execute(f"select incident_id from core.incidents where {predicate} limit 20").fetchall()
@@ -84,19 +85,35 @@ def run_checks(warehouse: Path, mode: str) -> dict:
 def measure_checks(warehouse: Path, mode: str, log: Path) -> dict:
     """run_checks in a child process, so its peak RSS is its own."""
     output = log.with_suffix(".json")
-    measured = measure_command([sys.executable, str(Path(__file__).resolve()), "--mode", mode, "--warehouse", str(warehouse),
-                                "--json", str(output)], log)
+    measured = measure_command(
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--mode",
+            mode,
+            "--warehouse",
+            str(warehouse),
+            "--json",
+            str(output),
+        ],
+        log,
+    )
     if measured["returncode"] != 0:
         raise SystemExit(f"checks ({mode}) failed; see {log}")
     return {**json.loads(output.read_text()), **measured}
 
 
 def summarize_checks(runs: list[dict]) -> dict:
-    return {"s": [c["seconds"] for c in runs], "median_s": median([c["seconds"] for c in runs]),
-            "expectations_median_s": median([c["expectations_seconds"] for c in runs]),
-            "sql_checks_median_s": median([c["sql_checks_seconds"] for c in runs]),
-            "max_peak_mb": max(c["peak_rss_mb"] for c in runs), "rows": runs[0]["rows"],
-            "unexpected": runs[0]["unexpected"], "sql_checks": runs[0]["sql_checks"]}
+    return {
+        "s": [c["seconds"] for c in runs],
+        "median_s": median([c["seconds"] for c in runs]),
+        "expectations_median_s": median([c["expectations_seconds"] for c in runs]),
+        "sql_checks_median_s": median([c["sql_checks_seconds"] for c in runs]),
+        "max_peak_mb": max(c["peak_rss_mb"] for c in runs),
+        "rows": runs[0]["rows"],
+        "unexpected": runs[0]["unexpected"],
+        "sql_checks": runs[0]["sql_checks"],
+    }
 
 
 def measure(warehouse: Path, logs: Path, repeats: int) -> dict:
@@ -104,8 +121,11 @@ def measure(warehouse: Path, logs: Path, repeats: int) -> dict:
     for i in range(repeats):
         for mode in ("gx", "sql"):
             checks[mode].append(measure_checks(warehouse, mode, logs / f"checks_{mode}_{i + 1}.log"))
-            note("4. checks", f"{mode} rep {i + 1}: {checks[mode][-1]['seconds']:.1f}s, "
-                              f"peak {checks[mode][-1]['peak_rss_mb']:.0f} MB")
+            note(
+                "4. checks",
+                f"{mode} rep {i + 1}: {checks[mode][-1]['seconds']:.1f}s, "
+                f"peak {checks[mode][-1]['peak_rss_mb']:.0f} MB",
+            )
     return {mode: summarize_checks(runs) for mode, runs in checks.items()}
 
 

@@ -33,26 +33,40 @@ def scale_label(scale: float) -> str:
 
 def _read_sql(path: Path, skip_hxl: bool) -> str:
     # Every column as text: the copies keep the real file's spelling of each value (``1.0``, blanks).
-    source = f"read_csv('{path}', all_varchar = true, header = true, delim = ',', quote = '\"', " \
-             "escape = '\"', parallel = false)"
+    source = (
+        f"read_csv('{path}', all_varchar = true, header = true, delim = ',', quote = '\"', "
+        "escape = '\"', parallel = false)"
+    )
     return f"(select * from {source} where not starts_with(coalesce(year, ''), '#'))" if skip_hxl else source
 
 
-def resample(con: duckdb.DuckDBPyConnection, source_file: Path, id_columns: list[str], scale: float,
-             batch: int, destination: Path, skip_hxl: bool = False, newline: str = "\n") -> int:
+def resample(
+    con: duckdb.DuckDBPyConnection,
+    source_file: Path,
+    id_columns: list[str],
+    scale: float,
+    batch: int,
+    destination: Path,
+    skip_hxl: bool = False,
+    newline: str = "\n",
+) -> int:
     """Write ``scale`` times ``source_file``'s rows to ``destination`` (no header); return the row count."""
-    con.execute(f"create or replace temp table real_rows as select row_number() over () as _real_row, * "
-                f"from {_read_sql(source_file, skip_hxl)}")
+    con.execute(
+        f"create or replace temp table real_rows as select row_number() over () as _real_row, * "
+        f"from {_read_sql(source_file, skip_hxl)}"
+    )
     real = con.execute("select count(*) from real_rows").fetchone()[0]
     wanted = round(scale * real)
     copies = max(1, math.ceil(scale))
     if batch + copies > 10_000:
         raise ValueError("batch + copies must stay below 10,000 (the id suffix has four digits)")
-    columns = [r[0] for r in con.execute("select column_name from (describe real_rows)").fetchall()
-               if r[0] != "_real_row"]
+    columns = [
+        r[0] for r in con.execute("select column_name from (describe real_rows)").fetchall() if r[0] != "_real_row"
+    ]
     select = ", ".join(
-        f"r.\"{c}\" || lpad((k.range + {batch})::varchar, 4, '0') as \"{c}\"" if c in id_columns else f'r."{c}"'
-        for c in columns)
+        f'r."{c}" || lpad((k.range + {batch})::varchar, 4, \'0\') as "{c}"' if c in id_columns else f'r."{c}"'
+        for c in columns
+    )
     query = f"select {select} from real_rows r cross join range({copies}) k"
     if wanted < real * copies:
         # A fraction of a copy: a fixed pseudo-random subset, the same on every machine.
@@ -105,16 +119,22 @@ def generate(source: str, scale: float, out: Path, batch: int = 0, name: str | N
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, action="append", required=True,
-                        help="size as a multiple of the real file (repeatable): 1, 10, 80, 0.02 ...")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        action="append",
+        required=True,
+        help="size as a multiple of the real file (repeatable): 1, 10, 80, 0.02 ...",
+    )
     parser.add_argument("--source", choices=["gtd", "ucdp", "both"], default="both")
-    parser.add_argument("--batch", type=int, default=0,
-                        help="first id batch (use a different one for files that must not share ids)")
+    parser.add_argument(
+        "--batch", type=int, default=0, help="first id batch (use a different one for files that must not share ids)"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     for scale in args.scale:
-        for source in (["gtd", "ucdp"] if args.source == "both" else [args.source]):
+        for source in ["gtd", "ucdp"] if args.source == "both" else [args.source]:
             path, rows = generate(source, scale, args.out, args.batch)
             print(f"{path}: {rows:,} rows, {path.stat().st_size / 1e6:,.1f} MB")
     return 0

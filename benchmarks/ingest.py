@@ -36,14 +36,16 @@ class TimedConnection:
         return getattr(self._con, name)
 
 
-def pipeline_ingest(base_build: Path, work: Path, raw: Path, file: Path,
-                    statements: list | None = None) -> tuple[float, int]:
+def pipeline_ingest(
+    base_build: Path, work: Path, raw: Path, file: Path, statements: list | None = None
+) -> tuple[float, int]:
     """Stage one GTD file and conform it into core.incidents on a fresh copy of a curated-only warehouse.
 
     ``statements`` (if given) receives (seconds, statement) for every statement of 50 ms or more."""
     from pipelines.defs.incidents import conform as incidents
-    from pipelines.engine import accounting, warehouse as wh
     from pipelines.defs.incidents.sources.registry import adapters
+    from pipelines.engine import accounting
+    from pipelines.engine import warehouse as wh
 
     published = work / "warehouse.duckdb"
     if work.exists():
@@ -78,13 +80,18 @@ def design_floor(built: Path, file: Path, database: Path) -> dict[str, float]:
         con.execute(f"attach '{built}' as built (read_only)")
         times = {}
         started = time.perf_counter()
-        con.execute(f"create temp table text_rows as select * from read_csv('{file}', all_varchar = true, "
-                    "parallel = true)")
+        con.execute(
+            f"create temp table text_rows as select * from read_csv('{file}', all_varchar = true, parallel = true)"
+        )
         times["read as text"] = time.perf_counter() - started
-        for name, sql in (("staging.gtd", "select * from built.staging.gtd"),
-                          ("core.incidents", "select * from built.core.incidents where source = 'gtd'"),
-                          ("core.incident_perpetrators", "select * from built.core.incident_perpetrators "
-                                                         "where split_part(source_file, '/', 1) = 'gtd'")):
+        for name, sql in (
+            ("staging.gtd", "select * from built.staging.gtd"),
+            ("core.incidents", "select * from built.core.incidents where source = 'gtd'"),
+            (
+                "core.incident_perpetrators",
+                "select * from built.core.incident_perpetrators where split_part(source_file, '/', 1) = 'gtd'",
+            ),
+        ):
             table = name.replace(".", "_")
             con.execute(f"create temp table mem_{table} as {sql}")
             started = time.perf_counter()
@@ -125,24 +132,28 @@ def pandas_insert(file: Path, database: Path) -> tuple[float, int]:
     return seconds, count(database, "select count(*) from incidents")
 
 
-def measure(out: Path, logs: Path, base_build: Path, full_raw: Path, full_file: Path, full_warehouse: Path,
-            repeats: int) -> dict:
+def measure(
+    out: Path, logs: Path, base_build: Path, full_raw: Path, full_file: Path, full_warehouse: Path, repeats: int
+) -> dict:
     """Every ingest path ``repeats`` times on ``full_file``; ``full_warehouse`` is left built by the last CLI run."""
     pipeline, native, pandas_path, whole = [], [], [], []
     rows = {}
     profiles, floors = [], []
     for i in range(repeats):
         profiles.append([])
-        seconds, rows["pipeline"] = pipeline_ingest(base_build, out / "ingest", full_raw,
-                                                    full_raw / "gtd" / full_file.name, profiles[-1])
+        seconds, rows["pipeline"] = pipeline_ingest(
+            base_build, out / "ingest", full_raw, full_raw / "gtd" / full_file.name, profiles[-1]
+        )
         pipeline.append(seconds)
-        floors.append(design_floor(wh_build_path(out / "ingest" / "warehouse.duckdb"), full_file,
-                                   out / "floor.duckdb"))
+        floors.append(design_floor(wh_build_path(out / "ingest" / "warehouse.duckdb"), full_file, out / "floor.duckdb"))
         seconds, rows["duckdb"] = duckdb_native(full_file, out / "native.duckdb")
         native.append(seconds)
         seconds, rows["pandas"] = pandas_insert(full_file, out / "pandas.duckdb")
         pandas_path.append(seconds)
-        note("1. ingest", f"rep {i + 1}: pipeline {pipeline[-1]:.2f}s, duckdb {native[-1]:.2f}s, pandas {pandas_path[-1]:.2f}s")
+        note(
+            "1. ingest",
+            f"rep {i + 1}: pipeline {pipeline[-1]:.2f}s, duckdb {native[-1]:.2f}s, pandas {pandas_path[-1]:.2f}s",
+        )
     for i in range(repeats):
         if full_warehouse.parent.exists():
             shutil.rmtree(full_warehouse.parent)
@@ -150,9 +161,15 @@ def measure(out: Path, logs: Path, base_build: Path, full_raw: Path, full_file: 
         note("1. whole run", f"rep {i + 1}: {whole[-1]['seconds']:.1f}s, peak {whole[-1]['peak_rss_mb']:.0f} MB")
     rows["cli"] = count(full_warehouse, "select count(*) from core.incidents where source = 'gtd'")
     ingest = {
-        "rows": rows, "pipeline_s": pipeline, "duckdb_s": native, "pandas_s": pandas_path,
-        "whole_run_s": [w["seconds"] for w in whole], "whole_run_peak_mb": [w["peak_rss_mb"] for w in whole],
-        "pipeline_median": median(pipeline), "duckdb_median": median(native), "pandas_median": median(pandas_path),
+        "rows": rows,
+        "pipeline_s": pipeline,
+        "duckdb_s": native,
+        "pandas_s": pandas_path,
+        "whole_run_s": [w["seconds"] for w in whole],
+        "whole_run_peak_mb": [w["peak_rss_mb"] for w in whole],
+        "pipeline_median": median(pipeline),
+        "duckdb_median": median(native),
+        "pandas_median": median(pandas_path),
         "whole_run_median": median([w["seconds"] for w in whole]),
     }
     ingest["profile"] = profiles[pipeline.index(median_value(pipeline))]  # the statements of the median run
@@ -186,8 +203,9 @@ def report_lines(results: dict) -> list[str]:
         f"{verdict(i['pandas_over_pipeline'] >= 2.0)})",
         f"- whole run peak RSS: {max(i['whole_run_peak_mb']):.0f} MB",
         "",
-        f"The least this design can cost (`design_floor()`: read the file as text, write the three tables it "
-        f"holds from memory; medians): " + ", ".join(f"{part} {x:.2f} s" for part, x in i["floor_s"].items())
+        "The least this design can cost (`design_floor()`: read the file as text, write the three tables it "
+        "holds from memory; medians): "
+        + ", ".join(f"{part} {x:.2f} s" for part, x in i["floor_s"].items())
         + f"; together **{i['floor_total']:.2f} s = {i['floor_total'] / i['duckdb_median']:.2f}x** DuckDB's native "
         "load.",
         "",

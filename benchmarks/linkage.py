@@ -57,8 +57,13 @@ def measure(path: Path) -> dict:
         seconds = time.perf_counter() - started
     finally:
         con.close()
-    return {"incidents": incidents, "candidate_pairs": result.candidate_pairs, "links": result.links,
-            "clusters": result.clusters, "seconds": round(seconds, 2)}
+    return {
+        "incidents": incidents,
+        "candidate_pairs": result.candidate_pairs,
+        "links": result.links,
+        "clusters": result.clusters,
+        "seconds": round(seconds, 2),
+    }
 
 
 def slope(rows: list[dict], key: str) -> float:

@@ -35,8 +35,7 @@ def make_events(n: int) -> list[dict]:
     events = []
     for i in range(n):
         row = dict(rows[i % len(rows)])
-        row.update(event_id_cnty=f"PAK{9_000_000 + i}", country="Pakistan",
-                   timestamp=str(1_700_000_000 + i % 86_400))
+        row.update(event_id_cnty=f"PAK{9_000_000 + i}", country="Pakistan", timestamp=str(1_700_000_000 + i % 86_400))
         events.append(row)
     return events
 
@@ -61,11 +60,11 @@ def main() -> int:
     args = parser.parse_args()
 
     from pipelines.defs.incidents.conform import adapter_conformers, curated_conformer, sync_incidents
+    from pipelines.defs.incidents.sources.acled import ADAPTER, stage_deletions
     from pipelines.defs.live.acled import AcledClient
     from pipelines.defs.live.http import RetryingClient
     from pipelines.defs.live.pull import pull_acled
     from pipelines.defs.live.settings import live_settings
-    from pipelines.defs.incidents.sources.acled import ADAPTER, stage_deletions
     from pipelines.engine.warehouse import connect_build
     from tests.fake_apis import ACLED_PASSWORD, ACLED_USER
 
@@ -78,8 +77,14 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory() as temp:
             raw = Path(temp) / "raw"
-            settings = live_settings({"ACLED_API_BASE_URL": url, "ACLED_API_USERNAME": ACLED_USER,
-                                      "ACLED_API_PASSWORD": ACLED_PASSWORD, "PIPELINES_LIVE_COUNTRIES": "Pakistan"})
+            settings = live_settings(
+                {
+                    "ACLED_API_BASE_URL": url,
+                    "ACLED_API_USERNAME": ACLED_USER,
+                    "ACLED_API_PASSWORD": ACLED_PASSWORD,
+                    "PIPELINES_LIVE_COUNTRIES": "Pakistan",
+                }
+            )
             client = AcledClient(settings, RetryingClient(timeout=60), limit=args.limit)
             started = time.perf_counter()
             result = pull_acled(client, raw, now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
@@ -91,8 +96,10 @@ def main() -> int:
                 load = ADAPTER.stage(con, path, raw)
                 timings["stage (adapter: staging, quarantine, accounting)"] = time.perf_counter() - started
                 # no curated data in this warehouse: an empty list of names that are not groups
-                con.execute("create table if not exists staging.curated_non_group_perpetrators "
-                            "(source_system varchar, perpetrator_raw varchar)")
+                con.execute(
+                    "create table if not exists staging.curated_non_group_perpetrators "
+                    "(source_system varchar, perpetrator_raw varchar)"
+                )
                 started = time.perf_counter()
                 stage_deletions(con, raw)
                 sync_incidents(con, [c for c in [curated_conformer(), *adapter_conformers()] if c.source == "acled"])
@@ -104,10 +111,14 @@ def main() -> int:
         stop.set()
         server.join(10)
     total = sum(timings.values())
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"load average {os.getloadavg()[0]:.2f}")
-    print(f"events {args.events:,}, pages of {args.limit:,} ({client.http.requests} requests); rows read "
-          f"{load.rows_read:,}, loaded {load.rows_loaded:,}, quarantined {load.rows_quarantined:,}; versions {versions:,}")
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"events {args.events:,}, pages of {args.limit:,} ({client.http.requests} requests); rows read "
+        f"{load.rows_read:,}, loaded {load.rows_loaded:,}, quarantined {load.rows_quarantined:,}; versions {versions:,}"
+    )
     print("\n| step | s |\n|---|---:|")
     for step, seconds in timings.items():
         print(f"| {step} | {seconds:.2f} |")

@@ -9,20 +9,20 @@ from common import cli_run, median, note, raw_dir, timed, verdict
 
 MART_QUERIES = {
     "attack_trends": "select period_start, sum(incidents) as incidents, sum(fatalities_best) as killed "
-                     "from marts.attack_trends where period_grain = 'year' and country = 'Pakistan' "
-                     "group by 1 order by 1",
+    "from marts.attack_trends where period_grain = 'year' and country = 'Pakistan' "
+    "group by 1 order by 1",
     "incident_facts": "select group_family_id, count(*) as incidents, sum(fatalities_best) as killed "
-                      "from marts.incident_facts where country = 'Pakistan' and event_date >= date '2012-01-01' "
-                      "and event_date < date '2013-01-01' group by 1 order by 2 desc",
+    "from marts.incident_facts where country = 'Pakistan' and event_date >= date '2012-01-01' "
+    "and event_date < date '2013-01-01' group by 1 order by 2 desc",
     "policy_outcomes": "select event_id, scope, scope_value, source, incidents_before, incidents_after, rate_ratio, "
-                       "rr_ci_low, rr_ci_high from marts.policy_outcomes where window_months = 12 order by event_date",
+    "rr_ci_low, rr_ci_high from marts.policy_outcomes where window_months = 12 order by event_date",
     "split_outcomes": "select * from marts.split_outcomes where window_months = 12 order by split_date",
     "decapitation_event_study": "select rel_month, sum(incidents) as incidents from marts.decapitation_event_study "
-                                "group by 1 order by 1",
+    "group by 1 order by 1",
     "event_monthly_series": "select scope, rel_month, sum(incidents) as incidents from marts.event_monthly_series "
-                            "where rel_month between -12 and 12 group by all order by all",
+    "where rel_month between -12 and 12 group by all order by all",
     "source_reconciliation": "select year, source, sum(incidents) as incidents from marts.source_reconciliation "
-                             "where country = 'Pakistan' group by all order by all",
+    "where country = 'Pakistan' group by all order by all",
     "group_lineage": "select * from marts.group_lineage where ancestor_group_id = 'ttp' order by depth",
 }
 

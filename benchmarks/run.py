@@ -64,8 +64,13 @@ def versions() -> dict:
 def machine() -> dict:
     memory = next(line for line in open("/proc/meminfo") if line.startswith("MemTotal")).split()[1]
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "")
-    return {"cores": os.cpu_count(), "cpu": cpu, "memory_gb": round(int(memory) / 1e6, 1),
-            "kernel": platform.release(), "load_at_start": load()}
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(int(memory) / 1e6, 1),
+        "kernel": platform.release(),
+        "load_at_start": load(),
+    }
 
 
 def benchmark(args) -> dict:
@@ -75,24 +80,35 @@ def benchmark(args) -> dict:
     logs.mkdir(exist_ok=True)
     repeats, heavy = (1, 1) if args.smoke else (args.repeats, args.heavy_repeats)
     scale, big = (0.02, 0.04) if args.smoke else (10.0, 80.0)
-    results: dict = {"machine": machine(), "versions": versions(), "smoke": args.smoke, "repeats": repeats,
-                     "heavy_repeats": heavy, "load": {}}
+    results: dict = {
+        "machine": machine(),
+        "versions": versions(),
+        "smoke": args.smoke,
+        "repeats": repeats,
+        "heavy_repeats": heavy,
+        "load": {},
+    }
 
     # ---- data
     data = out / "data"
     files = {}
-    for name, source, size, batch in (("one", "gtd", 1.0 if not args.smoke else 0.01, 0),
-                                      ("full", "gtd", scale, 0),
-                                      ("month", "gtd", scale * MONTH_FRACTION, 9000),
-                                      ("big", "gtd", big, 0)):
+    for name, source, size, batch in (
+        ("one", "gtd", 1.0 if not args.smoke else 0.01, 0),
+        ("full", "gtd", scale, 0),
+        ("month", "gtd", scale * MONTH_FRACTION, 9000),
+        ("big", "gtd", big, 0),
+    ):
         if (name == "big" and (args.skip_80x or args.smoke)) or (name == "one" and args.smoke):
             continue
         path = data / "gtd" / f"gtd_{generate.scale_label(size)}_b{batch}.csv"
         if not path.exists():
             path, _ = generate.generate(source, size, data, batch)
         files[name] = path
-        results.setdefault("files", {})[name] = {"path": str(path), "rows": count_csv_rows(path),
-                                                 "mb": round(path.stat().st_size / 1e6, 1)}
+        results.setdefault("files", {})[name] = {
+            "path": str(path),
+            "rows": count_csv_rows(path),
+            "mb": round(path.stat().st_size / 1e6, 1),
+        }
         note("data", f"{path.name}: {results['files'][name]['rows']:,} rows")
 
     # ---- a curated-only warehouse: the starting point of the ingest path
@@ -113,8 +129,9 @@ def benchmark(args) -> dict:
     results["startup"] = startup.measure(full_raw, full_warehouse, logs, repeats)
 
     # ---- 2. incremental: a month file added to the built 10x warehouse
-    results["incremental"] = incremental.measure(out, full_warehouse, files, logs, repeats, args.smoke,
-                                                 results["ingest"])
+    results["incremental"] = incremental.measure(
+        out, full_warehouse, files, logs, repeats, args.smoke, results["ingest"]
+    )
 
     # ---- 5. marts at 1x and 10x
     one_file = None if args.smoke else files["one"]
@@ -130,8 +147,9 @@ def benchmark(args) -> dict:
         results["load"]["big_start"] = load()
         results["big_run"] = big_run.measure(big_raw, big_warehouse, logs, heavy)
         # 2 at 80x: the same month file added to the 80x warehouse
-        results["big_run"].update(incremental.measure_at_80x(big_dir, big_warehouse, files, logs, heavy,
-                                                             results["big_run"]["median_s"]))
+        results["big_run"].update(
+            incremental.measure_at_80x(big_dir, big_warehouse, files, logs, heavy, results["big_run"]["median_s"])
+        )
         results["checks"] = dq_checks.measure(big_warehouse, logs, heavy)
         results["load"]["big_end"] = load()
     results["machine"]["load_at_end"] = load()
@@ -145,7 +163,8 @@ def report(results: dict, command: str) -> str:
         "",
         f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB RAM, Linux {m['kernel']}; load average "
         f"(1/5/15 min) at start {m['load_at_start']}, at end {m['load_at_end']}; during: "
-        + ", ".join(f"{k} {x}" for k, x in results["load"].items()) + ".",
+        + ", ".join(f"{k} {x}" for k, x in results["load"].items())
+        + ".",
         "Versions: " + ", ".join(f"{k} {x}" for k, x in v.items()) + ".",
         f"Medians of {results['repeats']} repetitions (80x run and its checks: {results['heavy_repeats']}); "
         "files in the OS page cache (warm).",
@@ -161,8 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"work folder (default {DEFAULT_OUT})")
     parser.add_argument("--repeats", type=int, default=3, help="repetitions of each measure (default 3)")
-    parser.add_argument("--heavy-repeats", type=int, default=1,
-                        help="repetitions of the 80x run and of its checks (default 1: several minutes each)")
+    parser.add_argument(
+        "--heavy-repeats",
+        type=int,
+        default=1,
+        help="repetitions of the 80x run and of its checks (default 1: several minutes each)",
+    )
     parser.add_argument("--skip-80x", action="store_true", help="leave out measures 3 and 4 (10 million rows)")
     parser.add_argument("--smoke", action="store_true", help="tiny files, one repetition (a correctness run)")
     args = parser.parse_args(argv)

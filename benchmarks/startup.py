@@ -15,8 +15,13 @@ def measure(full_raw: Path, full_warehouse: Path, logs: Path, repeats: int) -> d
         noops.append(cli_run(full_raw, full_warehouse, logs / f"noop_{i + 1}.log")["seconds"])
     noop_log = (logs / "noop_1.log").read_text()
     note("6. start-up", f"--help {median(helps):.2f}s, no-op run {median(noops):.2f}s")
-    return {"help_s": helps, "help_median": median(helps), "noop_s": noops, "noop_median": median(noops),
-            "noop_said_nothing_changed": "nothing changed" in noop_log}
+    return {
+        "help_s": helps,
+        "help_median": median(helps),
+        "noop_s": noops,
+        "noop_median": median(noops),
+        "noop_said_nothing_changed": "nothing changed" in noop_log,
+    }
 
 
 def report_lines(results: dict) -> list[str]:

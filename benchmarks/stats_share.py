@@ -60,8 +60,12 @@ def build(shared: Path, root: Path) -> tuple[float, Path]:
     raw = shared_raw_dir(root, shared)
     warehouse = root / "warehouse.duckdb"
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "pipelines", "run", "--raw", str(raw), "--warehouse",
-                             str(warehouse)], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines", "run", "--raw", str(raw), "--warehouse", str(warehouse)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"build failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
@@ -71,8 +75,9 @@ def build(shared: Path, root: Path) -> tuple[float, Path]:
 def statistics_time(warehouse: Path, work: Path) -> dict[str, float]:
     copy = work / "statistics.duckdb"
     shutil.copy(warehouse, copy)
-    result = subprocess.run([sys.executable, "-c", TIMER, str(copy)], cwd=PROJECT_ROOT, capture_output=True,
-                            text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", TIMER, str(copy)], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    )
     copy.unlink()
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -97,18 +102,27 @@ def main(argv: list[str] | None = None) -> int:
     share = per_mart["total"] / build_s
     import platform
 
-    lines = [SECTION, "",
-             f"`python benchmarks/stats_share.py --repeats {args.repeats}` on {platform.node()} "
-             f"({os.cpu_count()} cores, {platform.python_version()}), load average (1/5/15 min) "
-             f"{', '.join(loads)}. Build: `python -m pipelines run` over every shared dataset (wall time); "
-             "statistics: every pipelines/defs/marts/stats.py step the build runs, timed in a fresh process on a copy of the "
-             "built warehouse, the first import of statsmodels and scipy included.", "",
-             "| measure | seconds |", "|---|---:|",
-             f"| full shared-data build | {build_s:.1f} |"]
+    lines = [
+        SECTION,
+        "",
+        f"`python benchmarks/stats_share.py --repeats {args.repeats}` on {platform.node()} "
+        f"({os.cpu_count()} cores, {platform.python_version()}), load average (1/5/15 min) "
+        f"{', '.join(loads)}. Build: `python -m pipelines run` over every shared dataset (wall time); "
+        "statistics: every pipelines/defs/marts/stats.py step the build runs, timed in a fresh process on a copy of the "
+        "built warehouse, the first import of statsmodels and scipy included.",
+        "",
+        "| measure | seconds |",
+        "|---|---:|",
+        f"| full shared-data build | {build_s:.1f} |",
+    ]
     lines += [f"| statistics: marts.{mart} | {s:.2f} |" for mart, s in per_mart.items() if mart != "total"]
-    lines += [f"| statistics, total (imports included) | {per_mart['total']:.2f} |", "",
-              f"**Share: {share:.1%}** of the build (target < {TARGET_SHARE:.0%}: "
-              f"{'met' if share < TARGET_SHARE else '**missed**'}).", ""]
+    lines += [
+        f"| statistics, total (imports included) | {per_mart['total']:.2f} |",
+        "",
+        f"**Share: {share:.1%}** of the build (target < {TARGET_SHARE:.0%}: "
+        f"{'met' if share < TARGET_SHARE else '**missed**'}).",
+        "",
+    ]
     text = "\n".join(lines)
     print(text)
     if args.write_results:
@@ -116,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         current = results.read_text()
         if SECTION in current:
             head, _, rest = current.partition(SECTION)
-            tail = rest[rest.find("\n## "):] if "\n## " in rest else ""
+            tail = rest[rest.find("\n## ") :] if "\n## " in rest else ""
             current = head + text + tail
         else:
             current = current.rstrip("\n") + "\n\n" + text

@@ -13,7 +13,10 @@ from pipelines.engine.config import RAW_DIR_ENV, WAREHOUSE_ENV, default_raw_dir,
 
 def _add_warehouse(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--warehouse", type=Path, default=None, metavar="FILE",
+        "--warehouse",
+        type=Path,
+        default=None,
+        metavar="FILE",
         help=f"published warehouse file (default: ${WAREHOUSE_ENV} or warehouse/warehouse.duckdb)",
     )
 
@@ -26,37 +29,54 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
-        "run", help="load every source, check it, build every table and publish the warehouse",
+        "run",
+        help="load every source, check it, build every table and publish the warehouse",
         description="Materialize every asset through Dagster, in this process: load the raw files, run the "
-                    "data-quality checks, build the tables and, when every blocking check passed, publish "
-                    "the warehouse atomically. Exits non-zero on any failed asset or blocking check; the "
-                    "previously published warehouse is then left as it was.",
+        "data-quality checks, build the tables and, when every blocking check passed, publish "
+        "the warehouse atomically. Exits non-zero on any failed asset or blocking check; the "
+        "previously published warehouse is then left as it was.",
     )
-    run.add_argument("--raw", type=Path, default=None, metavar="DIR",
-                     help=f"raw directory, one folder per source (default: ${RAW_DIR_ENV} or raw/)")
-    run.add_argument("--as-of", type=_date, default=None, metavar="DATE",
-                     help="build from what was known on DATE (YYYY-MM-DD): the pulled files of that day or "
-                          "earlier, files put in raw/ by hand by their modification time (docs/sources_api.md)")
+    run.add_argument(
+        "--raw",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"raw directory, one folder per source (default: ${RAW_DIR_ENV} or raw/)",
+    )
+    run.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        metavar="DATE",
+        help="build from what was known on DATE (YYYY-MM-DD): the pulled files of that day or "
+        "earlier, files put in raw/ by hand by their modification time (docs/sources_api.md)",
+    )
     _add_warehouse(run)
-    run.add_argument("--ephemeral", action="store_true",
-                     help="record the runs in a throwaway Dagster instance instead of the project's (.dagster/, or "
-                          "$DAGSTER_HOME), e.g. for a scratch warehouse; $PIPELINES_DAGSTER_EPHEMERAL=1 does the same")
+    run.add_argument(
+        "--ephemeral",
+        action="store_true",
+        help="record the runs in a throwaway Dagster instance instead of the project's (.dagster/, or "
+        "$DAGSTER_HOME), e.g. for a scratch warehouse; $PIPELINES_DAGSTER_EPHEMERAL=1 does the same",
+    )
 
     pull = commands.add_parser(
-        "pull", help="pull the UCDP GED or ACLED API into raw/ (credentials from the environment)",
+        "pull",
+        help="pull the UCDP GED or ACLED API into raw/ (credentials from the environment)",
         description="Pull one UCDP GED version, or the ACLED events and deletions since the last pull, into the "
-                    "raw folder as files that the next run stages. Credentials come from the environment only "
-                    "(UCDP_API_TOKEN; ACLED_API_USERNAME, ACLED_API_PASSWORD); a failed pull writes nothing.",
+        "raw folder as files that the next run stages. Credentials come from the environment only "
+        "(UCDP_API_TOKEN; ACLED_API_USERNAME, ACLED_API_PASSWORD); a failed pull writes nothing.",
     )
     pull.add_argument("source", choices=["ucdp", "acled"])
     pull.add_argument("--version", help="UCDP GED version: yearly YY.1 (e.g. 25.1) or candidate YY.0.M (25.0.3)")
-    pull.add_argument("--raw", type=Path, default=None, metavar="DIR",
-                      help=f"raw directory (default: ${RAW_DIR_ENV} or raw/)")
+    pull.add_argument(
+        "--raw", type=Path, default=None, metavar="DIR", help=f"raw directory (default: ${RAW_DIR_ENV} or raw/)"
+    )
 
     query = commands.add_parser(
-        "query", help="run one read-only SQL query against the published warehouse",
+        "query",
+        help="run one read-only SQL query against the published warehouse",
         description="Run one SQL query against the published warehouse, opened read-only: statements "
-                    "that would change data are refused.",
+        "that would change data are refused.",
     )
     source = query.add_mutually_exclusive_group(required=True)
     source.add_argument("sql", nargs="?", help="the SQL query")
@@ -65,41 +85,60 @@ def build_parser() -> argparse.ArgumentParser:
     _add_warehouse(query)
 
     export = commands.add_parser(
-        "export", help="write one export profile of exports.yaml from the published warehouse",
+        "export",
+        help="write one export profile of exports.yaml from the published warehouse",
         description="Write the tables of one export profile (exports.yaml) from the published warehouse, "
-                    "opened read-only, into <out>/<profile>/<YYYY-MM-DD>T<hhmmss>/ with a manifest.json "
-                    "(row counts, sizes, sha256, columns, warehouse build, source files). The folder appears "
-                    "complete or not at all; only the profile's newest keep_last exports are kept.",
+        "opened read-only, into <out>/<profile>/<YYYY-MM-DD>T<hhmmss>/ with a manifest.json "
+        "(row counts, sizes, sha256, columns, warehouse build, source files). The folder appears "
+        "complete or not at all; only the profile's newest keep_last exports are kept.",
     )
     export.add_argument("profile", help="profile name in the profiles file")
-    export.add_argument("--out", type=Path, default=None, metavar="DIR",
-                        help="export root (default: $PIPELINES_EXPORT_ROOT or exports/ beside the warehouse)")
-    export.add_argument("--profiles", type=Path, default=None, metavar="FILE",
-                        help="profiles file (default: exports.yaml at the project root)")
+    export.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="export root (default: $PIPELINES_EXPORT_ROOT or exports/ beside the warehouse)",
+    )
+    export.add_argument(
+        "--profiles",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="profiles file (default: exports.yaml at the project root)",
+    )
     _add_warehouse(export)
     report = commands.add_parser(
-        "report", help="write the analyst report (self-contained HTML with charts) of the published warehouse",
+        "report",
+        help="write the analyst report (self-contained HTML with charts) of the published warehouse",
         description="Read the published warehouse (read-only) and write one self-contained HTML page with charts "
-                    "of attack trends, group lineage, event studies, source reconciliation and data quality. The "
-                    "page needs no network to open.",
+        "of attack trends, group lineage, event studies, source reconciliation and data quality. The "
+        "page needs no network to open.",
     )
-    report.add_argument("--out", type=Path, default=None, metavar="FILE",
-                        help="HTML file to write (default: report/index.html beside the warehouse file)")
+    report.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="HTML file to write (default: report/index.html beside the warehouse file)",
+    )
     _add_warehouse(report)
 
     dev = commands.add_parser(
-        "dev", help="start the Dagster UI with its daemon (dagster dev) on the project's instance",
+        "dev",
+        help="start the Dagster UI with its daemon (dagster dev) on the project's instance",
         description="Start `dagster dev -m pipelines.definitions` (UI, schedules, sensor) with DAGSTER_HOME set to the "
-                    "project's instance (.dagster/, where `run` records its builds) unless DAGSTER_HOME is set. "
-                    "Ctrl-C (SIGINT) or SIGTERM stops it and every process it started, also when it was started in "
-                    "the background by a script.",
+        "project's instance (.dagster/, where `run` records its builds) unless DAGSTER_HOME is set. "
+        "Ctrl-C (SIGINT) or SIGTERM stops it and every process it started, also when it was started in "
+        "the background by a script.",
     )
     dev.add_argument("--port", type=int, default=3000, help="UI port (default 3000)")
     dev.add_argument("--host", default="127.0.0.1", help="UI host (default 127.0.0.1)")
     commands.add_parser(
-        "daemon", help="run the schedules and the sensor without the UI (dagster-daemon run) on the project's instance",
+        "daemon",
+        help="run the schedules and the sensor without the UI (dagster-daemon run) on the project's instance",
         description="Start `dagster-daemon run -m pipelines.definitions` with DAGSTER_HOME set to the project's "
-                    "instance (.dagster/) unless DAGSTER_HOME is set. SIGINT or SIGTERM stops it.",
+        "instance (.dagster/) unless DAGSTER_HOME is set. SIGINT or SIGTERM stops it.",
     )
     return parser
 
@@ -160,8 +199,9 @@ def command_dagster(argv: list[str]) -> int:
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, request_stop)
     executable = Path(sys.executable).parent / argv[0]
-    process = subprocess.Popen([str(executable), *argv[1:]], env={**os.environ, "DAGSTER_HOME": str(home)},
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [str(executable), *argv[1:]], env={**os.environ, "DAGSTER_HOME": str(home)}, start_new_session=True
+    )
     ended = False
     while True:
         try:
@@ -208,8 +248,10 @@ def command_run_as_of(raw: Path | None, warehouse: Path | None, as_of) -> int:
         print(f"error: raw directory {raw_dir} does not exist", file=sys.stderr)
         return 2
     with raw_as_of(raw_dir, as_of, target.parent) as (vintage_raw, left_out):
-        print(f"as of {as_of}: {len(left_out)} raw file(s) known only later are left out"
-              + (f" ({', '.join(left_out[:5])}{', ...' if len(left_out) > 5 else ''})" if left_out else ""))
+        print(
+            f"as of {as_of}: {len(left_out)} raw file(s) known only later are left out"
+            + (f" ({', '.join(left_out[:5])}{', ...' if len(left_out) > 5 else ''})" if left_out else "")
+        )
         # never recorded in the project's instance: its partitions are those of another (vintage) raw folder
         return run_pipeline(vintage_raw, target, ephemeral=True)
 
@@ -224,8 +266,10 @@ def command_pull(source: str, version: str | None, raw: Path | None) -> int:
     settings = live_settings()
     missing = settings.missing_ucdp() if source == "ucdp" else settings.missing_acled()
     if missing:
-        print(f"error: {source} pull needs the environment variable(s) {', '.join(missing)} "
-              "(docs/sources_api.md)", file=sys.stderr)
+        print(
+            f"error: {source} pull needs the environment variable(s) {', '.join(missing)} (docs/sources_api.md)",
+            file=sys.stderr,
+        )
         return 2
     if source == "ucdp" and not version:
         print("error: pull ucdp needs --version (e.g. 25.1 or 25.0.3)", file=sys.stderr)
@@ -270,7 +314,13 @@ def command_query(sql: str, warehouse: Path | None, output_format: str) -> int:
 
 def command_export(profile: str, out: Path | None, warehouse: Path | None, profiles_file: Path | None) -> int:
     # deferred: duckdb, only for `export`
-    from pipelines.defs.exports.profiles import PROFILES_FILE, ExportError, default_export_root, load_profiles, run_export
+    from pipelines.defs.exports.profiles import (
+        PROFILES_FILE,
+        ExportError,
+        default_export_root,
+        load_profiles,
+        run_export,
+    )
 
     path = (warehouse or default_warehouse_path()).resolve()
     try:

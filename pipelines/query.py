@@ -68,8 +68,12 @@ def _plain(value):
 
 def format_result(columns: list[str], rows: list[tuple], output_format: str) -> str:
     if output_format == "json":
-        return json.dumps([dict(zip(columns, map(_plain, row))) for row in rows], ensure_ascii=False,
-                          default=str, indent=2) + "\n"
+        return (
+            json.dumps(
+                [dict(zip(columns, map(_plain, row))) for row in rows], ensure_ascii=False, default=str, indent=2
+            )
+            + "\n"
+        )
     if output_format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

@@ -24,9 +24,17 @@ from pipelines.defs.incidents.sources.registry import adapters
 from pipelines.engine.accounting import failed_files
 from pipelines.engine.config import PROJECT_ROOT
 from pipelines.engine.fingerprint import published_build, run_inputs
-from pipelines.engine.warehouse import (WarehouseBusyError, build_path_for, connect_build, file_lock, run_lock_path_for,
-                                        working_copy_held_open,
-                                 seed_working_copy, write_last_run, writer_lock)
+from pipelines.engine.warehouse import (
+    WarehouseBusyError,
+    build_path_for,
+    connect_build,
+    file_lock,
+    run_lock_path_for,
+    seed_working_copy,
+    working_copy_held_open,
+    write_last_run,
+    writer_lock,
+)
 
 if TYPE_CHECKING:
     import dagster as dg
@@ -97,9 +105,12 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None, ephemeral: bool = Fal
     published = published_build(warehouse)
     if published is not None and published.fingerprint == inputs.fingerprint:
         print("  0 raw file(s) new or changed", file=out)
-        print(f"  nothing changed since the published build {published.build_id} ({published.built_at} UTC): no raw "
-              f"file, SQL model, suite or code; nothing to do ({time.monotonic() - started:.1f}s)", file=out,
-              flush=True)
+        print(
+            f"  nothing changed since the published build {published.build_id} ({published.built_at} UTC): no raw "
+            f"file, SQL model, suite or code; nothing to do ({time.monotonic() - started:.1f}s)",
+            file=out,
+            flush=True,
+        )
         return 0
     # Dagster and the definitions load only when there is work (a few seconds): deferred imports of dagster.
     from pipelines.definitions import BUILD_JOB, build_definitions, job_contents, load_job_name, planned_selection
@@ -124,7 +135,8 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None, ephemeral: bool = Fal
             tags = {LAUNCHER_TAG: "cli", PID_TAG: str(os.getpid())}
             with working_copy_held_open(warehouse), _instance(ephemeral) as instance:
                 add, delete = plan.partition_changes(
-                    {f"{s}_files": set(instance.get_dynamic_partitions(f"{s}_files")) for s in plan.files})
+                    {f"{s}_files": set(instance.get_dynamic_partitions(f"{s}_files")) for s in plan.files}
+                )
                 for name, keys in add.items():
                     instance.add_dynamic_partitions(name, keys)
                 for name, keys in delete.items():
@@ -133,27 +145,41 @@ def run_pipeline(raw_dir: Path, warehouse: Path, out=None, ephemeral: bool = Fal
                 print(f"  {len(plan.loads)} raw file(s) new or changed", file=out, flush=True)
                 for source, key in plan.loads:
                     job = defs.resolve_job_def(load_job_name(source))
-                    results.append(job.execute_in_process(instance=instance, partition_key=key, tags=tags,
-                                                          raise_on_error=False, run_config=RUN_CONFIG))
+                    results.append(
+                        job.execute_in_process(
+                            instance=instance, partition_key=key, tags=tags, raise_on_error=False, run_config=RUN_CONFIG
+                        )
+                    )
                 build_job = defs.resolve_job_def(BUILD_JOB)
                 all_assets, all_checks = job_contents(defs, BUILD_JOB)
                 selection = next(j for j in defs.jobs if j.name == BUILD_JOB).selection
                 assets, checks = planned_selection(selection, defs.resolve_asset_graph(), plan)
-                print(f"  build: {plan.describe()}: {len(assets)} of {len(all_assets)} assets, "
-                      f"{len(checks)} of {len(all_checks)} checks", file=out, flush=True)
+                print(
+                    f"  build: {plan.describe()}: {len(assets)} of {len(all_assets)} assets, "
+                    f"{len(checks)} of {len(all_checks)} checks",
+                    file=out,
+                    flush=True,
+                )
                 if plan.build.incremental:
                     build_job = build_job.get_subset(asset_selection=set(assets), asset_check_selection=set(checks))
                 # meta.run_inputs, its first step, stamps the inputs only if every file above staged cleanly.
-                results.append(build_job.execute_in_process(
-                    instance=instance, raise_on_error=False, run_config=RUN_CONFIG,
-                    tags={**tags, INPUTS_TAG: plan.inputs.fingerprint, BUILD_TAG: plan.describe()}))
+                results.append(
+                    build_job.execute_in_process(
+                        instance=instance,
+                        raise_on_error=False,
+                        run_config=RUN_CONFIG,
+                        tags={**tags, INPUTS_TAG: plan.inputs.fingerprint, BUILD_TAG: plan.describe()},
+                    )
+                )
     except WarehouseBusyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
     except OSError as exc:
         # e.g. the warehouse folder is a file or cannot be written; the published file is not touched
-        print(f"error: cannot write the working copy of {warehouse} ({exc}); the published warehouse is "
-              "unchanged", file=sys.stderr)
+        print(
+            f"error: cannot write the working copy of {warehouse} ({exc}); the published warehouse is unchanged",
+            file=sys.stderr,
+        )
         return 2
     return summarize(results, warehouse, time.monotonic() - started, out, started_at)
 
@@ -166,15 +192,21 @@ def file_summary(warehouse: Path, since: dt.datetime) -> tuple[list[tuple], list
     with writer_lock(warehouse):
         con = connect_build(warehouse)
         try:
-            staged = con.execute("select source_file, rows_read, rows_loaded, rows_quarantined from dq.file_loads "
-                                 "where is_current and loaded_at >= ? order by source_file", [since]).fetchall()
+            staged = con.execute(
+                "select source_file, rows_read, rows_loaded, rows_quarantined from dq.file_loads "
+                "where is_current and loaded_at >= ? order by source_file",
+                [since],
+            ).fetchall()
             failed = failed_files(con, since)
             reasons: dict[str, list] = {}
-            for source_file, reason, count in con.execute("""
+            for source_file, reason, count in con.execute(
+                """
                     select q.source_file, regexp_replace(q.reason, '\\s+', ' ', 'g') as reason, count(*) as n
                     from dq.quarantine q join dq.file_loads f using (source, source_file, sha256)
                     where f.is_current and f.loaded_at >= ? and f.rows_quarantined > ? * f.rows_read
-                    group by all order by q.source_file, n desc, reason""", [since, QUARANTINE_WARN_SHARE]).fetchall():
+                    group by all order by q.source_file, n desc, reason""",
+                [since, QUARANTINE_WARN_SHARE],
+            ).fetchall():
                 reasons.setdefault(source_file, []).append((reason, count))
         finally:
             con.close()
@@ -202,30 +234,42 @@ def summarize(results: list, warehouse: Path, seconds: float, out, since: dt.dat
     if staged:
         print(f"  files staged   {len(staged)}", file=out)
         for source_file, read, loaded, quarantined in staged:
-            print(f"    {source_file:<58} read {read:>9,}  loaded {loaded:>9,}  quarantined {quarantined:>7,}", file=out)
+            print(
+                f"    {source_file:<58} read {read:>9,}  loaded {loaded:>9,}  quarantined {quarantined:>7,}", file=out
+            )
             if read and quarantined > QUARANTINE_WARN_SHARE * read:
                 top = "; ".join(f"{reason} ({count:,})" for reason, count in reasons.get(source_file, [])[:3])
-                print(f"    WARN  {source_file}: {quarantined / read:.1%} of its rows quarantined (more than "
-                      f"{QUARANTINE_WARN_SHARE:.0%}); top reasons: {top} (see dq.quarantine)", file=out)
+                print(
+                    f"    WARN  {source_file}: {quarantined / read:.1%} of its rows quarantined (more than "
+                    f"{QUARANTINE_WARN_SHARE:.0%}); top reasons: {top} (see dq.quarantine)",
+                    file=out,
+                )
     if failed_now:
         print(f"  files failed   {len(failed_now)} (recorded in dq.file_loads with status 'failed')", file=out)
         for source_file, error, kept in failed_now:
-            kept_text = (f"its previous version ({kept[:12]}) stays loaded" if kept
-                         else "no earlier version was loaded")
+            kept_text = f"its previous version ({kept[:12]}) stays loaded" if kept else "no earlier version was loaded"
             print(f"    {source_file}: {kept_text}; {error.splitlines()[0] if error else ''}", file=out)
     print(f"  assets built   {len(built)} ({rows:,} rows in their tables)", file=out)
-    print(f"  checks         {len(evaluations) - len(failed)} passed, {len(blocking)} failed (ERROR), "
-          f"{len(failed) - len(blocking)} warnings (WARN)", file=out)
+    print(
+        f"  checks         {len(evaluations) - len(failed)} passed, {len(blocking)} failed (ERROR), "
+        f"{len(failed) - len(blocking)} warnings (WARN)",
+        file=out,
+    )
     for e in failed:
         print(f"    {e.severity.value:<5} {'.'.join(e.asset_key.path)}:{e.check_name}", file=out)
     if failed_steps:
         print(f"  failed steps   {', '.join(failed_steps)}", file=out)
-    print(f"  published      {'yes: ' + str(warehouse) if published else 'no (the previous warehouse is unchanged)'}",
-          file=out)
+    print(
+        f"  published      {'yes: ' + str(warehouse) if published else 'no (the previous warehouse is unchanged)'}",
+        file=out,
+    )
     print(f"  time           {seconds:.1f}s", file=out)
     code = (EXIT_FILES_FAILED if failed_now else EXIT_OK) if ok else EXIT_NOT_PUBLISHED
-    result = {EXIT_OK: "SUCCESS", EXIT_FILES_FAILED: "PUBLISHED WITH FAILED FILES",
-              EXIT_NOT_PUBLISHED: "FAILED (not published)"}[code]
+    result = {
+        EXIT_OK: "SUCCESS",
+        EXIT_FILES_FAILED: "PUBLISHED WITH FAILED FILES",
+        EXIT_NOT_PUBLISHED: "FAILED (not published)",
+    }[code]
     print(f"  result         {result} (exit {code})", file=out, flush=True)
     _record_outcome(warehouse, published, blocking, failed_steps, failed_now)
     return code
@@ -233,22 +277,28 @@ def summarize(results: list, warehouse: Path, seconds: float, out, since: dt.dat
 
 def _record_outcome(warehouse: Path, published: bool, blocking: list, failed_steps: list[str], failed_files_: list):
     """warehouse.duckdb.last_run.json: what `query` and the report tell analysts about the latest run."""
+
     def count(e):
         value = e.metadata.get("unexpected_count")
         return value.value if value is not None else None
 
     build = published_build(warehouse)
     try:
-        write_last_run(warehouse, {
-            "finished_at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
-            "published": published,
-            "blocking_checks": [{"check": f"{'.'.join(e.asset_key.path)}:{e.check_name}",
-                                 "unexpected_count": count(e)} for e in blocking],
-            "failed_steps": failed_steps,
-            "failed_files": [{"source_file": f, "error": err} for f, err, _ in failed_files_],
-            "published_build_id": build.build_id if build else None,
-            "published_built_at": build.built_at if build else None,
-        })
+        write_last_run(
+            warehouse,
+            {
+                "finished_at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+                "published": published,
+                "blocking_checks": [
+                    {"check": f"{'.'.join(e.asset_key.path)}:{e.check_name}", "unexpected_count": count(e)}
+                    for e in blocking
+                ],
+                "failed_steps": failed_steps,
+                "failed_files": [{"source_file": f, "error": err} for f, err, _ in failed_files_],
+                "published_build_id": build.build_id if build else None,
+                "published_built_at": build.built_at if build else None,
+            },
+        )
     except OSError:
         return  # the outcome is a courtesy to readers; the run's result stands
     if not published and warehouse.exists():

@@ -6,8 +6,8 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-import shutil
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -15,9 +15,19 @@ import time
 import urllib.request
 from pathlib import Path
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-                  "--remote-allow-origins=*", "--remote-debugging-port=0", "--hide-scrollbars"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-extensions",
+    "--remote-allow-origins=*",
+    "--remote-debugging-port=0",
+    "--hide-scrollbars",
+]
 
 
 def chromium_path() -> str | None:
@@ -72,8 +82,7 @@ class Page:
         raise TimeoutError(method)
 
     def evaluate(self, expression: str):
-        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                                "awaitPromise": True})
+        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})
         if "exceptionDetails" in result:
             raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
         return result["result"].get("value")
@@ -90,9 +99,14 @@ class Page:
 
     def screenshot(self, path: Path) -> Path:
         size = self.send("Page.getLayoutMetrics")["cssContentSize"]
-        shot = self.send("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}})
+        shot = self.send(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
+            },
+        )
         path.write_bytes(base64.b64decode(shot["data"]))
         return path
 
@@ -103,14 +117,22 @@ class Browser:
     def __init__(self, executable: str, width: int = 1200, height: int = 900):
         self.executable, self.width, self.height = executable, width, height
 
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Browser:
         # Chromium's helper processes can still write the profile while the browser exits: ignore that
         # when the folder is removed.
         self.profile = tempfile.TemporaryDirectory(prefix="report-chromium-", ignore_cleanup_errors=True)
         self.process = subprocess.Popen(
-            [self.executable, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile.name}",
-             f"--window-size={self.width},{self.height}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            [
+                self.executable,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={self.profile.name}",
+                f"--window-size={self.width},{self.height}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         port_file = Path(self.profile.name) / "DevToolsActivePort"
         deadline = time.monotonic() + 60
         while not (port_file.exists() and port_file.read_text().strip()):
@@ -133,8 +155,10 @@ class Browser:
         page = Page(websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=60, suppress_origin=True))
         for domain in ("Runtime", "Log", "Page", "Network"):
             page.send(f"{domain}.enable")
-        page.send("Emulation.setDeviceMetricsOverride", {"width": self.width, "height": self.height,
-                                                         "deviceScaleFactor": 1, "mobile": False})
+        page.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": self.width, "height": self.height, "deviceScaleFactor": 1, "mobile": False},
+        )
         page.send("Page.navigate", {"url": path.resolve().as_uri()})
         page.wait_for_event("Page.loadEventFired")
         return page

@@ -38,11 +38,13 @@ def serve() -> dict | None:
 
     # What `python -m pipelines run` imports on every run (gx_checks sets this variable before importing GX).
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import threading
+
+    import great_expectations  # noqa: F401
+
     import pipelines.cli  # noqa: F401
     import pipelines.definitions  # noqa: F401
     import pipelines.runner  # noqa: F401
-    import great_expectations  # noqa: F401
-    import threading
 
     if threading.active_count() != 1:  # forking a process with threads is not safe: refuse, run_cli falls back
         os.write(proto_out, json.dumps({"error": f"{threading.active_count()} threads after import"}).encode() + b"\n")

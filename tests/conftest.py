@@ -34,8 +34,10 @@ os.environ[EPHEMERAL_ENV] = "1"
 def shared_data() -> Path:
     """The real public files beside the project. Required under CI; skipped with a reason elsewhere."""
     if not SHARED_DATA.is_dir():
-        message = (f"real data not found at {SHARED_DATA}: put the shared data folder beside the project "
-                   "(see README, 'Real datasets')")
+        message = (
+            f"real data not found at {SHARED_DATA}: put the shared data folder beside the project "
+            "(see README, 'Real datasets')"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
@@ -55,8 +57,12 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subproce
     if zygote is not None:
         return zygote.run(list(args), full_env, PROJECT_ROOT, timeout)
     return subprocess.run(
-        [sys.executable, "-m", "pipelines", *args], capture_output=True, text=True, env=full_env,
-        cwd=PROJECT_ROOT, timeout=timeout,
+        [sys.executable, "-m", "pipelines", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=PROJECT_ROOT,
+        timeout=timeout,
     )
 
 
@@ -65,8 +71,13 @@ class Zygote:
 
     def __init__(self, env: dict):
         self.env = env
-        self.process = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "tests" / "cli_zygote.py")],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=PROJECT_ROOT)
+        self.process = subprocess.Popen(
+            [sys.executable, str(PROJECT_ROOT / "tests" / "cli_zygote.py")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=PROJECT_ROOT,
+        )
         self.buffer = b""
         self.lock = threading.Lock()
         self.folder = Path(tempfile.mkdtemp(prefix="cli_zygote_"))
@@ -88,8 +99,12 @@ class Zygote:
 
     def serves(self, env: dict) -> bool:
         def import_time(environ):
-            return {k: v for k, v in environ.items()
-                    if k in cli_zygote.IMPORT_TIME_ENV or k.startswith(cli_zygote.IMPORT_TIME_PREFIXES)}
+            return {
+                k: v
+                for k, v in environ.items()
+                if k in cli_zygote.IMPORT_TIME_ENV or k.startswith(cli_zygote.IMPORT_TIME_PREFIXES)
+            }
+
         return self.process.poll() is None and import_time(env) == import_time(self.env)
 
     def run(self, args: list[str], env: dict, cwd: Path, timeout: float) -> subprocess.CompletedProcess:
@@ -172,8 +187,10 @@ SHARED_LAYOUT = {
     "mapped/kaggle_drones": ["kaggle_pakistan/pakistan_drone_attacks_2017-11.csv"],
     "mapped/bij_drones": ["bij_drones/bij_pakistan_strikes_2004_2018.xlsx"],
     # published aggregates (not incident sources)
-    "acled_aggregates": ["acled_aggregates/acled_country_month_events_2021_2024.csv",
-                         "acled_aggregates/acled_country_month_fatalities_2021_2024.csv"],
+    "acled_aggregates": [
+        "acled_aggregates/acled_country_month_events_2021_2024.csv",
+        "acled_aggregates/acled_country_month_fatalities_2021_2024.csv",
+    ],
     # group-lineage sources (not incident sources)
     "ucdp_actors": ["ucdp_actors/ucdp_actor_list_221.csv"],
     "mmp": ["mmp/links.csv", "mmp/map_groups.csv", "mmp/maps.csv"],

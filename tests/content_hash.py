@@ -13,21 +13,27 @@ from pathlib import Path
 
 import duckdb
 
-RUN_COLUMNS = {"loaded_at", "checked_at", "quarantined_at", "built_at", "conformed_at", "run_id", "build_id",
-               "raw_dir"}
+RUN_COLUMNS = {"loaded_at", "checked_at", "quarantined_at", "built_at", "conformed_at", "run_id", "build_id", "raw_dir"}
 
 
 def table_hashes(warehouse: Path) -> dict[str, str]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        tables = con.execute("select table_schema, table_name from information_schema.tables "
-                             "where table_catalog = current_database() and table_schema <> 'main' "
-                             "order by all").fetchall()
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database() and table_schema <> 'main' "
+            "order by all"
+        ).fetchall()
         hashes = {}
         for schema, table in tables:
-            columns = [r[0] for r in con.execute(
-                "select column_name from information_schema.columns where table_catalog = current_database() "
-                "and table_schema = ? and table_name = ? order by ordinal_position", [schema, table]).fetchall()]
+            columns = [
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns where table_catalog = current_database() "
+                    "and table_schema = ? and table_name = ? order by ordinal_position",
+                    [schema, table],
+                ).fetchall()
+            ]
             kept = ", ".join(f'"{c}"' for c in columns if c not in RUN_COLUMNS) or "count(*)"  # e.g. meta.working_copy
             where = ""
             if (schema, table) == ("dq", "check_results"):

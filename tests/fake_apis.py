@@ -96,10 +96,16 @@ class FakeApis:
                 if parsed.path != "/oauth/token":
                     return self._send(404, {"error": "not found"})
                 ok = form.get("client_id") == "acled" and (
-                    (form.get("grant_type") == "password" and form.get("username") == ACLED_USER
-                     and form.get("password") == ACLED_PASSWORD)
-                    or (form.get("grant_type") == "refresh_token"
-                        and form.get("refresh_token") in fake.state.refresh_tokens))
+                    (
+                        form.get("grant_type") == "password"
+                        and form.get("username") == ACLED_USER
+                        and form.get("password") == ACLED_PASSWORD
+                    )
+                    or (
+                        form.get("grant_type") == "refresh_token"
+                        and form.get("refresh_token") in fake.state.refresh_tokens
+                    )
+                )
                 if not ok:
                     return self._send(400, {"error": "invalid_grant"})
                 with fake.lock:
@@ -107,8 +113,9 @@ class FakeApis:
                     access, refresh = f"access-{fake.state.issued}", f"refresh-{fake.state.issued}"
                     fake.state.valid_tokens.add(access)
                     fake.state.refresh_tokens.add(refresh)
-                self._send(200, {"token_type": "Bearer", "expires_in": 86400, "access_token": access,
-                                 "refresh_token": refresh})
+                self._send(
+                    200, {"token_type": "Bearer", "expires_in": 86400, "access_token": access, "refresh_token": refresh}
+                )
 
             def do_GET(self):
                 parsed = urllib.parse.urlparse(self.path)
@@ -133,17 +140,29 @@ class FakeApis:
                     return self._send(404, {"error": "no such version"})
                 codes = {int(c) for c in query.get("Country", "").split(",") if c}
                 start = query.get("StartDate", "")
-                rows = [r for r in fake.state.ucdp_versions[version]
-                        if (not codes or int(r["country_id"]) in codes) and r["date_start"][:10] >= start]
+                rows = [
+                    r
+                    for r in fake.state.ucdp_versions[version]
+                    if (not codes or int(r["country_id"]) in codes) and r["date_start"][:10] >= start
+                ]
                 size = int(query.get("pagesize", 100))
                 pages = max(1, math.ceil(len(rows) / size))
                 base = f"{fake.url}{path}"
                 params = {k: v for k, v in query.items() if k != "page"}
-                link = (lambda p: f"{base}?{urllib.parse.urlencode({**params, 'page': p})}")
-                self._send(200, {"TotalCount": len(rows), "TotalPages": pages,
-                                 "PreviousPageUrl": link(page - 1) if page > 0 else "",
-                                 "NextPageUrl": link(page + 1) if page + 1 < pages else "",
-                                 "Result": rows[page * size:(page + 1) * size]})
+
+                def link(p, base=base, params=params):
+                    return f"{base}?{urllib.parse.urlencode({**params, 'page': p})}"
+
+                self._send(
+                    200,
+                    {
+                        "TotalCount": len(rows),
+                        "TotalPages": pages,
+                        "PreviousPageUrl": link(page - 1) if page > 0 else "",
+                        "NextPageUrl": link(page + 1) if page + 1 < pages else "",
+                        "Result": rows[page * size : (page + 1) * size],
+                    },
+                )
 
             def _acled(self, path: str, query: dict):
                 page = int(query.get("page", 1))
@@ -153,8 +172,11 @@ class FakeApis:
                 token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
                 with fake.lock:
                     used = fake.state.data_requests_with_token.get(token, 0)
-                    if (token in fake.state.valid_tokens and fake.state.expire_token_after is not None
-                            and used >= fake.state.expire_token_after):
+                    if (
+                        token in fake.state.valid_tokens
+                        and fake.state.expire_token_after is not None
+                        and used >= fake.state.expire_token_after
+                    ):
                         fake.state.valid_tokens.discard(token)  # expired mid-pull
                         fake.state.expire_token_after = None
                     if token not in fake.state.valid_tokens:
@@ -164,14 +186,18 @@ class FakeApis:
                 if path == "/api/acled/read":
                     countries = set(query.get("country", "").split("|")) - {""}
                     since = int(query["timestamp"]) if "timestamp" in query else None
-                    rows = [r for r in fake.state.acled_events
-                            if (not countries or r["country"] in countries)
-                            and (since is None or int(r["timestamp"]) >= since)]
+                    rows = [
+                        r
+                        for r in fake.state.acled_events
+                        if (not countries or r["country"] in countries)
+                        and (since is None or int(r["timestamp"]) >= since)
+                    ]
                 else:
                     since = int(query["deleted_timestamp"]) if "deleted_timestamp" in query else None
-                    rows = [r for r in fake.state.acled_deletions
-                            if since is None or int(r["deleted_timestamp"]) >= since]
-                chunk = rows[(page - 1) * limit: page * limit]
+                    rows = [
+                        r for r in fake.state.acled_deletions if since is None or int(r["deleted_timestamp"]) >= since
+                    ]
+                chunk = rows[(page - 1) * limit : page * limit]
                 self._send(200, {"status": 200, "success": True, "count": len(chunk), "data": chunk})
 
         return Handler

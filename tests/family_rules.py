@@ -48,8 +48,10 @@ class Families:
                     existed = founded.get(parent) or MIN
                     if existed < start:  # before it split off, the child was part of its parent
                         self._add(child, Change(existed, 0, r.relation_id, "set", parent))
-                self._add(child, Change(start or MIN, 1, r.relation_id, "set",
-                                        parent if rule == "stays_in_movement" else None))
+                self._add(
+                    child,
+                    Change(start or MIN, 1, r.relation_id, "set", parent if rule == "stays_in_movement" else None),
+                )
                 if kind == "faction_of" and rule == "stays_in_movement" and end is not None:
                     self._add(child, Change(end, 3, r.relation_id, "leave_parent", None, parent))
             elif start is None:
@@ -93,6 +95,6 @@ class Families:
         return seen[-1]
 
     @classmethod
-    def from_curated(cls, curated: Path) -> "Families":
+    def from_curated(cls, curated: Path) -> Families:
         read = lambda name: pd.read_csv(curated / name, dtype=str, keep_default_na=False)  # noqa: E731
         return cls(read("groups.csv"), read("group_relations.csv"), read("group_family_rulings.csv"))

@@ -44,15 +44,19 @@ def test_unparseable_row_is_quarantined_named_and_blocks_publishing(good_run):
     result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
     assert result.returncode != 0
     assert "no_quarantined_rows" in result.stdout and "FAILED" in result.stdout
-    quarantined = read_table(build_file(warehouse),
-                             "select source_file, row_number, column_name, reason, raw_values from dq.quarantine")
+    quarantined = read_table(
+        build_file(warehouse), "select source_file, row_number, column_name, reason, raw_values from dq.quarantine"
+    )
     assert len(quarantined) == 1
     source_file, row_number, column, reason, raw_values = quarantined[0]
     assert (source_file, row_number, column) == ("curated/leadership_events.csv", 3, "event_date")
     assert "2018-02-31" in reason and json.loads(raw_values)["event_date"] == "2018-02-31"
-    (read, loaded, held) = read_table(build_file(warehouse), "select rows_read, rows_loaded, rows_quarantined "
-                                      "from dq.file_loads where source_file = 'curated/leadership_events.csv' "
-                                      "and is_current")[0]
+    (read, loaded, held) = read_table(
+        build_file(warehouse),
+        "select rows_read, rows_loaded, rows_quarantined "
+        "from dq.file_loads where source_file = 'curated/leadership_events.csv' "
+        "and is_current",
+    )[0]
     assert read == loaded + held and held == 1
     # What analysts already had is untouched.
     assert warehouse.read_bytes() == published_bytes
@@ -71,13 +75,16 @@ def test_broken_reference_fails_its_check_with_the_offending_id(good_run):
     result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
     assert result.returncode != 0
     assert "groups_exist" in result.stdout
-    failed = read_table(build_file(warehouse),
-                        "select unexpected_sample, severity from dq.check_results "
-                        "where check_name = 'groups_exist' and not success")
+    failed = read_table(
+        build_file(warehouse),
+        "select unexpected_sample, severity from dq.check_results where check_name = 'groups_exist' and not success",
+    )
     relation_id = next(csv.DictReader(open(raw / "curated" / "group_relations.csv")))["relation_id"]
     assert failed and relation_id in failed[-1][0] and failed[-1][1] == "ERROR"
     assert read_table(warehouse, "select count(*) from core.group_relations") == before
-    assert read_table(warehouse, "select count(*) from core.group_relations where to_group_id = 'no_such_group'") == [(0,)]
+    assert read_table(warehouse, "select count(*) from core.group_relations where to_group_id = 'no_such_group'") == [
+        (0,)
+    ]
 
 
 def test_missing_column_names_file_and_column(tmp_path):

@@ -44,7 +44,7 @@ class Slices:
         self.frame, self.next = frame, 0
 
     def take(self, n: int) -> pd.DataFrame:
-        rows = self.frame.iloc[self.next:self.next + n].copy()
+        rows = self.frame.iloc[self.next : self.next + n].copy()
         self.next += n
         return rows
 
@@ -62,8 +62,9 @@ def catalogue(shared_data, tmp_path_factory):
     for folder in (gtd_dir, ucdp_dir, drones_dir):
         folder.mkdir(parents=True)
     gtd_all = pd.read_csv(shared_data / GTD_FILE, dtype=str, keep_default_na=False)
-    gtd = Slices(gtd_all[(gtd_all["country_txt"] == "Pakistan") & (gtd_all["imonth"] != "0")
-                         & (gtd_all["iday"] != "0")])
+    gtd = Slices(
+        gtd_all[(gtd_all["country_txt"] == "Pakistan") & (gtd_all["imonth"] != "0") & (gtd_all["iday"] != "0")]
+    )
     ucdp_lines = (shared_data / UCDP_FILE).read_text(encoding="utf-8").splitlines(keepends=True)
     ucdp = Slices(pd.read_csv(shared_data / UCDP_FILE, dtype=str, keep_default_na=False, skiprows=[1]))
     files: dict[str, bytes] = {}
@@ -137,8 +138,11 @@ def catalogue(shared_data, tmp_path_factory):
     set_cell(huge, 1, "nkill", "99999999999999")
     info["huge_id"] = huge.iloc[1]["eventid"]
     gtd_file("huge_counts.csv", huge)
-    named = gtd_all[(gtd_all["country_txt"] == "Pakistan")
-                    & (gtd_all["gname"] == "Tehrik-i-Taliban Pakistan (TTP)")].iloc[:2].copy()
+    named = (
+        gtd_all[(gtd_all["country_txt"] == "Pakistan") & (gtd_all["gname"] == "Tehrik-i-Taliban Pakistan (TTP)")]
+        .iloc[:2]
+        .copy()
+    )
     set_cell(named, 1, "gname", "  TEHRIK-I-TALIBAN   pakistan  (TTP) ")
     info["odd_name_ids"] = list(named["eventid"])
     gtd_file("odd_group_names.csv", named)
@@ -166,7 +170,7 @@ def catalogue(shared_data, tmp_path_factory):
     gtd_file("infinite_codes.csv", infinite)
 
     # -- UCDP folder -----------------------------------------------------------------------------
-    hxl = ucdp_lines[:2] + ucdp_lines[2 + ucdp.next: 2 + ucdp.next + 6]
+    hxl = ucdp_lines[:2] + ucdp_lines[2 + ucdp.next : 2 + ucdp.next + 6]
     ucdp.take(6)
     files["ucdp_ged/hxl_tag_row.csv"] = "".join(hxl).encode()
     files["ucdp_ged/gtd_file_in_ucdp.csv"] = csv_text(gtd.take(3)).encode()
@@ -211,8 +215,14 @@ def catalogue(shared_data, tmp_path_factory):
 
     warehouse = root / "warehouse.duckdb"
     result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
-    return {"raw": raw, "files": files, "info": info, "result": result, "out": result.stdout,
-            "build": root / ".build" / "warehouse.duckdb"}
+    return {
+        "raw": raw,
+        "files": files,
+        "info": info,
+        "result": result,
+        "out": result.stdout,
+        "build": root / ".build" / "warehouse.duckdb",
+    }
 
 
 def write_workbook(path, frame: pd.DataFrame) -> None:
@@ -236,10 +246,13 @@ def write_workbook(path, frame: pd.DataFrame) -> None:
 
 # -- helpers over the working copy ---------------------------------------------------------------
 
+
 def load_of(catalogue, source_file):
-    rows = read_table(catalogue["build"], "select rows_read, rows_loaded, rows_quarantined, extra_columns "
-                                          "from dq.file_loads where source_file = ? and is_current"
-                      .replace("?", f"'{source_file}'"))
+    rows = read_table(
+        catalogue["build"],
+        "select rows_read, rows_loaded, rows_quarantined, extra_columns "
+        "from dq.file_loads where source_file = ? and is_current".replace("?", f"'{source_file}'"),
+    )
     assert len(rows) == 1, f"{source_file} has no current load"
     read, loaded, quarantined, extra = rows[0]
     assert read == loaded + quarantined, source_file  # nothing lost
@@ -247,13 +260,17 @@ def load_of(catalogue, source_file):
 
 
 def quarantine_of(catalogue, source_file):
-    return read_table(catalogue["build"], f"select row_number, column_name, reason from dq.quarantine "
-                                          f"where source_file = '{source_file}' order by row_number")
+    return read_table(
+        catalogue["build"],
+        f"select row_number, column_name, reason from dq.quarantine "
+        f"where source_file = '{source_file}' order by row_number",
+    )
 
 
 def staged_count(catalogue, source_file, table="gtd"):
-    return read_table(catalogue["build"], f"select count(*) from staging.{table} "
-                                          f"where source_file = '{source_file}'")[0][0]
+    return read_table(catalogue["build"], f"select count(*) from staging.{table} where source_file = '{source_file}'")[
+        0
+    ][0]
 
 
 def failures(out):
@@ -273,15 +290,20 @@ def rejected(catalogue, source_file, *fragments):
     for fragment in fragments:
         assert fragment in message, message
     # Recorded as failed, with its error, and nothing of it loaded.
-    assert read_table(catalogue["build"], f"select status, is_current, rows_loaded from dq.file_loads "
-                                          f"where source_file = '{source_file}'") == [("failed", False, 0)]
+    assert read_table(
+        catalogue["build"],
+        f"select status, is_current, rows_loaded from dq.file_loads where source_file = '{source_file}'",
+    ) == [("failed", False, 0)]
     error = read_table(catalogue["build"], f"select error from dq.file_loads where source_file = '{source_file}'")
     assert all(fragment in error[0][0] for fragment in fragments), error
 
 
 def failed_check(catalogue, check):
-    rows = read_table(catalogue["build"], "select severity, unexpected_sample from dq.check_results "
-                                          f"where asset || ':' || check_name = '{check}' and not success")
+    rows = read_table(
+        catalogue["build"],
+        "select severity, unexpected_sample from dq.check_results "
+        f"where asset || ':' || check_name = '{check}' and not success",
+    )
     assert rows, f"{check} did not fail"
     return rows[-1]
 
@@ -294,16 +316,27 @@ def loaded_in_full(catalogue, source_file, expected_rows, table="gtd"):
 
 # -- the run as a whole ------------------------------------------------------------------------------
 
+
 def test_the_run_stages_every_good_file_and_fails_only_the_bad_ones(catalogue):
     out = catalogue["out"]
     assert catalogue["result"].returncode == 1, out + catalogue["result"].stderr
     assert "Traceback" not in catalogue["result"].stderr
     failed = set(failures(out))
-    assert failed == {"gtd/empty.csv", "gtd/semicolon.csv", "gtd/missing_column.csv", "gtd/binary.csv",
-                      "gtd/zz_copy_of_original.csv", "ucdp_ged/gtd_file_in_ucdp.csv"}
+    assert failed == {
+        "gtd/empty.csv",
+        "gtd/semicolon.csv",
+        "gtd/missing_column.csv",
+        "gtd/binary.csv",
+        "gtd/zz_copy_of_original.csv",
+        "ucdp_ged/gtd_file_in_ucdp.csv",
+    }
     assert out.count("FAILED  staging__") == len(failed)
-    loaded = {r[0] for r in read_table(catalogue["build"], "select source_file from dq.file_loads "
-                                                           "where is_current and source <> 'curated'")}
+    loaded = {
+        r[0]
+        for r in read_table(
+            catalogue["build"], "select source_file from dq.file_loads where is_current and source <> 'curated'"
+        )
+    }
     assert loaded == (set(catalogue["files"]) | {"gtd/several_sheets.xlsx"}) - failed
     # what was loaded was conformed: the failures stopped nothing else
     in_core = {r[0] for r in read_table(catalogue["build"], "select distinct source_file from core.incidents")}
@@ -311,6 +344,7 @@ def test_the_run_stages_every_good_file_and_fails_only_the_bad_ones(catalogue):
 
 
 # -- one test per catalogue row ----------------------------------------------------------------------
+
 
 def test_01_empty_file_is_rejected(catalogue):
     rejected(catalogue, "gtd/empty.csv", "the file is empty")
@@ -334,22 +368,27 @@ def test_04_wrong_delimiter_is_rejected_and_says_so(catalogue):
 
 def test_05_utf16_file_loads_with_the_same_values(catalogue):
     loaded_in_full(catalogue, "gtd/utf16.csv", 4)
-    names = read_table(catalogue["build"], "select eventid, gname from staging.gtd where source_file = "
-                                           "'gtd/utf16.csv' order by eventid")
+    names = read_table(
+        catalogue["build"],
+        "select eventid, gname from staging.gtd where source_file = 'gtd/utf16.csv' order by eventid",
+    )
     expected = catalogue["info"]["utf16"].sort_values("eventid")
     assert names == list(zip(expected["eventid"], expected["gname"]))
 
 
 def test_06_latin1_file_is_decoded(catalogue):
     loaded_in_full(catalogue, "gtd/latin1.csv", 3)
-    assert read_table(catalogue["build"], "select gsubname from staging.gtd where eventid = "
-                                          f"'{catalogue['info']['latin1_id']}'") == [("Dera Isma\u00efl Khan cell",)]
+    assert read_table(
+        catalogue["build"], f"select gsubname from staging.gtd where eventid = '{catalogue['info']['latin1_id']}'"
+    ) == [("Dera Isma\u00efl Khan cell",)]
 
 
 def test_07_utf8_bom_does_not_hide_the_first_column(catalogue):
     loaded_in_full(catalogue, "gtd/utf8_bom.csv", 3)
-    assert read_table(catalogue["build"], "select count(*) from staging.gtd where source_file = "
-                                          "'gtd/utf8_bom.csv' and eventid is null") == [(0,)]
+    assert read_table(
+        catalogue["build"],
+        "select count(*) from staging.gtd where source_file = 'gtd/utf8_bom.csv' and eventid is null",
+    ) == [(0,)]
 
 
 def test_08_hxl_tag_row_is_not_data(catalogue):
@@ -367,9 +406,12 @@ def test_09_header_repeated_inside_the_file_is_quarantined(catalogue):
 def test_10_duplicated_column_name_uses_the_first_and_records_the_second(catalogue):
     *_, extra = load_of(catalogue, "gtd/duplicated_column.csv")
     assert "gname_1" in extra
-    assert sorted(r[0] for r in read_table(catalogue["build"], "select gname from staging.gtd where source_file "
-                                                               "= 'gtd/duplicated_column.csv'")) \
-        == sorted(catalogue["info"]["dup_column_gnames"])
+    assert sorted(
+        r[0]
+        for r in read_table(
+            catalogue["build"], "select gname from staging.gtd where source_file = 'gtd/duplicated_column.csv'"
+        )
+    ) == sorted(catalogue["info"]["dup_column_gnames"])
 
 
 def test_11_missing_required_column_is_rejected_naming_it(catalogue):
@@ -413,8 +455,13 @@ def test_16_impossible_date_is_quarantined(catalogue):
 def test_17_partial_dates_load_with_their_precision(catalogue):
     loaded_in_full(catalogue, "gtd/partial_dates.csv", 3)
     partial = catalogue["info"]["partial"]
-    rows = dict(read_table(catalogue["build"], "select source_event_id, date_precision || ' ' || event_date "
-                                               "from core.incidents where source_file = 'gtd/partial_dates.csv'"))
+    rows = dict(
+        read_table(
+            catalogue["build"],
+            "select source_event_id, date_precision || ' ' || event_date "
+            "from core.incidents where source_file = 'gtd/partial_dates.csv'",
+        )
+    )
     year, month = partial.iloc[0], partial.iloc[1]
     assert rows[year["eventid"]] == f"year {year['iyear']}-01-01"
     assert rows[month["eventid"]] == f"month {month['iyear']}-{int(month['imonth']):02d}-01"
@@ -432,30 +479,37 @@ def test_19_dates_in_other_formats_and_impossible_ones_are_quarantined_in_ucdp(c
         (1, "date_start", "date_start 10/04/1990 is not a date"),
         (2, "date_start", "date_start 1990-02-31 is not a date"),
         (3, "date_start", "date_start 1990-00-10 is not a date"),
-        (4, "date_end", "date_end 04 Oct 1990 is not a date")]
+        (4, "date_end", "date_end 04 Oct 1990 is not a date"),
+    ]
 
 
 def test_20_negative_count_is_loaded_and_blocks_publishing_while_minus_9_is_unknown(catalogue):
     loaded_in_full(catalogue, "gtd/negative_counts.csv", 3)
     negative = catalogue["info"]["negative"]
     severity, sample = failed_check(catalogue, "core.incidents:gx_errors")
-    assert severity == "ERROR" and any("fatalities_best" in s and s.endswith(f"gtd:{negative.iloc[0]['eventid']}")
-                                       for s in sample)
-    assert read_table(catalogue["build"], "select fatalities_best from core.incidents where incident_id = "
-                                          f"'gtd:{negative.iloc[1]['eventid']}'") == [(None,)]
+    assert severity == "ERROR" and any(
+        "fatalities_best" in s and s.endswith(f"gtd:{negative.iloc[0]['eventid']}") for s in sample
+    )
+    assert read_table(
+        catalogue["build"],
+        f"select fatalities_best from core.incidents where incident_id = 'gtd:{negative.iloc[1]['eventid']}'",
+    ) == [(None,)]
 
 
 def test_21_non_numeric_counts_are_quarantined_with_the_value(catalogue):
     assert load_of(catalogue, "gtd/non_numeric_counts.csv")[:3] == (4, 1, 3)
     assert quarantine_of(catalogue, "gtd/non_numeric_counts.csv") == [
-        (1, "nkill", "nkill 40+ is not a number"), (2, "nwound", "nwound ?1.45 is not a number"),
-        (3, "nkill", "nkill https://www.dawn.com/news/1 is not a number")]
+        (1, "nkill", "nkill 40+ is not a number"),
+        (2, "nwound", "nwound ?1.45 is not a number"),
+        (3, "nkill", "nkill https://www.dawn.com/news/1 is not a number"),
+    ]
 
 
 def test_22_url_in_a_ucdp_number_is_quarantined(catalogue):
     assert load_of(catalogue, "ucdp_ged/url_in_number.csv")[:3] == (3, 2, 1)
     assert quarantine_of(catalogue, "ucdp_ged/url_in_number.csv") == [
-        (1, "best", "best http://ucdp.uu.se/event/1 is not a number")]
+        (1, "best", "best http://ucdp.uu.se/event/1 is not a number")
+    ]
 
 
 def test_23_huge_numbers_beyond_double_are_quarantined_and_implausible_ones_flagged(catalogue):
@@ -468,8 +522,10 @@ def test_23_huge_numbers_beyond_double_are_quarantined_and_implausible_ones_flag
 def test_24_low_above_high_is_loaded_as_published_and_flagged(catalogue):
     loaded_in_full(catalogue, "ucdp_ged/low_above_high.csv", 3, "ucdp_ged")
     incident = f"ucdp_ged:{catalogue['info']['low_gt_high_id']}"
-    assert read_table(catalogue["build"], "select fatalities_low, fatalities_best, fatalities_high from "
-                                          f"core.incidents where incident_id = '{incident}'") == [(10.0, 5.0, 3.0)]
+    assert read_table(
+        catalogue["build"],
+        f"select fatalities_low, fatalities_best, fatalities_high from core.incidents where incident_id = '{incident}'",
+    ) == [(10.0, 5.0, 3.0)]
     severity, sample = failed_check(catalogue, "core.incidents:fatalities_ordered")
     assert severity == "WARN" and incident in sample
 
@@ -484,8 +540,12 @@ def test_25_swapped_or_foreign_coordinates_are_loaded_and_flagged(catalogue):
 def test_26_group_names_with_odd_spacing_and_case_resolve_to_the_same_group(catalogue):
     loaded_in_full(catalogue, "gtd/odd_group_names.csv", 2)
     clean, odd = catalogue["info"]["odd_name_ids"]
-    rows = dict(read_table(catalogue["build"], "select source_event_id, group_id from core.incidents "
-                                               "where source_file = 'gtd/odd_group_names.csv'"))
+    rows = dict(
+        read_table(
+            catalogue["build"],
+            "select source_event_id, group_id from core.incidents where source_file = 'gtd/odd_group_names.csv'",
+        )
+    )
     assert rows[clean] == rows[odd] == "ttp"
 
 
@@ -499,23 +559,30 @@ def test_27_totals_row_is_read_and_quarantined_with_its_reason(catalogue):
 def test_28_workbook_with_several_sheets_loads_the_data_sheet(catalogue):
     loaded_in_full(catalogue, "gtd/several_sheets.xlsx", 4)
     expected = catalogue["info"]["xlsx"]
-    assert sorted(r[0] for r in read_table(catalogue["build"], "select eventid from staging.gtd where "
-                                                               "source_file = 'gtd/several_sheets.xlsx'")) \
-        == sorted(expected["eventid"])
+    assert sorted(
+        r[0]
+        for r in read_table(
+            catalogue["build"], "select eventid from staging.gtd where source_file = 'gtd/several_sheets.xlsx'"
+        )
+    ) == sorted(expected["eventid"])
 
 
 def test_29_quoted_cell_with_newlines_is_one_row_kept_intact(catalogue):
     text = catalogue["files"]["gtd/newline_in_cell.csv"].decode()
     assert len(text.splitlines()) - 1 > data_rows(text) == 3
     loaded_in_full(catalogue, "gtd/newline_in_cell.csv", 3)
-    assert read_table(catalogue["build"], "select gsubname from staging.gtd where eventid = "
-                                          f"'{catalogue['info']['newline_id']}'") == \
-        [('Faction A,\n"the old one"\nsecond line',)]
+    assert read_table(
+        catalogue["build"], f"select gsubname from staging.gtd where eventid = '{catalogue['info']['newline_id']}'"
+    ) == [('Faction A,\n"the old one"\nsecond line',)]
 
 
 def test_30_gtd_file_in_the_ucdp_folder_is_rejected(catalogue):
-    rejected(catalogue, "ucdp_ged/gtd_file_in_ucdp.csv", "missing required column(s) id, type_of_violence",
-             "for a UCDP GED file")
+    rejected(
+        catalogue,
+        "ucdp_ged/gtd_file_in_ucdp.csv",
+        "missing required column(s) id, type_of_violence",
+        "for a UCDP GED file",
+    )
 
 
 def test_31b_a_row_after_a_reader_rejected_line_keeps_its_own_row_number(catalogue):
@@ -533,8 +600,11 @@ def test_31_short_row_in_the_middle_is_quarantined_by_the_reader(catalogue):
     assert (read, loaded, quarantined) == (4, 3, 1)
     ((line, _, reason),) = quarantine_of(catalogue, "gtd/short_row.csv")
     assert line == 3 and "MISSING COLUMNS" in reason
-    assert json.loads(read_table(catalogue["build"], "select raw_values from dq.quarantine where source_file "
-                                                     "= 'gtd/short_row.csv'")[0][0]) == {"line": "1,2,3"}
+    assert json.loads(
+        read_table(catalogue["build"], "select raw_values from dq.quarantine where source_file = 'gtd/short_row.csv'")[
+            0
+        ][0]
+    ) == {"line": "1,2,3"}
 
 
 def test_32_binary_file_is_rejected(catalogue):
@@ -550,13 +620,15 @@ def test_34_infinite_or_out_of_range_codes_are_quarantined(catalogue):
     assert load_of(catalogue, "gtd/infinite_codes.csv")[:3] == (3, 1, 2)
     assert quarantine_of(catalogue, "gtd/infinite_codes.csv") == [
         (1, "iday", "iday INF is not 0-31 (or an unknown code)"),
-        (2, "imonth", "imonth 1e20 is not 0-12 (or an unknown code)")]
+        (2, "imonth", "imonth 1e20 is not 0-12 (or an unknown code)"),
+    ]
 
 
 def test_the_catalogue_documents_every_test():
     doc = (PROJECT_ROOT / "docs" / "bad_inputs.md").read_text()
-    numbers = sorted(int(name.split("_")[1]) for name in globals() if name.startswith("test_") and
-                     name.split("_")[1].isdigit())
+    numbers = sorted(
+        int(name.split("_")[1]) for name in globals() if name.startswith("test_") and name.split("_")[1].isdigit()
+    )
     assert len(numbers) >= 25
     for number in numbers:
         assert f"| {number} |" in doc, f"row {number} is not in docs/bad_inputs.md"
@@ -568,30 +640,46 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 ANY_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
-NUMBER_TEXT = st.one_of(st.integers(-100, 10_000).map(str), st.floats(allow_nan=True, allow_infinity=True).map(str),
-                        st.sampled_from(["", " 5 ", "40+", "?1.45", "-9", "1e400", "NaN", "http://x.org/1"]),
-                        ANY_TEXT)
-DATE_TEXT = st.one_of(st.dates().map(str), st.sampled_from(["", "1990-02-31", "1990-00-10", "10/04/1990",
-                                                            "2008-06-01 00:00:00.000"]), ANY_TEXT)
-GTD_ROW = st.fixed_dictionaries({
-    "eventid": st.one_of(st.integers(197000000000, 201400000000).map(str), ANY_TEXT),
-    "iyear": st.one_of(st.integers(1960, 2030).map(str), ANY_TEXT),
-    "imonth": st.one_of(st.integers(-99, 13).map(str), ANY_TEXT),
-    "iday": st.one_of(st.integers(-99, 32).map(str), st.sampled_from(["INF", "1e20", "nan"]), ANY_TEXT),
-    "country_txt": st.one_of(st.sampled_from(["Pakistan", "Afghanistan", ""]), ANY_TEXT),
-    "gname": st.one_of(st.sampled_from(["Tehrik-i-Taliban Pakistan (TTP)", "Unknown", " ttp "]), ANY_TEXT),
-    "gsubname": ANY_TEXT,
-    "nkill": NUMBER_TEXT,
-    "nwound": NUMBER_TEXT,
-})
-UCDP_ROW = st.fixed_dictionaries({
-    "id": st.one_of(st.integers(1, 10_000).map(str), ANY_TEXT),
-    "type_of_violence": st.one_of(st.integers(0, 4).map(str), ANY_TEXT),
-    "side_a": ANY_TEXT, "side_b": ANY_TEXT, "country": st.sampled_from(["Pakistan", "Afghanistan", "", "x,y"]),
-    "best": NUMBER_TEXT, "low": NUMBER_TEXT, "high": NUMBER_TEXT,
-    "date_start": DATE_TEXT, "date_end": DATE_TEXT,
-    "latitude": NUMBER_TEXT, "longitude": NUMBER_TEXT,
-})
+NUMBER_TEXT = st.one_of(
+    st.integers(-100, 10_000).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+    st.sampled_from(["", " 5 ", "40+", "?1.45", "-9", "1e400", "NaN", "http://x.org/1"]),
+    ANY_TEXT,
+)
+DATE_TEXT = st.one_of(
+    st.dates().map(str),
+    st.sampled_from(["", "1990-02-31", "1990-00-10", "10/04/1990", "2008-06-01 00:00:00.000"]),
+    ANY_TEXT,
+)
+GTD_ROW = st.fixed_dictionaries(
+    {
+        "eventid": st.one_of(st.integers(197000000000, 201400000000).map(str), ANY_TEXT),
+        "iyear": st.one_of(st.integers(1960, 2030).map(str), ANY_TEXT),
+        "imonth": st.one_of(st.integers(-99, 13).map(str), ANY_TEXT),
+        "iday": st.one_of(st.integers(-99, 32).map(str), st.sampled_from(["INF", "1e20", "nan"]), ANY_TEXT),
+        "country_txt": st.one_of(st.sampled_from(["Pakistan", "Afghanistan", ""]), ANY_TEXT),
+        "gname": st.one_of(st.sampled_from(["Tehrik-i-Taliban Pakistan (TTP)", "Unknown", " ttp "]), ANY_TEXT),
+        "gsubname": ANY_TEXT,
+        "nkill": NUMBER_TEXT,
+        "nwound": NUMBER_TEXT,
+    }
+)
+UCDP_ROW = st.fixed_dictionaries(
+    {
+        "id": st.one_of(st.integers(1, 10_000).map(str), ANY_TEXT),
+        "type_of_violence": st.one_of(st.integers(0, 4).map(str), ANY_TEXT),
+        "side_a": ANY_TEXT,
+        "side_b": ANY_TEXT,
+        "country": st.sampled_from(["Pakistan", "Afghanistan", "", "x,y"]),
+        "best": NUMBER_TEXT,
+        "low": NUMBER_TEXT,
+        "high": NUMBER_TEXT,
+        "date_start": DATE_TEXT,
+        "date_end": DATE_TEXT,
+        "latitude": NUMBER_TEXT,
+        "longitude": NUMBER_TEXT,
+    }
+)
 
 
 def stage_generated(tmp_path, source: str, rows: list[dict], id_column: str):
@@ -610,8 +698,9 @@ def stage_generated(tmp_path, source: str, rows: list[dict], id_column: str):
     con = connect_build(tmp_path / "scratch.duckdb")
     try:
         load = adapter(source).stage(con, path, raw)  # must not raise, whatever the rows hold
-        staged = con.execute(f"select {id_column} from staging.{source} where source_file = ?",
-                             [load.source_file]).fetchall()
+        staged = con.execute(
+            f"select {id_column} from staging.{source} where source_file = ?", [load.source_file]
+        ).fetchall()
         reasons = con.execute("select reason from dq.quarantine where source_file = ?", [load.source_file]).fetchall()
     finally:
         con.close()

@@ -20,8 +20,13 @@ def _csv(path):
 
 
 def test_generated_files_resample_real_rows_with_new_unique_ids(shared_data, tmp_path):
-    result = subprocess.run([sys.executable, str(BENCHMARKS / "generate.py"), "--scale", "0.02", "--scale", "1.5",
-                             "--out", str(tmp_path)], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "generate.py"), "--scale", "0.02", "--scale", "1.5", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     real_gtd = _csv(shared_data / "gtd" / "gtd_0814_extract_31col.csv")
     for scale in (0.02, 1.5):
@@ -41,8 +46,13 @@ def test_generated_files_resample_real_rows_with_new_unique_ids(shared_data, tmp
 
 
 def test_smoke_benchmark_loads_every_row_on_every_path(shared_data, tmp_path):
-    result = subprocess.run([sys.executable, str(BENCHMARKS / "run.py"), "--smoke", "--out", str(tmp_path)],
-                            capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=600)
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "run.py"), "--smoke", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     results = json.loads((tmp_path / "results.json").read_text())
     report = (tmp_path / "report.md").read_text()
@@ -54,19 +64,35 @@ def test_smoke_benchmark_loads_every_row_on_every_path(shared_data, tmp_path):
     assert results["incremental"]["total_rows"] == rows + results["files"]["month"]["rows"]
     assert results["startup"]["noop_said_nothing_changed"]
     # the design's floor was measured: reading as text and writing each of the three tables
-    assert set(results["ingest"]["floor_s"]) == {"read as text", "write staging.gtd", "write core.incidents",
-                                                 "write core.incident_perpetrators"}
+    assert set(results["ingest"]["floor_s"]) == {
+        "read as text",
+        "write staging.gtd",
+        "write core.incidents",
+        "write core.incident_perpetrators",
+    }
     # GX and its plain-SQL translation agree on every expectation
     assert results["checks"]["gx"]["unexpected"] == results["checks"]["sql"]["unexpected"]
     assert results["checks"]["gx"]["sql_checks"] == results["checks"]["sql"]["sql_checks"]
-    assert set(results["marts"]["0.02x"]) == {"attack_trends", "incident_facts", "policy_outcomes", "split_outcomes",
-                                              "decapitation_event_study", "event_monthly_series",
-                                              "source_reconciliation", "group_lineage"}
+    assert set(results["marts"]["0.02x"]) == {
+        "attack_trends",
+        "incident_facts",
+        "policy_outcomes",
+        "split_outcomes",
+        "decapitation_event_study",
+        "event_monthly_series",
+        "source_reconciliation",
+        "group_lineage",
+    }
 
 
 def test_live_pull_benchmark_runs_on_a_few_events(shared_data):
-    result = subprocess.run([sys.executable, str(BENCHMARKS / "live_pull.py"), "--events", "1200", "--limit", "500"],
-                            capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "live_pull.py"), "--events", "1200", "--limit", "500"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert "rows read 1,200, loaded 1,200, quarantined 0; versions 1,200" in result.stdout
     assert "(5 requests)" in result.stdout  # the token, pages of 500, 500 and 200, the deletions page

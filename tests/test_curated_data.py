@@ -13,8 +13,9 @@ ID = re.compile(r"^[a-z0-9_]+$")
 
 
 def read(name: str) -> pd.DataFrame:
-    frames = [pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
-              for p in sorted(CURATED_DIR.glob(name))]
+    frames = [
+        pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8") for p in sorted(CURATED_DIR.glob(name))
+    ]
     assert frames, f"no curated file matches {name}"
     return pd.concat(frames, ignore_index=True)
 
@@ -37,8 +38,17 @@ def leaders():
     return read("leaders.csv")
 
 
-SOURCED = ["groups.csv", "group_aliases.csv", "group_relations.csv", "leaders.csv", "leadership_events.csv",
-           "policy_events.csv", "claims*.csv", "published_aggregates.csv", "incidents.csv"]
+SOURCED = [
+    "groups.csv",
+    "group_aliases.csv",
+    "group_relations.csv",
+    "leaders.csv",
+    "leadership_events.csv",
+    "policy_events.csv",
+    "claims*.csv",
+    "published_aggregates.csv",
+    "incidents.csv",
+]
 
 
 @pytest.mark.parametrize("name", SOURCED)
@@ -60,18 +70,50 @@ def test_enough_reference_rows_for_the_analyses():
 
 
 def test_groups_the_analyses_need_are_present(groups):
-    needed = {"ttp", "jua", "hua", "ahrar_ul_hind", "ttp_sajna", "tnsm", "lei", "isk", "is_pakistan", "tkp",
-              "jundullah_pk", "lej", "lej_alami", "al_qaeda", "aqis", "afghan_taliban", "haqqani", "imu", "iju",
-              "tip", "let", "jem", "bla", "blf", "bra", "tlp", "nrf"}
+    needed = {
+        "ttp",
+        "jua",
+        "hua",
+        "ahrar_ul_hind",
+        "ttp_sajna",
+        "tnsm",
+        "lei",
+        "isk",
+        "is_pakistan",
+        "tkp",
+        "jundullah_pk",
+        "lej",
+        "lej_alami",
+        "al_qaeda",
+        "aqis",
+        "afghan_taliban",
+        "haqqani",
+        "imu",
+        "iju",
+        "tip",
+        "let",
+        "jem",
+        "bla",
+        "blf",
+        "bra",
+        "tlp",
+        "nrf",
+    }
     assert needed <= set(groups["group_id"])
     assert groups["group_id"].is_unique
     assert groups["group_id"].str.match(ID).all()
 
 
 def test_groups_parse(groups):
-    assert set(groups["ideology"]) - {""} <= {"deobandi_jihadist", "salafi_jihadist", "sectarian",
-                                             "ethnonationalist_separatist", "islamist_political",
-                                             "anti_taliban_resistance", "other"}
+    assert set(groups["ideology"]) - {""} <= {
+        "deobandi_jihadist",
+        "salafi_jihadist",
+        "sectarian",
+        "ethnonationalist_separatist",
+        "islamist_political",
+        "anti_taliban_resistance",
+        "other",
+    }
     for column, precision in [("founded_on", "founded_precision"), ("dissolved_on", "dissolved_precision")]:
         parsed = dates(groups, column)
         assert set(groups[precision]) <= {"", "day", "month", "year"}
@@ -85,8 +127,18 @@ def test_groups_parse(groups):
 def test_aliases_point_at_groups(groups):
     aliases = read("group_aliases.csv")
     assert set(aliases["group_id"]) <= set(groups["group_id"])
-    assert set(aliases["source_system"]) <= {"gtd", "ucdp", "acled", "newamerica", "mmp", "curated", "mapped",
-                                             "bij", "kaggle_drones", "kaggle_suicide"}
+    assert set(aliases["source_system"]) <= {
+        "gtd",
+        "ucdp",
+        "acled",
+        "newamerica",
+        "mmp",
+        "curated",
+        "mapped",
+        "bij",
+        "kaggle_drones",
+        "kaggle_suicide",
+    }
     assert {"gtd", "ucdp"} <= set(aliases["source_system"])
     assert not aliases.duplicated(["alias", "source_system"]).any()
     gtd_ttp = aliases[(aliases["source_system"] == "gtd") & (aliases["group_id"] == "ttp")]
@@ -96,8 +148,16 @@ def test_aliases_point_at_groups(groups):
 def test_relations_parse_and_cover_the_2014_splits(groups):
     relations = read("group_relations.csv")
     assert relations["relation_id"].is_unique
-    assert set(relations["relation_type"]) <= {"split_from", "faction_of", "merged_into", "rejoined",
-                                               "pledged_allegiance_to", "renamed_to", "allied_with", "rival_of"}
+    assert set(relations["relation_type"]) <= {
+        "split_from",
+        "faction_of",
+        "merged_into",
+        "rejoined",
+        "pledged_allegiance_to",
+        "renamed_to",
+        "allied_with",
+        "rival_of",
+    }
     ids = set(groups["group_id"])
     assert set(relations["from_group_id"]) <= ids and set(relations["to_group_id"]) <= ids
     assert (relations["from_group_id"] != relations["to_group_id"]).all()
@@ -105,17 +165,24 @@ def test_relations_parse_and_cover_the_2014_splits(groups):
     end = dates(relations, "end_date")
     both = start.index.intersection(end.index)
     assert (end[both] >= start[both]).all()
+
     def start(child, relation, parent):
-        match = relations[(relations["from_group_id"] == child) & (relations["relation_type"] == relation)
-                          & (relations["to_group_id"] == parent)]
+        match = relations[
+            (relations["from_group_id"] == child)
+            & (relations["relation_type"] == relation)
+            & (relations["to_group_id"] == parent)
+        ]
         return set(match["start_date"])
 
     # Dates from ../shared/reference/domain_facts.md (Dawn, RFE/RL, AP), each cited there.
     assert "2014-08-26" in start("jua", "split_from", "ttp")
     assert "2014-05-28" in start("ttp_sajna", "split_from", "ttp")
     assert "2017-11-11" in start("hua", "split_from", "jua")
-    rejoined = relations[(relations["relation_type"] == "rejoined") & (relations["to_group_id"] == "ttp")
-                         & (relations["start_date"].str[:4] == "2020")]
+    rejoined = relations[
+        (relations["relation_type"] == "rejoined")
+        & (relations["to_group_id"] == "ttp")
+        & (relations["start_date"].str[:4] == "2020")
+    ]
     assert {"jua", "hua"} <= set(rejoined["from_group_id"])  # the August 2020 re-mergers
 
 
@@ -128,8 +195,16 @@ def test_leaders_and_leadership_events_are_consistent(groups, leaders):
     assert set(events["group_id"]) - {""} <= set(groups["group_id"])
     assert set(leaders["group_id"]) - {""} <= set(groups["group_id"])
     assert set(events["event_type"]) <= {"killed", "captured", "arrested", "died", "false_report"}
-    assert set(events["method"]) - {""} <= {"drone_strike", "raid", "military_operation", "arrest", "ied",
-                                           "infighting", "natural", "unknown"}
+    assert set(events["method"]) - {""} <= {
+        "drone_strike",
+        "raid",
+        "military_operation",
+        "arrest",
+        "ied",
+        "infighting",
+        "natural",
+        "unknown",
+    }
     event_date = dates(events, "event_date")
     assert len(event_date) == len(events)
     for column in ("announced_date", "confirmed_by_group_date"):
@@ -147,8 +222,14 @@ def test_leaders_and_leadership_events_are_consistent(groups, leaders):
 def test_policy_events_parse(groups):
     policies = read("policy_events.csv")
     assert policies["policy_event_id"].is_unique
-    assert set(policies["category"]) <= {"policy", "legislation", "institution", "military_operation",
-                                         "diplomatic", "external"}
+    assert set(policies["category"]) <= {
+        "policy",
+        "legislation",
+        "institution",
+        "military_operation",
+        "diplomatic",
+        "external",
+    }
     start = dates(policies, "start_date")
     assert len(start) == len(policies)
     end = dates(policies, "end_date")
@@ -162,8 +243,9 @@ def test_policy_events_parse(groups):
 def test_published_aggregates_cover_pips_years():
     aggregates = read("published_aggregates.csv")
     dates(aggregates, "period_start")
-    assert not aggregates.duplicated(["publisher", "report", "country", "period_start", "period_grain", "measure",
-                                      "definition"]).any()
+    assert not aggregates.duplicated(
+        ["publisher", "report", "country", "period_start", "period_grain", "measure", "definition"]
+    ).any()
     preferred = aggregates[aggregates["is_preferred"] == "true"]
     assert set(aggregates["is_preferred"]) == {"true", "false"}  # several editions, one preferred
     assert not preferred.duplicated(["publisher", "country", "period_start", "period_grain", "measure"]).any()
@@ -194,7 +276,8 @@ def test_claims_keep_every_version_and_prefer_one():
     assert claims["claim_id"].is_unique
     assert set(claims["is_preferred"]) <= {"true", "false"}
     preferred = claims.groupby(["subject_table", "subject_id", "attribute"])["is_preferred"].apply(
-        lambda s: (s == "true").sum())
+        lambda s: (s == "true").sum()
+    )
     assert (preferred == 1).all(), preferred[preferred != 1]
     disputed = claims.groupby(["subject_table", "subject_id", "attribute"]).size()
     assert (disputed >= 2).sum() >= 8  # at least the disputes of the reference paper
@@ -206,9 +289,12 @@ def test_claims_keep_every_version_and_prefer_one():
 def test_preferred_claims_equal_the_main_tables():
     claims = read("claims*.csv")
     keyed = {
-        "groups": ("groups.csv", "group_id"), "group_relations": ("group_relations.csv", "relation_id"),
-        "leaders": ("leaders.csv", "leader_id"), "leadership_events": ("leadership_events.csv", "leadership_event_id"),
-        "policy_events": ("policy_events.csv", "policy_event_id"), "incidents": ("incidents.csv", "source_event_id"),
+        "groups": ("groups.csv", "group_id"),
+        "group_relations": ("group_relations.csv", "relation_id"),
+        "leaders": ("leaders.csv", "leader_id"),
+        "leadership_events": ("leadership_events.csv", "leadership_event_id"),
+        "policy_events": ("policy_events.csv", "policy_event_id"),
+        "incidents": ("incidents.csv", "source_event_id"),
     }
     for _, claim in claims[claims["is_preferred"] == "true"].iterrows():
         if claim["subject_table"] == "published_aggregates":

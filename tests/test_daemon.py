@@ -31,8 +31,10 @@ RUN_WAIT = 420  # seconds: a tick (every 60 s), a load and a build, each a fresh
 STOP_WAIT = 15  # seconds: the issue's bound for a clean stop
 GTD_HEADER = ["eventid", "iyear", "imonth", "iday", "country_txt", "provstate", "gname", "gname2", "nkill"]
 BASE_ROWS = [["8001", "2011", "7", "8", "Pakistan", "Khyber Pakhtunkhwa", "Tehrik-i-Taliban Pakistan (TTP)", "", ""]]
-GTD_ROWS = [["9001", "2012", "3", "4", "Pakistan", "Punjab", "Tehrik-i-Taliban Pakistan (TTP)", "", "3"],
-            ["9002", "2013", "5", "6", "Pakistan", "Sindh", "Unknown", "", ""]]
+GTD_ROWS = [
+    ["9001", "2012", "3", "4", "Pakistan", "Punjab", "Tehrik-i-Taliban Pakistan (TTP)", "", "3"],
+    ["9002", "2013", "5", "6", "Pakistan", "Sindh", "Unknown", "", ""],
+]
 
 
 def new_home(folder: Path) -> Path:
@@ -43,14 +45,26 @@ def new_home(folder: Path) -> Path:
 
 def state_env(state: dict, **extra) -> dict:
     """The environment of every process of a test: its own instance, raw folder and warehouse."""
-    env = {**os.environ, "DAGSTER_HOME": str(state["home"]), EPHEMERAL_ENV: "0",
-           "PIPELINES_RAW_DIR": str(state["raw"]), "PIPELINES_WAREHOUSE": str(state["warehouse"]), **extra}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(state["home"]),
+        EPHEMERAL_ENV: "0",
+        "PIPELINES_RAW_DIR": str(state["raw"]),
+        "PIPELINES_WAREHOUSE": str(state["warehouse"]),
+        **extra,
+    }
     return env
 
 
 def cli_run(state: dict) -> subprocess.CompletedProcess:
-    return run_cli("run", "--raw", str(state["raw"]), "--warehouse", str(state["warehouse"]),
-                   env={"DAGSTER_HOME": str(state["home"]), EPHEMERAL_ENV: "0"})
+    return run_cli(
+        "run",
+        "--raw",
+        str(state["raw"]),
+        "--warehouse",
+        str(state["warehouse"]),
+        env={"DAGSTER_HOME": str(state["home"]), EPHEMERAL_ENV: "0"},
+    )
 
 
 def instance_of(state: dict) -> dg.DagsterInstance:
@@ -61,8 +75,12 @@ def instance_of(state: dict) -> dg.DagsterInstance:
 def base(tmp_path_factory) -> dict:
     """A warehouse built by `python -m pipelines run` from the curated files, recorded in its own instance."""
     root = tmp_path_factory.mktemp("daemon_base")
-    state = {"root": root, "raw": copy_curated(root), "warehouse": root / "warehouse" / "warehouse.duckdb",
-             "home": new_home(root / "dagster_home")}
+    state = {
+        "root": root,
+        "raw": copy_curated(root),
+        "warehouse": root / "warehouse" / "warehouse.duckdb",
+        "home": new_home(root / "dagster_home"),
+    }
     write_gtd(state["raw"] / "gtd" / "base.csv", BASE_ROWS)  # two incident sources: curated and gtd
     result = cli_run(state)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -71,8 +89,12 @@ def base(tmp_path_factory) -> dict:
 
 def copy_state(base: dict, destination: Path) -> dict:
     shutil.copytree(base["root"], destination, symlinks=True)
-    return {"root": destination, "raw": destination / "raw", "warehouse": destination / "warehouse" / "warehouse.duckdb",
-            "home": destination / "dagster_home"}
+    return {
+        "root": destination,
+        "raw": destination / "raw",
+        "warehouse": destination / "warehouse" / "warehouse.duckdb",
+        "home": destination / "dagster_home",
+    }
 
 
 # ---- processes ----------------------------------------------------------------------------------------------
@@ -109,8 +131,14 @@ class Service:
         handle = open(log, "w")
         # A process started in the background by a script inherits SIGINT ignored: `pipelines dev` must stop anyway.
         preexec = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint else None
-        self.process = subprocess.Popen([sys.executable, "-m", "pipelines", *args], env=env, cwd=cwd, stdout=handle,
-                                        stderr=subprocess.STDOUT, preexec_fn=preexec)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines", *args],
+            env=env,
+            cwd=cwd,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            preexec_fn=preexec,
+        )
         handle.close()
         self.seen: set[int] = set()
 
@@ -154,8 +182,14 @@ def assert_clean_stop(service: Service) -> None:
 
 
 def dagster_cli(state: dict, *args: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "dagster", *args, "-m", "pipelines.definitions"],
-                            env=state_env(state), cwd=state["root"], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster", *args, "-m", "pipelines.definitions"],
+        env=state_env(state),
+        cwd=state["root"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -171,23 +205,33 @@ def wait_for_runs(state: dict, service: Service, done, what: str) -> list[dg.Dag
             if done(runs):
                 return runs
             assert service.process.poll() is None, f"the daemon exited\n{service.output()}"
-            assert time.monotonic() < deadline, f"no {what} within {RUN_WAIT}s: {[(r.job_name, r.status) for r in runs]}"
+            assert time.monotonic() < deadline, (
+                f"no {what} within {RUN_WAIT}s: {[(r.job_name, r.status) for r in runs]}"
+            )
             time.sleep(2)
 
 
 def succeeded(runs, job_name: str, **tags) -> list[dg.DagsterRun]:
-    return [r for r in runs if r.job_name == job_name and r.status == dg.DagsterRunStatus.SUCCESS
-            and all(r.tags.get(k) == v for k, v in tags.items())]
+    return [
+        r
+        for r in runs
+        if r.job_name == job_name
+        and r.status == dg.DagsterRunStatus.SUCCESS
+        and all(r.tags.get(k) == v for k, v in tags.items())
+    ]
 
 
 def what_ran(instance: dg.DagsterInstance, run: dg.DagsterRun) -> tuple[set, set]:
     """The assets a run materialized and the checks it evaluated, from its event log."""
     from dagster._core.events import DagsterEventType
 
-    assets = {e.dagster_event.asset_key for e in instance.all_logs(
-        run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)}
-    checks = {e.dagster_event.event_specific_data.asset_check_key for e in instance.all_logs(
-        run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)}
+    assets = {
+        e.dagster_event.asset_key for e in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+    }
+    checks = {
+        e.dagster_event.event_specific_data.asset_check_key
+        for e in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+    }
     return assets, checks
 
 
@@ -201,8 +245,9 @@ def built_after_load(runs) -> dg.DagsterRun | None:
     if not loads:
         return None
     # runs are newest first: the build is the sensor run created right after the load, by the same tick
-    after = [r for r in runs[:runs.index(loads[0])] if r.job_name == "build_warehouse"
-             and r.tags.get("dagster/sensor_name")]
+    after = [
+        r for r in runs[: runs.index(loads[0])] if r.job_name == "build_warehouse" and r.tags.get("dagster/sensor_name")
+    ]
     build = after[-1] if after else None
     return build if build is not None and build.status == dg.DagsterRunStatus.SUCCESS else None
 
@@ -225,8 +270,9 @@ def test_a_cli_build_records_its_materializations_and_checks_in_the_instance(bas
     with instance_of(base) as instance:
         runs = instance.get_runs()
         assert [r.job_name for r in runs if r.job_name == BUILD_JOB] == [BUILD_JOB]
-        assert all(r.status == dg.DagsterRunStatus.SUCCESS and r.tags.get(INPUTS_TAG) for r in runs
-                   if r.job_name == BUILD_JOB)
+        assert all(
+            r.status == dg.DagsterRunStatus.SUCCESS and r.tags.get(INPUTS_TAG) for r in runs if r.job_name == BUILD_JOB
+        )
         incidents = instance.get_latest_materialization_event(dg.AssetKey(["core", "incidents"]))
         assert incidents is not None
         expected = read_table(base["warehouse"], "select count(*) from core.incidents")[0][0]
@@ -237,8 +283,11 @@ def test_a_cli_build_records_its_materializations_and_checks_in_the_instance(bas
             rows = read_table(base["warehouse"], f"select count(*) from {key.path[0]}.{key.path[1]}")[0][0]
             assert event.asset_materialization.metadata["dagster/row_count"].value == rows, key
         # every check of the build has a recorded evaluation
-        evaluated = {key for key in checks if instance.event_log_storage.get_latest_asset_check_execution_by_key(
-            [key]).get(key) is not None}
+        evaluated = {
+            key
+            for key in checks
+            if instance.event_log_storage.get_latest_asset_check_execution_by_key([key]).get(key) is not None
+        }
         assert evaluated == checks
     # and nothing of this throwaway build went to the project's own instance
     assert not (PROJECT_ROOT / ".dagster" / "history" / "runs" / f"{runs[0].run_id}.db").exists()
@@ -255,21 +304,29 @@ def test_materializations_say_table_columns_rows_per_source_and_preview_every_so
         events = {k: instance.get_latest_materialization_event(k).asset_materialization for k in tables}
         build = next(r for r in instance.get_runs() if r.job_name == BUILD_JOB)
         from dagster._core.events import DagsterEventType
-        every = [e.dagster_event.event_specific_data.materialization for e in instance.all_logs(
-            build.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)]
+
+        every = [
+            e.dagster_event.event_specific_data.materialization
+            for e in instance.all_logs(build.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+        ]
     for key, event in events.items():
         name = ".".join(key.path)
         assert event.metadata["dagster/table_name"].value == name
         schema = event.metadata["dagster/column_schema"].value
-        built = read_table(base["warehouse"], f"select column_name, data_type from information_schema.columns "
-                                              f"where table_schema = '{key.path[0]}' and table_name = '{key.path[1]}' "
-                                              "order by ordinal_position")
+        built = read_table(
+            base["warehouse"],
+            f"select column_name, data_type from information_schema.columns "
+            f"where table_schema = '{key.path[0]}' and table_name = '{key.path[1]}' "
+            "order by ordinal_position",
+        )
         assert [(c.name, c.type) for c in schema.columns] == built, name
     incidents = events[dg.AssetKey(["core", "incidents"])]
     described = {c.name: c.description for c in incidents.metadata["dagster/column_schema"].value.columns}
     assert described["admin1"] == "conformed province (see docs/conventions.md)"  # sql/schema.sql's comment
-    trends = {c.name: c.description for c in
-              events[dg.AssetKey(["marts", "attack_trends"])].metadata["dagster/column_schema"].value.columns}
+    trends = {
+        c.name: c.description
+        for c in events[dg.AssetKey(["marts", "attack_trends"])].metadata["dagster/column_schema"].value.columns
+    }
     assert trends["fatal_incidents"].startswith("incidents with `fatalities_best` > 0")  # the data dictionary
     counts = dict(read_table(base["warehouse"], "select source, count(*) from core.incidents group by all"))
     assert incidents.metadata["rows_per_source"].value == counts and set(counts) == {"curated", "gtd"}
@@ -305,8 +362,9 @@ def test_the_sensor_loads_a_dropped_file_then_runs_the_build_the_cli_would(base,
         stats = {r.run_id: instance.get_run_stats(r.run_id) for r in (loads[0], build)}
     assert stats[loads[0].run_id].end_time <= stats[build.run_id].start_time
     # the published warehouse holds the file's rows, and the build was stamped with its inputs
-    assert read_table(daemon_state["warehouse"], "select incident_id from core.incidents where source = 'gtd' "
-                                                 "order by all") == [("gtd:8001",), ("gtd:9001",), ("gtd:9002",)]
+    assert read_table(
+        daemon_state["warehouse"], "select incident_id from core.incidents where source = 'gtd' order by all"
+    ) == [("gtd:8001",), ("gtd:9001",), ("gtd:9002",)]
     again = cli_run(daemon_state)
     assert again.returncode == 0 and "nothing to do" in again.stdout, again.stdout
 
@@ -316,8 +374,11 @@ def test_the_sensor_loads_a_dropped_file_then_runs_the_build_the_cli_would(base,
     assert result.returncode == 0, result.stdout + result.stderr
     assert "  build: incremental (gtd changed): " in result.stdout
     with instance_of(cli_state) as instance:
-        cli_build = next(r for r in instance.get_runs() if r.job_name == "build_warehouse"
-                         and r.tags.get(BUILD_TAG, "").startswith("incremental"))
+        cli_build = next(
+            r
+            for r in instance.get_runs()
+            if r.job_name == "build_warehouse" and r.tags.get(BUILD_TAG, "").startswith("incremental")
+        )
         cli_ran = what_ran(instance, cli_build)
     with instance_of(daemon_state) as instance:
         daemon_ran = what_ran(instance, build)
@@ -327,8 +388,9 @@ def test_the_sensor_loads_a_dropped_file_then_runs_the_build_the_cli_would(base,
     assert daemon_ran == (set(build.asset_selection), set(build.asset_check_selection))
     assert cli_ran == daemon_ran
     assert dg.AssetKey(["core", "incidents"]) in daemon_ran[0] and dg.AssetKey(["core", "groups"]) not in daemon_ran[0]
-    assert read_table(cli_state["warehouse"], "select count(*) from core.incidents") == \
-        read_table(daemon_state["warehouse"], "select count(*) from core.incidents")
+    assert read_table(cli_state["warehouse"], "select count(*) from core.incidents") == read_table(
+        daemon_state["warehouse"], "select count(*) from core.incidents"
+    )
 
 
 # ---- the daily schedule under a real daemon -------------------------------------------------------------------
@@ -346,12 +408,16 @@ def test_a_daily_schedule_tick_runs_the_planned_build(base, tmp_path):
     before = read_table(state["warehouse"], "select count(*) from core.incidents")[0][0]
     add_curated_incident(state["raw"])
     # The schedule is on by default; its time of day comes from the environment, here every minute.
-    daemon = Service(["daemon"], state_env(state, PIPELINES_DAILY_CRON="* * * * *"), state["root"],
-                     tmp_path / "daemon.log")
+    daemon = Service(
+        ["daemon"], state_env(state, PIPELINES_DAILY_CRON="* * * * *"), state["root"], tmp_path / "daemon.log"
+    )
     try:
-        runs = wait_for_runs(state, daemon, lambda rs: succeeded(rs, "build_warehouse",
-                                                                 **{"dagster/schedule_name": "daily_build"}),
-                             "scheduled build")
+        runs = wait_for_runs(
+            state,
+            daemon,
+            lambda rs: succeeded(rs, "build_warehouse", **{"dagster/schedule_name": "daily_build"}),
+            "scheduled build",
+        )
         assert_clean_stop(daemon)
     finally:
         if daemon.process.poll() is None:
@@ -374,8 +440,11 @@ QUERY = """{
 
 
 def graphql(port: int, query: str) -> dict:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=60) as response:
         body = json.loads(response.read())
     assert "errors" not in body, body
@@ -394,8 +463,9 @@ def test_the_webserver_shows_every_definition_and_stops_cleanly(base, tmp_path):
     state = copy_state(base, tmp_path / "web")
     port = free_port()
     # Started the way a script starts it in the background (SIGINT ignored): SIGINT must stop it all the same.
-    dev = Service(["dev", "--port", str(port)], state_env(state), state["root"], tmp_path / "dev.log",
-                  ignore_sigint=True)
+    dev = Service(
+        ["dev", "--port", str(port)], state_env(state), state["root"], tmp_path / "dev.log", ignore_sigint=True
+    )
     try:
         deadline = time.monotonic() + RUN_WAIT
         while True:

@@ -8,8 +8,16 @@ import dagster as dg
 from pipelines.definitions import BUILD_JOB, defs
 from tests.conftest import PROJECT_ROOT
 
-CORE_TABLES = ["groups", "group_aliases", "group_relations", "leaders", "leadership_events", "policy_events",
-               "claims", "published_aggregates"]
+CORE_TABLES = [
+    "groups",
+    "group_aliases",
+    "group_relations",
+    "leaders",
+    "leadership_events",
+    "policy_events",
+    "claims",
+    "published_aggregates",
+]
 
 
 def test_definitions_load_with_every_core_table_and_the_build_job():
@@ -45,15 +53,19 @@ def test_error_checks_are_blocking():
 def test_dagster_cli_validates_the_definitions():
     result = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "pipelines.definitions"],
-        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_help_of_every_command_says_what_it_does():
     for command in ([], ["run"], ["query"]):
-        result = subprocess.run([sys.executable, "-m", "pipelines", *command, "--help"],
-                                capture_output=True, text=True, cwd=PROJECT_ROOT)
+        result = subprocess.run(
+            [sys.executable, "-m", "pipelines", *command, "--help"], capture_output=True, text=True, cwd=PROJECT_ROOT
+        )
         assert result.returncode == 0
         assert "--warehouse" in result.stdout or command == []
         assert len(result.stdout.splitlines()) > 3

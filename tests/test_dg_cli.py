@@ -17,19 +17,26 @@ def dg_command() -> str:
 
 
 def test_dg_list_defs_lists_every_asset_check_job_schedule_and_sensor(tmp_path):
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "VIRTUAL_ENV": sys.prefix,
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    result = subprocess.run([dg_command(), "list", "defs", "--json"], capture_output=True, text=True,
-                            cwd=PROJECT_ROOT, env=env, timeout=600)
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(tmp_path),
+        "VIRTUAL_ENV": sys.prefix,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    result = subprocess.run(
+        [dg_command(), "list", "defs", "--json"], capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=600
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     listed = json.loads(result.stdout)
 
     graph = defs.resolve_asset_graph()
     assert {a["asset_key"] for a in listed["assets"]} == {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert {(a["asset_key"], a["group_name"]) for a in listed["assets"]} == {
-        (k.to_user_string(), graph.get(k).group_name) for k in graph.get_all_asset_keys()}
+        (k.to_user_string(), graph.get(k).group_name) for k in graph.get_all_asset_keys()
+    }
     assert {c["key"] for c in listed["asset_checks"]} == {
-        f"{k.asset_key.to_user_string()}:{k.name}" for k in graph.asset_check_keys}
+        f"{k.asset_key.to_user_string()}:{k.name}" for k in graph.asset_check_keys
+    }
     assert {j["name"] for j in listed["jobs"]} == {j.name for j in defs.jobs}
     assert {s["name"] for s in listed["schedules"]} == {s.name for s in defs.schedules}
     assert {s["name"] for s in listed["sensors"]} == {s.name for s in defs.sensors}

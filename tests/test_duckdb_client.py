@@ -18,8 +18,9 @@ DUCKDB_CLI = Path(sys.executable).parent / "duckdb"
 
 
 def cli(warehouse: Path, sql: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(DUCKDB_CLI), "-readonly", str(warehouse), "-csv", "-c", sql], capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [str(DUCKDB_CLI), "-readonly", str(warehouse), "-csv", "-c", sql], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_the_readme_names_this_command():
@@ -58,7 +59,8 @@ def test_a_working_copy_in_the_newer_format_is_rewritten_and_published_readable(
     con.close()
     (tmp_path / "raw" / "gtd").mkdir()
     (tmp_path / "raw" / "gtd" / "one.csv").write_text(
-        "eventid,iyear,imonth,iday,country_txt,provstate,gname,nkill\n201001010001,2010,1,1,Pakistan,Punjab,Unknown,2\n")
+        "eventid,iyear,imonth,iday,country_txt,provstate,gname,nkill\n201001010001,2010,1,1,Pakistan,Punjab,Unknown,2\n"
+    )
     result = run_cli("run", "--raw", str(tmp_path / "raw"), "--warehouse", str(published))
     assert result.returncode == 0, result.stdout + result.stderr
     got = cli(published, "select count(*) as n from core.incidents where source = 'gtd'")

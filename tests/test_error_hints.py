@@ -8,12 +8,17 @@ import pytest
 
 from tests.conftest import copy_curated, read_table, run_cli
 
-ACLED_RENAMED = ("event_id_cnty,event_date,time_precision,event_type,sub_event_type,Actor1,country,Fatalities,"
-                 "timestamp\nPAK1,2022-01-05,1,Battles,Armed clash,TTP,Pakistan,2,1650000000\n")
-GTD_WEB_EXPORT = "GTD ID,DATE,COUNTRY,CITY,PERPETRATOR GROUP,FATALITIES,INJURED,TARGET TYPE\n" \
-                 "201801010001,2018-01-01,Pakistan,Quetta,Baloch Liberation Army (BLA),2,3,Police\n"
-GTD_FILE = "eventid,iyear,imonth,iday,country_txt,provstate,gname,nkill\n" \
-           "201001010001,2010,1,1,Pakistan,Punjab,Unknown,2\n"
+ACLED_RENAMED = (
+    "event_id_cnty,event_date,time_precision,event_type,sub_event_type,Actor1,country,Fatalities,"
+    "timestamp\nPAK1,2022-01-05,1,Battles,Armed clash,TTP,Pakistan,2,1650000000\n"
+)
+GTD_WEB_EXPORT = (
+    "GTD ID,DATE,COUNTRY,CITY,PERPETRATOR GROUP,FATALITIES,INJURED,TARGET TYPE\n"
+    "201801010001,2018-01-01,Pakistan,Quetta,Baloch Liberation Army (BLA),2,3,Police\n"
+)
+GTD_FILE = (
+    "eventid,iyear,imonth,iday,country_txt,provstate,gname,nkill\n201001010001,2010,1,1,Pakistan,Punjab,Unknown,2\n"
+)
 MAPPING = """
 source_name: near_miss
 description: a mapped file whose id header has another case
@@ -29,9 +34,12 @@ constants:
 def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("hints")
     raw = copy_curated(root)
-    for folder, name, text in (("acled", "renamed.csv", ACLED_RENAMED), ("gtd", "web_export.csv", GTD_WEB_EXPORT),
-                               ("ucdp_ged", "gtd_events.csv", GTD_FILE),
-                               ("mapped/near", "attacks.csv", "ref ,Day\nP-1,03/01/2019\n")):
+    for folder, name, text in (
+        ("acled", "renamed.csv", ACLED_RENAMED),
+        ("gtd", "web_export.csv", GTD_WEB_EXPORT),
+        ("ucdp_ged", "gtd_events.csv", GTD_FILE),
+        ("mapped/near", "attacks.csv", "ref ,Day\nP-1,03/01/2019\n"),
+    ):
         (raw / folder).mkdir(parents=True, exist_ok=True)
         (raw / folder / name).write_text(text)
     (raw / "mapped" / "near" / "mapping.yaml").write_text(MAPPING)
@@ -44,8 +52,12 @@ def run(tmp_path_factory):
 def test_every_bad_file_fails_alone_and_the_rest_publishes(run):
     result, errors = run
     assert result.returncode == 4, result.stdout + result.stderr
-    assert set(errors) == {"acled/renamed.csv", "gtd/web_export.csv", "ucdp_ged/gtd_events.csv",
-                           "mapped/near/attacks.csv"}
+    assert set(errors) == {
+        "acled/renamed.csv",
+        "gtd/web_export.csv",
+        "ucdp_ged/gtd_events.csv",
+        "mapped/near/attacks.csv",
+    }
 
 
 def test_a_header_that_differs_in_case_names_the_column(run):

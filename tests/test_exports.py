@@ -53,8 +53,9 @@ def test_manifest_checksums_sizes_rows_and_columns_match_the_files(built_warehou
     assert manifest["dagster_run_id"] is None  # exported from the command line
     assert manifest["warehouse_build_id"] == read_table(warehouse, "select build_id from meta.build_info")[0][0]
     dt.datetime.fromisoformat(manifest["created_at"])
-    assert sorted(p.name for p in folder.iterdir()) == sorted([f["file"] for f in manifest["files"]] +
-                                                              ["manifest.json"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f["file"] for f in manifest["files"]] + ["manifest.json"]
+    )
     for entry in manifest["files"]:
         path = folder / entry["file"]
         assert entry["sha256"] == _sha256(path)
@@ -91,17 +92,29 @@ def test_policy_profile_has_pakistan_yearly_trends_with_pips_alongside(built_war
     facts["year"] = pd.to_datetime(facts["event_date"]).dt.year
     facts = facts[(facts["country"] == "Pakistan") & (facts["year"] >= 2007)]
     keys = ["year", "source", "violence_class", "group_family_id"]
-    expected = (facts.assign(group_family_id=facts["group_family_id"].fillna("(none)"),
-                             violence_class=facts["violence_class"].fillna("(none)"))
-                .groupby(keys).size().rename("expected").reset_index())
-    got = trends.assign(group_family_id=trends["group_family_id"].fillna("(none)"),
-                        violence_class=trends["violence_class"].fillna("(none)"))
+    expected = (
+        facts.assign(
+            group_family_id=facts["group_family_id"].fillna("(none)"),
+            violence_class=facts["violence_class"].fillna("(none)"),
+        )
+        .groupby(keys)
+        .size()
+        .rename("expected")
+        .reset_index()
+    )
+    got = trends.assign(
+        group_family_id=trends["group_family_id"].fillna("(none)"),
+        violence_class=trends["violence_class"].fillna("(none)"),
+    )
     merged = got.merge(expected, on=keys, how="outer", indicator=True)
     assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
     assert (merged["incidents"] == merged["expected"]).all()
 
-    pips = read_frame(warehouse, "select year(period_start) as year, measure, value from core.published_aggregates "
-                                 "where publisher = 'PIPS' and period_grain = 'year' and country = 'Pakistan' and is_preferred")
+    pips = read_frame(
+        warehouse,
+        "select year(period_start) as year, measure, value from core.published_aggregates "
+        "where publisher = 'PIPS' and period_grain = 'year' and country = 'Pakistan' and is_preferred",
+    )
     killed = dict(zip(pips.loc[pips["measure"] == "killed", "year"], pips.loc[pips["measure"] == "killed", "value"]))
     for _, row in trends.iterrows():
         assert (pd.isna(row["pips_killed"]) and row["year"] not in killed) or row["pips_killed"] == killed[row["year"]]
@@ -114,24 +127,38 @@ def test_groups_filter_keeps_the_family_only(built_warehouse, tmp_path):
     folder, manifest = _export_cli("newsroom_ttp_family_incidents", warehouse, tmp_path)
     exported = _read(folder / "incidents.csv")
     facts = read_frame(warehouse, "select * from marts.incident_facts")
-    expected = facts[(facts["group_family_id"] == "ttp") & (facts["country"] == "Pakistan")
-                     & (pd.to_datetime(facts["event_date"]).dt.year >= 2018)]
+    expected = facts[
+        (facts["group_family_id"] == "ttp")
+        & (facts["country"] == "Pakistan")
+        & (pd.to_datetime(facts["event_date"]).dt.year >= 2018)
+    ]
     assert set(exported["incident_id"]) == set(expected["incident_id"])
     assert manifest["filters"] == {"country": ["Pakistan"], "years": {"from": 2018}, "groups": ["ttp"]}
 
 
 def _profile(name="probe", filters=None, keep_last=3, **table) -> ExportProfile:
     table = table or {"table": "core.incidents"}
-    return parse_profile(name, {"owner": "tests", "formats": ["csv"], "keep_last": keep_last,
-                                "filters": filters, "tables": [{"name": "rows", **table}]})
+    return parse_profile(
+        name,
+        {
+            "owner": "tests",
+            "formats": ["csv"],
+            "keep_last": keep_last,
+            "filters": filters,
+            "tables": [{"name": "rows", **table}],
+        },
+    )
 
 
-@pytest.mark.parametrize("filters", [
-    {"country": "Pakistan' or '1'='1"},
-    {"country": ["x'); drop table core.incidents; --"]},
-    {"groups": ["ttp' or true or '"]},
-    {"groups": ["\"group_family_id\""], "country": "Pakistan\" or 1=1 --"},
-])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"country": "Pakistan' or '1'='1"},
+        {"country": ["x'); drop table core.incidents; --"]},
+        {"groups": ["ttp' or true or '"]},
+        {"groups": ['"group_family_id"'], "country": 'Pakistan" or 1=1 --'},
+    ],
+)
 def test_filters_with_injection_strings_match_nothing_and_change_nothing(built_warehouse, tmp_path, filters):
     _, warehouse, _ = built_warehouse
     before = read_table(warehouse, "select count(*) from core.incidents")[0][0]
@@ -166,11 +193,14 @@ def test_table_names_and_table_references_are_validated():
 def test_cli_refuses_a_profile_file_that_escapes_the_root(built_warehouse, tmp_path):
     _, warehouse, _ = built_warehouse
     profiles = tmp_path / "profiles.yaml"
-    profiles.write_text("profiles:\n  ../../escaped:\n    owner: x\n    formats: [csv]\n"
-                        "    tables: [{name: groups, table: core.groups}]\n")
+    profiles.write_text(
+        "profiles:\n  ../../escaped:\n    owner: x\n    formats: [csv]\n"
+        "    tables: [{name: groups, table: core.groups}]\n"
+    )
     root = tmp_path / "root" / "exports"
-    result = run_cli("export", "../../escaped", "--profiles", str(profiles), "--warehouse", str(warehouse),
-                     "--out", str(root))
+    result = run_cli(
+        "export", "../../escaped", "--profiles", str(profiles), "--warehouse", str(warehouse), "--out", str(root)
+    )
     assert result.returncode == 1
     assert "not allowed" in result.stderr
     assert not (tmp_path / "escaped").exists() and not (tmp_path / "root").exists()
@@ -203,8 +233,9 @@ def test_symlinks_under_or_at_the_root_are_refused(built_warehouse, tmp_path):
 def test_keep_last_keeps_the_newest_exports_and_a_failed_export_leaves_nothing(built_warehouse, tmp_path):
     _, warehouse, _ = built_warehouse
     start = dt.datetime(2024, 1, 7, 4, 0, 0, tzinfo=dt.UTC)
-    results = [run_export(_profile(keep_last=2), warehouse, tmp_path, now=start + dt.timedelta(seconds=i))
-               for i in range(3)]
+    results = [
+        run_export(_profile(keep_last=2), warehouse, tmp_path, now=start + dt.timedelta(seconds=i)) for i in range(3)
+    ]
     assert sorted(p.name for p in (tmp_path / "probe").iterdir()) == ["2024-01-07T040001", "2024-01-07T040002"]
     assert results[2].removed == [results[0].folder]
 

@@ -32,10 +32,14 @@ constants:
 """
 MAPPED_V1 = "Ref,Day,Province,Dead,Group\nP-1,03/01/2019,KP,4,TTP\nP-2,15/01/2019,Balochistan,2,BLA\n"
 # The new version renamed its id column: it cannot be read with the mapping (required column Ref missing).
-MAPPED_BROKEN = "Reference,Day,Province,Dead,Group\nP-1,03/01/2019,KP,4,TTP\nP-2,15/01/2019,Balochistan,2,BLA\n" \
-                "P-3,16/01/2019,Sindh,1,BLA\n"
-MAPPED_FIXED = "Ref,Day,Province,Dead,Group\nP-1,03/01/2019,KP,4,TTP\nP-2,15/01/2019,Balochistan,2,BLA\n" \
-               "P-3,16/01/2019,Sindh,1,BLA\n"
+MAPPED_BROKEN = (
+    "Reference,Day,Province,Dead,Group\nP-1,03/01/2019,KP,4,TTP\nP-2,15/01/2019,Balochistan,2,BLA\n"
+    "P-3,16/01/2019,Sindh,1,BLA\n"
+)
+MAPPED_FIXED = (
+    "Ref,Day,Province,Dead,Group\nP-1,03/01/2019,KP,4,TTP\nP-2,15/01/2019,Balochistan,2,BLA\n"
+    "P-3,16/01/2019,Sindh,1,BLA\n"
+)
 GTD_HEADER = "eventid,iyear,imonth,iday,country_txt,provstate,gname,nkill\n"
 GTD_V1 = GTD_HEADER + "201001010001,2010,1,1,Pakistan,Punjab,Unknown,2\n"
 GTD_V2 = GTD_V1 + "201001020001,2010,1,2,Pakistan,Sindh,Unknown,3\n"
@@ -82,8 +86,11 @@ def test_the_summary_gives_every_staged_files_counts_and_warns_above_one_percent
     rows = list(csv.DictReader(io.StringIO(NOISY)))
     bad = [r for r in rows if not re.fullmatch(r"\d\d/\d\d/\d{4}", r["Day"])]
     line = next(x for x in out.splitlines() if x.strip().startswith(NOISY_FILE))
-    assert re.findall(r"\d+", line.split(NOISY_FILE)[1]) == [str(len(rows)), str(len(rows) - len(bad)),
-                                                            str(len(bad))], line
+    assert re.findall(r"\d+", line.split(NOISY_FILE)[1]) == [
+        str(len(rows)),
+        str(len(rows) - len(bad)),
+        str(len(bad)),
+    ], line
     warn = next(x for x in out.splitlines() if x.strip().startswith(f"WARN  {NOISY_FILE}"))
     assert f"{len(bad) / len(rows):.1%} of its rows quarantined" in warn
     assert "matches none of the date_formats" in warn and f"({len(bad)})" in warn
@@ -122,13 +129,17 @@ def test_a_file_that_fails_keeps_its_previous_rows_and_the_other_changes_publish
     assert incidents(warehouse, "user_attacks") == ids(MAPPED_V1, "user_attacks", "Ref")
     assert incidents(warehouse, "gtd") == ids(GTD_V2, "gtd", "eventid")
     # dq.file_loads: the failed version with its error, the previous one still current.
-    rows = read_table(warehouse, "select status, is_current, rows_read, error from dq.file_loads "
-                                 f"where source_file = '{MAPPED_FILE}' order by status")
+    rows = read_table(
+        warehouse,
+        "select status, is_current, rows_read, error from dq.file_loads "
+        f"where source_file = '{MAPPED_FILE}' order by status",
+    )
     assert [r[:3] for r in rows] == [("failed", False, 0), ("loaded", True, 2)]
     assert "Ref" in rows[0][3]
     # Every file still adds up.
-    assert read_table(warehouse, "select count(*) from dq.file_loads where rows_read <> rows_loaded + "
-                                 "rows_quarantined") == [(0,)]
+    assert read_table(
+        warehouse, "select count(*) from dq.file_loads where rows_read <> rows_loaded + rows_quarantined"
+    ) == [(0,)]
 
     # Fixed: the next run is incremental and loads the new version.
     (raw / MAPPED_FILE).write_text(MAPPED_FIXED)
@@ -167,14 +178,13 @@ def test_a_blocked_run_publishes_nothing_and_query_and_report_say_so(first_build
     result = run(raw, warehouse)
     assert result.returncode == 1, result.stdout + result.stderr
     assert warehouse.read_bytes() == published
-    query = run_cli("query", "select count(*) from core.incidents where source = 'gtd'", "--warehouse",
-                    str(warehouse))
+    query = run_cli("query", "select count(*) from core.incidents where source = 'gtd'", "--warehouse", str(warehouse))
     assert query.returncode == 0 and query.stdout.splitlines()[2] == "1", query.stdout + query.stderr
     assert "the latest run" in query.stderr and "was blocked by" in query.stderr, query.stderr
     assert "core.incidents:incident_id_unique" in query.stderr and "rows)" in query.stderr
     assert "core.incidents" not in query.stdout
     page = (warehouse.parent / "report" / "index.html").read_text()
-    top = page[page.index("<header>"):page.index("<h1>")]
+    top = page[page.index("<header>") : page.index("<h1>")]
     assert "run-notice" in top and "was blocked by" in top
 
 

@@ -34,8 +34,10 @@ def item(summary: list[dict], kind: str, column: str) -> dict:
 
 def entries(con, severity: str = "ERROR", suite: str = "core.incidents.json") -> dict:
     """source_file -> (rows_hash, checked_at) of the stored entries of one suite and severity."""
-    rows = con.execute("select source_file, rows_hash, checked_at from meta.gx_results where suite = ? and severity = ?",
-                       [suite, severity]).fetchall()
+    rows = con.execute(
+        "select source_file, rows_hash, checked_at from meta.gx_results where suite = ? and severity = ?",
+        [suite, severity],
+    ).fetchall()
     assert len(rows) == len({r[0] for r in rows}), "one entry per file"
     return {r[0]: (r[1], r[2]) for r in rows}
 
@@ -53,8 +55,11 @@ def con(built_warehouse, tmp_path):
     con = duckdb.connect(str(path))
     (original,) = con.execute("select distinct source_file from core.incidents").fetchone()
     for i, name in enumerate(FILES):
-        con.execute("insert into core.incidents by name select * replace (? as source_file, incident_id || ? as "
-                    "incident_id) from core.incidents where source_file = ?", [name, f"#{i}", original])
+        con.execute(
+            "insert into core.incidents by name select * replace (? as source_file, incident_id || ? as "
+            "incident_id) from core.incidents where source_file = ?",
+            [name, f"#{i}", original],
+        )
     yield con
     con.close()
 
@@ -62,10 +67,16 @@ def con(built_warehouse, tmp_path):
 def test_every_expectation_of_the_shipped_suites_is_cacheable_and_table_wide_ones_are_not():
     used = {e["type"] for s in gx_checks.discover_suites() for e in s.definition["expectations"]}
     assert used <= gx_checks.CACHEABLE_EXPECTATIONS
-    table_wide = {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique",
-                  "expect_table_row_count_to_be_between", "expect_column_mean_to_be_between",
-                  "expect_column_min_to_be_between", "expect_column_max_to_be_between",
-                  "expect_column_values_to_be_increasing", "expect_column_values_to_be_of_type"}
+    table_wide = {
+        "expect_column_values_to_be_unique",
+        "expect_compound_columns_to_be_unique",
+        "expect_table_row_count_to_be_between",
+        "expect_column_mean_to_be_between",
+        "expect_column_min_to_be_between",
+        "expect_column_max_to_be_between",
+        "expect_column_values_to_be_increasing",
+        "expect_column_values_to_be_of_type",
+    }
     assert not table_wide & gx_checks.CACHEABLE_EXPECTATIONS
 
 
@@ -74,16 +85,19 @@ def test_each_result_is_reported_under_its_own_expectation(con):
     suite = next(s for s in gx_checks.discover_suites() if s.table == "groups")
     con.execute("update core.groups set ideology = 'nonsense' where group_id = 'ttp'")
     summary = gx_checks.validate(con, suite, suite.expectations("ERROR"))
-    failing = {(s["type"], s["kwargs"]["column"]): (s["unexpected_count"], s["sample"]) for s in summary
-               if not s["success"]}
+    failing = {
+        (s["type"], s["kwargs"]["column"]): (s["unexpected_count"], s["sample"]) for s in summary if not s["success"]
+    }
     assert failing == {("expect_column_values_to_be_in_set", "ideology"): (1, ["ttp"])}
 
 
 def test_unchanged_tables_run_gx_on_no_file_and_report_what_a_cold_validation_reports(con, monkeypatch):
     # failures in two files, so that counts, samples and success are merged across files
-    con.execute("update core.incidents set fatalities_best = -1 where source_file = 'gtd/b.csv' and "
-                "incident_id in (select incident_id from core.incidents where source_file = 'gtd/b.csv' "
-                "order by incident_id limit 3)")
+    con.execute(
+        "update core.incidents set fatalities_best = -1 where source_file = 'gtd/b.csv' and "
+        "incident_id in (select incident_id from core.incidents where source_file = 'gtd/b.csv' "
+        "order by incident_id limit 3)"
+    )
     con.execute("update core.incidents set fatalities_best = -7, country = null where source_file = 'gtd/c.csv'")
     first = {(s.path.name, sev): gx_checks.validate_cached(con, s, sev) for s, sev in all_checks()}
     stored = con.execute("select * from meta.gx_results order by all").fetchall()
@@ -105,10 +119,12 @@ def test_unchanged_tables_run_gx_on_no_file_and_report_what_a_cold_validation_re
         assert cold.summary == warm[(suite.path.name, severity)].summary
         assert cold.summary == gx_checks.validate(con, suite, suite.expectations(severity))
 
-    fatalities = item(warm[("core.incidents.json", "ERROR")].summary, "expect_column_values_to_be_between",
-                      "fatalities_best")
-    failing = con.execute("select incident_id from core.incidents where fatalities_best < 0 "
-                          "order by source_file").fetchall()
+    fatalities = item(
+        warm[("core.incidents.json", "ERROR")].summary, "expect_column_values_to_be_between", "fatalities_best"
+    )
+    failing = con.execute(
+        "select incident_id from core.incidents where fatalities_best < 0 order by source_file"
+    ).fetchall()
     assert fatalities["success"] is False and fatalities["unexpected_count"] == len(failing) == 3 + 43
     assert set(fatalities["sample"][:3]) == {r[0] for r in failing[:3]}  # file b's rows come before file c's
     assert len(fatalities["sample"]) == gx_checks.SAMPLE_SIZE
@@ -121,14 +137,22 @@ def test_a_fully_cached_validation_does_not_import_great_expectations(con):
         gx_checks.validate_cached(con, suite, severity)
     path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
     con.close()
-    script = ("import sys, duckdb\n"
-              "from pipelines.defs.quality import gx_checks\n"
-              "con = duckdb.connect(sys.argv[1])\n"
-              "counts = [gx_checks.validate_cached(con, s, sev).files_validated for s in gx_checks.discover_suites()\n"
-              "          for sev in ('ERROR', 'WARN') if s.expectations(sev)]\n"
-              "print(sum(counts), 'great_expectations' in sys.modules)\n")
-    result = subprocess.run([sys.executable, "-c", script, path], capture_output=True, text=True, cwd=PROJECT_ROOT,
-                            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}, timeout=120)
+    script = (
+        "import sys, duckdb\n"
+        "from pipelines.defs.quality import gx_checks\n"
+        "con = duckdb.connect(sys.argv[1])\n"
+        "counts = [gx_checks.validate_cached(con, s, sev).files_validated for s in gx_checks.discover_suites()\n"
+        "          for sev in ('ERROR', 'WARN') if s.expectations(sev)]\n"
+        "print(sum(counts), 'great_expectations' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, path],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["0", "False"]
 
@@ -139,13 +163,16 @@ def test_a_changed_file_is_validated_again_alone(con):
     before = entries(con)
     assert set(before) == {"curated/incidents.csv", *FILES}
 
-    con.execute("update core.incidents set fatalities_best = -2 where source_file = 'gtd/b.csv' and "
-                "incident_id in (select incident_id from core.incidents where source_file = 'gtd/b.csv' "
-                "order by incident_id limit 5)")
+    con.execute(
+        "update core.incidents set fatalities_best = -2 where source_file = 'gtd/b.csv' and "
+        "incident_id in (select incident_id from core.incidents where source_file = 'gtd/b.csv' "
+        "order by incident_id limit 5)"
+    )
     validation = gx_checks.validate_cached(con, suite, "ERROR")
     assert (validation.files_validated, validation.files_cached) == (1, 3)
-    failing = sorted(r[0] for r in con.execute("select incident_id from core.incidents where fatalities_best < 0")
-                     .fetchall())
+    failing = sorted(
+        r[0] for r in con.execute("select incident_id from core.incidents where fatalities_best < 0").fetchall()
+    )
     fatalities = item(validation.summary, "expect_column_values_to_be_between", "fatalities_best")
     assert fatalities["unexpected_count"] == len(failing) == 5 and not fatalities["success"]
     assert sorted(fatalities["sample"]) == failing
@@ -155,9 +182,11 @@ def test_a_changed_file_is_validated_again_alone(con):
     assert {f: after[f] for f in after if f != "gtd/b.csv"} == {f: before[f] for f in before if f != "gtd/b.csv"}
 
     # the same multiset of values in other rows, one duplicated row, a value become NULL: each is a change
-    con.execute("update core.incidents set fatalities_best = case when incident_id like '%kabul_ambulance%' then 67 "
-                "else 95 end where source_file = 'gtd/c.csv' and (incident_id like '%kabul_ambulance%' or "
-                "incident_id like '%quetta_hazara_town%')")
+    con.execute(
+        "update core.incidents set fatalities_best = case when incident_id like '%kabul_ambulance%' then 67 "
+        "else 95 end where source_file = 'gtd/c.csv' and (incident_id like '%kabul_ambulance%' or "
+        "incident_id like '%quetta_hazara_town%')"
+    )
     con.execute("insert into core.incidents select * from core.incidents where source_file = 'gtd/a.csv' limit 1")
     assert gx_checks.validate_cached(con, suite, "ERROR").files_validated == 2
     con.execute("update core.incidents set wounded = 0 where source_file = 'curated/incidents.csv'")
@@ -199,12 +228,20 @@ def test_an_edited_suite_or_another_gx_version_validates_every_file_again(con, t
     validation = gx_checks.validate_cached(con, incidents_suite(root), "ERROR")
     assert (validation.files_validated, validation.files_cached) == (4, 0)
     expected = con.execute("select count(*) from core.incidents where fatalities_best < 50").fetchone()[0]
-    assert item(validation.summary, "expect_column_values_to_be_between", "fatalities_best")["unexpected_count"] \
-        == expected > 0
+    assert (
+        item(validation.summary, "expect_column_values_to_be_between", "fatalities_best")["unexpected_count"]
+        == expected
+        > 0
+    )
 
     # a new expectation
-    definition["expectations"].append({"type": "expect_column_values_to_be_in_set", "severity": "critical",
-                                       "kwargs": {"column": "source", "value_set": ["gtd"]}})
+    definition["expectations"].append(
+        {
+            "type": "expect_column_values_to_be_in_set",
+            "severity": "critical",
+            "kwargs": {"column": "source", "value_set": ["gtd"]},
+        }
+    )
     path.write_text(json.dumps(definition))
     validation = gx_checks.validate_cached(con, incidents_suite(root), "ERROR")
     assert validation.files_validated == 4
@@ -228,8 +265,11 @@ def test_errors_are_not_cached_and_table_wide_expectations_run_every_time(con, t
     definition["expectations"] = [
         {"type": "expect_column_values_to_not_be_null", "severity": "critical", "kwargs": {"column": "event_date"}},
         {"type": "expect_column_values_to_be_unique", "severity": "critical", "kwargs": {"column": "source_event_id"}},
-        {"type": "expect_column_values_to_match_regex", "severity": "warning",
-         "kwargs": {"column": "source", "regex": "("}},  # not a valid regex: GX reports an error
+        {
+            "type": "expect_column_values_to_match_regex",
+            "severity": "warning",
+            "kwargs": {"column": "source", "regex": "("},
+        },  # not a valid regex: GX reports an error
     ]
     path.write_text(json.dumps(definition))
     suite = incidents_suite(root)
@@ -240,7 +280,7 @@ def test_errors_are_not_cached_and_table_wide_expectations_run_every_time(con, t
         # the message is the regex engine's: Python's re, or RE2 when pandas' strings are pyarrow-backed
         # (pyarrow comes with splink): "unterminated subpattern" / "Invalid regular expression: missing )"
         error = errors.summary[0]["error"]
-        assert ("unterminated subpattern" in error or "Invalid regular expression" in error), error
+        assert "unterminated subpattern" in error or "Invalid regular expression" in error, error
         assert not errors.summary[0]["success"]
     assert entries(con, "WARN") == {}
 
@@ -248,8 +288,12 @@ def test_errors_are_not_cached_and_table_wide_expectations_run_every_time(con, t
     validation = gx_checks.validate_cached(con, suite, "ERROR")
     # the row-wise expectation comes from the cache; uniqueness runs again over every file
     assert (validation.files_validated, validation.files_cached) == (4, 4)
-    assert [len(json.loads(r[0])) for r in con.execute("select results from meta.gx_results where suite = ? and "
-                                                        "severity = 'ERROR'", [suite.path.name]).fetchall()] == [1] * 4
+    assert [
+        len(json.loads(r[0]))
+        for r in con.execute(
+            "select results from meta.gx_results where suite = ? and severity = 'ERROR'", [suite.path.name]
+        ).fetchall()
+    ] == [1] * 4
     assert validation.summary == gx_checks.validate(con, suite, suite.expectations("ERROR"))
     unique = validation.summary[1]
     # as before the cache, uniqueness is judged within each file's batches: the copies of a file do not
@@ -268,18 +312,25 @@ def test_the_dagster_checks_write_the_cache_and_say_what_they_validated(built_wa
     build.parent.mkdir(parents=True)
     shutil.copy(built_warehouse[1], build)
     with duckdb.connect(str(build)) as con:
-        con.execute("insert into core.incidents by name select * replace ('gtd/new.csv' as source_file, incident_id "
-                    "|| '#new' as incident_id) from core.incidents")
+        con.execute(
+            "insert into core.incidents by name select * replace ('gtd/new.csv' as source_file, incident_id "
+            "|| '#new' as incident_id) from core.incidents"
+        )
     suite = incidents_suite()
     checks = [gx_checks.build_gx_check(suite, severity) for severity in ("ERROR", "WARN")]
-    job = dg.Definitions(assets=[dg.AssetSpec(suite.asset_key)], asset_checks=checks,
-                         jobs=[dg.define_asset_job("gx", selection=dg.AssetSelection.checks(*checks))],
-                         resources={"warehouse": WarehouseResource(path=str(published))}).resolve_job_def("gx")
+    job = dg.Definitions(
+        assets=[dg.AssetSpec(suite.asset_key)],
+        asset_checks=checks,
+        jobs=[dg.define_asset_job("gx", selection=dg.AssetSelection.checks(*checks))],
+        resources={"warehouse": WarehouseResource(path=str(published))},
+    ).resolve_job_def("gx")
 
     def run() -> dict:
         result = job.execute_in_process(raise_on_error=False)  # a failed blocking check fails the run
-        return {e.check_name: (e.passed, e.metadata["files_validated"].value, e.metadata["files_cached"].value)
-                for e in result.get_asset_check_evaluations()}
+        return {
+            e.check_name: (e.passed, e.metadata["files_validated"].value, e.metadata["files_cached"].value)
+            for e in result.get_asset_check_evaluations()
+        }
 
     # both checks run in this one process, each writing the cache through its own warehouse connection
     recorded = "select count(*) from dq.check_results where asset = 'core.incidents' and check_name like 'gx_%'"
@@ -300,9 +351,11 @@ def gtd_rows(shared_data):
 
 
 # The latest outcome of each check: a run that builds only what changed runs only the checks of what it rebuilt.
-LATEST_CHECKS = ("select asset, check_name, severity, success, observed_value, unexpected_count, unexpected_sample "
-                 "from dq.check_results qualify row_number() over (partition by asset, check_name "
-                 "order by checked_at desc) = 1 order by all")
+LATEST_CHECKS = (
+    "select asset, check_name, severity, success, observed_value, unexpected_count, unexpected_sample "
+    "from dq.check_results qualify row_number() over (partition by asset, check_name "
+    "order by checked_at desc) = 1 order by all"
+)
 CACHE = "select suite, severity, source_file, expectations_hash, row_count, rows_hash, results from meta.gx_results"
 
 
@@ -314,8 +367,11 @@ def test_a_run_after_a_new_file_reports_what_a_cold_run_reports(gtd_rows, tmp_pa
     first.to_csv(raw / "gtd" / "a.csv", index=False)
     warehouse = tmp_path / "incremental" / "w.duckdb"
     assert run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse)).returncode == 0
-    cached_a = read_table(warehouse, "select severity, checked_at from meta.gx_results where source_file = 'gtd/a.csv' "
-                                     "and suite = 'staging.gtd.json' order by all")
+    cached_a = read_table(
+        warehouse,
+        "select severity, checked_at from meta.gx_results where source_file = 'gtd/a.csv' "
+        "and suite = 'staging.gtd.json' order by all",
+    )
     assert len(cached_a) == 2
     second.to_csv(raw / "gtd" / "b.csv", index=False)
     incremental = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
@@ -333,10 +389,20 @@ def test_a_run_after_a_new_file_reports_what_a_cold_run_reports(gtd_rows, tmp_pa
     assert read_table(warehouse, LATEST_CHECKS) == read_table(cold_warehouse, LATEST_CHECKS)
     assert sorted(read_table(warehouse, CACHE)) == sorted(read_table(cold_warehouse, CACHE))
     # gtd/a.csv was not validated again: its entries are the first run's
-    assert read_table(warehouse, "select severity, checked_at from meta.gx_results where source_file = 'gtd/a.csv' "
-                                 "and suite = 'staging.gtd.json' order by all") == cached_a
-    (observed, sample), = read_table(warehouse, "select observed_value, unexpected_sample from dq.check_results "
-                                                "where asset = 'staging.gtd' and check_name = 'gx_warnings' "
-                                                "order by checked_at desc limit 1")
-    assert "1 unexpected" in observed and sample == [f"expect_column_values_to_be_between(attacktype1): "
-                                                     f"{second.iloc[4]['eventid']}"]
+    assert (
+        read_table(
+            warehouse,
+            "select severity, checked_at from meta.gx_results where source_file = 'gtd/a.csv' "
+            "and suite = 'staging.gtd.json' order by all",
+        )
+        == cached_a
+    )
+    ((observed, sample),) = read_table(
+        warehouse,
+        "select observed_value, unexpected_sample from dq.check_results "
+        "where asset = 'staging.gtd' and check_name = 'gx_warnings' "
+        "order by checked_at desc limit 1",
+    )
+    assert "1 unexpected" in observed and sample == [
+        f"expect_column_values_to_be_between(attacktype1): {second.iloc[4]['eventid']}"
+    ]

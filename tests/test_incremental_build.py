@@ -14,19 +14,18 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.engine.config import SQL_DIR
 from pipelines.definitions import BUILD_JOB, INCREMENTAL_BUILD_JOB, build_definitions, job_contents
-from pipelines.engine import fingerprint
-from pipelines.engine.fingerprint import PublishedBuild, RunInputs, plan_build
 from pipelines.defs.incidents.sources.registry import adapters
+from pipelines.engine import fingerprint
+from pipelines.engine.config import SQL_DIR
+from pipelines.engine.fingerprint import PublishedBuild, RunInputs, plan_build
 from pipelines.engine.warehouse import connect_build, model_dependencies, publish
 from tests.conftest import copy_curated, read_table, run_cli
 
 GTD_FILE = "gtd/gtd_0814_extract_31col.csv"
 UCDP_FILE = "ucdp_ged/ged221_pakistan_hdx.csv"
 # Columns that say when or by which run something happened: they differ between any two builds.
-RUN_COLUMNS = {"loaded_at", "checked_at", "quarantined_at", "built_at", "conformed_at", "run_id", "build_id",
-               "raw_dir"}
+RUN_COLUMNS = {"loaded_at", "checked_at", "quarantined_at", "built_at", "conformed_at", "run_id", "build_id", "raw_dir"}
 
 
 def run(raw: Path, warehouse: Path, **env):
@@ -52,22 +51,32 @@ def differences(a: Path, b: Path) -> dict[str, tuple[int, int]]:
             con.execute(f"attach '{str(path)}' as {alias} (read_only)")
         tables = {}
         for alias in ("a", "b"):
-            tables[alias] = {tuple(r) for r in con.execute(
-                "select table_schema, table_name from information_schema.tables where table_catalog = ? "
-                "and table_schema <> 'main'", [alias]).fetchall()}
+            tables[alias] = {
+                tuple(r)
+                for r in con.execute(
+                    "select table_schema, table_name from information_schema.tables where table_catalog = ? "
+                    "and table_schema <> 'main'",
+                    [alias],
+                ).fetchall()
+            }
         assert tables["a"] == tables["b"]
         found = {}
         for schema, table in sorted(tables["a"]):
-            columns = [r[0] for r in con.execute(
-                "select column_name from information_schema.columns where table_catalog = 'a' and table_schema = ? "
-                "and table_name = ? order by ordinal_position", [schema, table]).fetchall()]
+            columns = [
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns where table_catalog = 'a' and table_schema = ? "
+                    "and table_name = ? order by ordinal_position",
+                    [schema, table],
+                ).fetchall()
+            ]
             kept = [f'"{c}"' for c in columns if c not in RUN_COLUMNS] or ["1"]
             where = {("dq", "file_loads"): "where is_current"}.get((schema, table), "")
             if (schema, table) == ("dq", "check_results"):
                 kept = ["asset", "check_name", "severity", "success", "observed_value", "unexpected_count"]
                 where = "qualify row_number() over (partition by asset, check_name order by checked_at desc) = 1"
 
-            def rows(alias):
+            def rows(alias, kept=kept, schema=schema, table=table, where=where):
                 return f'select {", ".join(kept)} from {alias}."{schema}"."{table}" {where}'
 
             only_a = con.execute(f"select count(*) from ({rows('a')} except all {rows('b')})").fetchone()[0]
@@ -133,8 +142,9 @@ def test_a_new_gtd_file_builds_only_what_it_reaches_and_equals_a_build_from_noth
     assert "built   core.incidents " in result.stdout and "built   marts.attack_trends " in result.stdout
     assert "published      yes" in result.stdout
     assert facts_line(result).endswith("incremental: +200 -0 rows")
-    assert read_table(warehouse, "select count(*) from marts.incident_facts where source_file = 'gtd/month.csv'") \
-        == [(200,)]
+    assert read_table(warehouse, "select count(*) from marts.incident_facts where source_file = 'gtd/month.csv'") == [
+        (200,)
+    ]
 
     assert differences(warehouse, fresh_build(raw, tmp_path)) == {}
     # (and the comparison does see 200 incidents more than before)
@@ -163,11 +173,14 @@ def add_alias(raw: Path, alias: str, group_id: str) -> None:
 def test_an_alias_change_builds_everything_and_re_resolved_rows_reach_incident_facts(base, tmp_path):
     raw, warehouse = state(base, tmp_path)
     # the GTD perpetrator naming most stored incidents that resolves to no group and is not classed "not a group"
-    name, incidents = read_table(warehouse, """
+    name, incidents = read_table(
+        warehouse,
+        """
         select perpetrator_raw, count(*) from core.incidents
         where source = 'gtd' and group_id is null
           and perpetrator_raw not in (select perpetrator_raw from dq.unresolved_groups where is_not_a_group)
-        group by 1 order by 2 desc, 1 limit 1""")[0]
+        group by 1 order by 2 desc, 1 limit 1""",
+    )[0]
     add_alias(raw, name, "ttp")
     result = run(raw, warehouse)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -176,8 +189,9 @@ def test_an_alias_change_builds_everything_and_re_resolved_rows_reach_incident_f
     # the group lineage did not change: incident_facts replaced the rows of the re-resolved GTD file only
     assert facts_line(result).endswith("incremental: +300 -300 rows")
     con = duckdb.connect(str(warehouse), read_only=True)
-    facts = con.execute("select count(*) from marts.incident_facts where perpetrator_raw = ? and group_id = 'ttp'",
-                        [name]).fetchall()
+    facts = con.execute(
+        "select count(*) from marts.incident_facts where perpetrator_raw = ? and group_id = 'ttp'", [name]
+    ).fetchall()
     con.close()
     assert facts == [(incidents,)]
 
@@ -205,15 +219,21 @@ def test_a_family_ruling_change_rebuilds_incident_facts_from_the_new_membership(
     rulings = raw / "curated" / "group_family_rulings.csv"
     text = rulings.read_text()
     assert "ttp_sajna_split_from_ttp_2014,stays_in_movement," in text
-    rulings.write_text(text.replace("ttp_sajna_split_from_ttp_2014,stays_in_movement,",
-                                    "ttp_sajna_split_from_ttp_2014,own_organisation,"))
+    rulings.write_text(
+        text.replace(
+            "ttp_sajna_split_from_ttp_2014,stays_in_movement,", "ttp_sajna_split_from_ttp_2014,own_organisation,"
+        )
+    )
     result = run(raw, warehouse)
     assert result.returncode == 0, result.stdout + result.stderr
     assert build_line(result).startswith("build: full (curated/group_family_rulings.csv changed)")
     assert "built   marts.group_family_membership " in result.stdout
     assert facts_line(result).endswith("full")
-    assert read_table(warehouse, "select distinct family_id from marts.group_family_membership "
-                                 "where group_id = 'ttp_sajna' and valid_from = date '2014-05-28'") == [("ttp_sajna",)]
+    assert read_table(
+        warehouse,
+        "select distinct family_id from marts.group_family_membership "
+        "where group_id = 'ttp_sajna' and valid_from = date '2014-05-28'",
+    ) == [("ttp_sajna",)]
     assert differences(warehouse, fresh_build(raw, tmp_path)) == {}
 
 
@@ -252,14 +272,22 @@ def test_after_a_run_that_did_not_publish_the_next_builds_everything(base, tmp_p
 
 
 # ---- the plan, without running anything --------------------------------------------------------------------
-def published(raw_files: dict[str, tuple[str, str | None]], code: str = "code", build_id: str = "b1",
-              fingerprint: str | None = "f") -> PublishedBuild:
+def published(
+    raw_files: dict[str, tuple[str, str | None]],
+    code: str = "code",
+    build_id: str = "b1",
+    fingerprint: str | None = "f",
+) -> PublishedBuild:
     rows = tuple({"path": p, "sha256": s, "source": src} for p, (s, src) in raw_files.items())
     return PublishedBuild(build_id, "2025-01-01", fingerprint, code, rows)
 
 
-BEFORE = {"curated/groups.csv": ("g1", None), "gtd/a.csv": ("a1", "gtd"), "mapped/kaggle/x.csv": ("x1", "mapped"),
-          "mapped/kaggle/mapping.yaml": ("m1", None)}
+BEFORE = {
+    "curated/groups.csv": ("g1", None),
+    "gtd/a.csv": ("a1", "gtd"),
+    "mapped/kaggle/x.csv": ("x1", "mapped"),
+    "mapped/kaggle/mapping.yaml": ("m1", None),
+}
 
 
 def inputs(changes: dict[str, tuple[str, str | None] | None], code: str = "code") -> RunInputs:
@@ -268,18 +296,24 @@ def inputs(changes: dict[str, tuple[str, str | None] | None], code: str = "code"
     return RunInputs(code, {p: s for p, (s, _) in files.items()}, {p: src for p, (_, src) in files.items() if src})
 
 
-@pytest.mark.parametrize("changes, expected", [
-    ({"gtd/b.csv": ("b1", "gtd")}, (True, "gtd changed", ("gtd",))),
-    ({"gtd/a.csv": ("a2", "gtd")}, (True, "gtd changed", ("gtd",))),
-    ({"gtd/a.csv": None}, (True, "gtd changed", ("gtd",))),
-    ({"gtd/a.csv": None, "ucdp_ged/u.csv": ("u1", "ucdp_ged")}, (True, "gtd, ucdp_ged changed", ("gtd", "ucdp_ged"))),
-    ({"mapped/kaggle/x.csv": ("x2", "mapped")}, (True, "mapped changed", ("mapped",))),
-    ({"curated/groups.csv": ("g2", None)}, (False, "curated/groups.csv changed", ())),
-    ({"curated/groups.csv": None, "gtd/b.csv": ("b1", "gtd")}, (False, "curated/groups.csv changed", ())),
-    ({"mapped/kaggle/mapping.yaml": ("m2", None)}, (False, "mapped/kaggle/mapping.yaml changed", ())),
-    ({"mmp/links.csv": ("l1", None)}, (False, "mmp/links.csv changed", ())),
-    ({"gtd/notes.txt": ("n1", None)}, (False, "gtd/notes.txt changed", ())),
-])
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        ({"gtd/b.csv": ("b1", "gtd")}, (True, "gtd changed", ("gtd",))),
+        ({"gtd/a.csv": ("a2", "gtd")}, (True, "gtd changed", ("gtd",))),
+        ({"gtd/a.csv": None}, (True, "gtd changed", ("gtd",))),
+        (
+            {"gtd/a.csv": None, "ucdp_ged/u.csv": ("u1", "ucdp_ged")},
+            (True, "gtd, ucdp_ged changed", ("gtd", "ucdp_ged")),
+        ),
+        ({"mapped/kaggle/x.csv": ("x2", "mapped")}, (True, "mapped changed", ("mapped",))),
+        ({"curated/groups.csv": ("g2", None)}, (False, "curated/groups.csv changed", ())),
+        ({"curated/groups.csv": None, "gtd/b.csv": ("b1", "gtd")}, (False, "curated/groups.csv changed", ())),
+        ({"mapped/kaggle/mapping.yaml": ("m2", None)}, (False, "mapped/kaggle/mapping.yaml changed", ())),
+        ({"mmp/links.csv": ("l1", None)}, (False, "mmp/links.csv changed", ())),
+        ({"gtd/notes.txt": ("n1", None)}, (False, "gtd/notes.txt changed", ())),
+    ],
+)
 def test_plan_incremental_only_for_incident_source_files(changes, expected):
     plan = plan_build(inputs(changes), published(BEFORE), "b1")
     assert (plan.incremental, plan.reason, plan.sources) == expected
@@ -288,14 +322,22 @@ def test_plan_incremental_only_for_incident_source_files(changes, expected):
 def test_plan_full_whenever_in_doubt():
     change = {"gtd/b.csv": ("b1", "gtd")}
     assert plan_build(inputs(change), None, None).reason == "no published build"
-    assert plan_build(inputs(change), published(BEFORE, fingerprint=None), "b1").reason == \
-        "the published build has no fingerprint"
-    assert plan_build(inputs(change), PublishedBuild("b1", "2025-01-01", "f"), "b1").reason == \
-        "the published build has no fingerprint"
-    assert plan_build(inputs(change), published(BEFORE), None).reason == \
-        "the working copy changed since the published build"
-    assert plan_build(inputs(change), published(BEFORE), "b0").reason == \
-        "the working copy changed since the published build"
+    assert (
+        plan_build(inputs(change), published(BEFORE, fingerprint=None), "b1").reason
+        == "the published build has no fingerprint"
+    )
+    assert (
+        plan_build(inputs(change), PublishedBuild("b1", "2025-01-01", "f"), "b1").reason
+        == "the published build has no fingerprint"
+    )
+    assert (
+        plan_build(inputs(change), published(BEFORE), None).reason
+        == "the working copy changed since the published build"
+    )
+    assert (
+        plan_build(inputs(change), published(BEFORE), "b0").reason
+        == "the working copy changed since the published build"
+    )
     assert plan_build(inputs(change, code="new"), published(BEFORE), "b1").reason.startswith("code changed")
     # a file that was not an incident source's and now is (or the reverse) is not taken as one
     assert not plan_build(inputs({"gtd/a.csv": ("a1", None)}), published(BEFORE), "b1").incremental
@@ -303,13 +345,24 @@ def test_plan_full_whenever_in_doubt():
 
 def test_inputs_split_into_code_and_raw_files_attributed_to_incident_sources(tmp_path, monkeypatch):
     raw = tmp_path / "raw"
-    for path in ("curated/groups.csv", "gtd/a.csv", "mapped/kaggle/data.csv", "mapped/kaggle/mapping.yaml",
-                 "mmp/links.csv", "gtd/.hidden.csv"):
+    for path in (
+        "curated/groups.csv",
+        "gtd/a.csv",
+        "mapped/kaggle/data.csv",
+        "mapped/kaggle/mapping.yaml",
+        "mmp/links.csv",
+        "gtd/.hidden.csv",
+    ):
         (raw / path).parent.mkdir(parents=True, exist_ok=True)
         (raw / path).write_text(path)
     found = fingerprint.run_inputs(raw, adapters())
-    assert set(found.raw_files) == {"curated/groups.csv", "gtd/a.csv", "mapped/kaggle/data.csv",
-                                    "mapped/kaggle/mapping.yaml", "mmp/links.csv"}
+    assert set(found.raw_files) == {
+        "curated/groups.csv",
+        "gtd/a.csv",
+        "mapped/kaggle/data.csv",
+        "mapped/kaggle/mapping.yaml",
+        "mmp/links.csv",
+    }
     assert found.sources == {"gtd/a.csv": "gtd", "mapped/kaggle/data.csv": "mapped"}
     # any SQL model (or suite, or module) changes the code part, and with it the whole fingerprint
     sql = tmp_path / "sql"
@@ -335,7 +388,10 @@ def test_publish_takes_the_input_stamp_only_of_the_run_it_was_written_for(tmp_pa
         assert build.build_id == build_id
         if stamped:
             assert (build.fingerprint, build.code, build.raw_files) == (
-                stamp.fingerprint, "code", ({"path": "gtd/a.csv", "sha256": "a1", "source": "gtd"},))
+                stamp.fingerprint,
+                "code",
+                ({"path": "gtd/a.csv", "sha256": "a1", "source": "gtd"},),
+            )
         else:  # a later build (Dagster UI, schedule) does not claim inputs it was not started with
             assert (build.fingerprint, build.code, build.raw_files) == (None, None, None)
         assert read_table(published, "select count(*) from meta.run_inputs") == [(0,)]
@@ -351,9 +407,14 @@ def test_nothing_outside_the_incremental_job_reads_what_incident_files_change():
     assets, checks = job_contents(defs, INCREMENTAL_BUILD_JOB)
     staged = {dg.AssetKey(["staging", n]) for n in names}
     touched = assets | staged
-    assert {dg.AssetKey(["core", "incidents"]), dg.AssetKey(["core", "incident_perpetrators"]),
-            dg.AssetKey(["marts", "incident_facts"]), dg.AssetKey(["dq", "unresolved_groups"]),
-            dg.AssetKey(["meta", "published_warehouse"]), dg.AssetKey(["report", "analyst_report"])} <= assets
+    assert {
+        dg.AssetKey(["core", "incidents"]),
+        dg.AssetKey(["core", "incident_perpetrators"]),
+        dg.AssetKey(["marts", "incident_facts"]),
+        dg.AssetKey(["dq", "unresolved_groups"]),
+        dg.AssetKey(["meta", "published_warehouse"]),
+        dg.AssetKey(["report", "analyst_report"]),
+    } <= assets
     assert not assets & staged  # the load jobs stage files
     # every asset or check of the build job that depends on something touched is in the incremental job
     for key in all_assets - assets:

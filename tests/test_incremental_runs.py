@@ -29,24 +29,36 @@ def run(raw, warehouse):
 
 def groups(warehouse):
     incidents = dict(read_table(warehouse, "select incident_id, group_id from core.incidents where source = 'gtd'"))
-    perpetrators = dict(read_table(warehouse, "select incident_id || '/' || role, group_id "
-                                              "from core.incident_perpetrators where incident_id like 'gtd:%'"))
+    perpetrators = dict(
+        read_table(
+            warehouse,
+            "select incident_id || '/' || role, group_id "
+            "from core.incident_perpetrators where incident_id like 'gtd:%'",
+        )
+    )
     return incidents, perpetrators
 
 
 def test_alias_changes_re_resolve_only_and_all_stored_names(tmp_path):
     raw = copy_curated(tmp_path)
-    write_gtd(raw / "gtd" / "a.csv", [
-        ["1", "2010", "5", "3", "Pakistan", "Punjab", NEW_NAME, "", "2"],
-        ["2", "2010", "6", "4", "Pakistan", "Sindh", "Tehrik-i-Taliban Pakistan (TTP)", NEW_NAME, "1"],
-        ["3", "2011", "1", "1", "Pakistan", "Sindh", "Unknown", "", ""],
-    ])
+    write_gtd(
+        raw / "gtd" / "a.csv",
+        [
+            ["1", "2010", "5", "3", "Pakistan", "Punjab", NEW_NAME, "", "2"],
+            ["2", "2010", "6", "4", "Pakistan", "Sindh", "Tehrik-i-Taliban Pakistan (TTP)", NEW_NAME, "1"],
+            ["3", "2011", "1", "1", "Pakistan", "Sindh", "Unknown", "", ""],
+        ],
+    )
     warehouse = tmp_path / "w.duckdb"
     assert run(raw, warehouse).returncode == 0
     incidents, perpetrators = groups(warehouse)
     assert incidents == {"gtd:1": None, "gtd:2": "ttp", "gtd:3": None}
-    assert perpetrators == {"gtd:1/primary": None, "gtd:2/primary": "ttp", "gtd:2/secondary": None,
-                            "gtd:3/primary": None}
+    assert perpetrators == {
+        "gtd:1/primary": None,
+        "gtd:2/primary": "ttp",
+        "gtd:2/secondary": None,
+        "gtd:3/primary": None,
+    }
 
     # a new alias reaches the rows already stored (no file of the source changed) ...
     add_alias(raw, NEW_NAME.upper() + ".", "jua")  # another spelling: it resolves after normalisation
@@ -54,8 +66,12 @@ def test_alias_changes_re_resolve_only_and_all_stored_names(tmp_path):
     assert result.returncode == 0 and "0 raw file(s) new or changed" in result.stdout
     incidents, perpetrators = groups(warehouse)
     assert incidents == {"gtd:1": "jua", "gtd:2": "ttp", "gtd:3": None}
-    assert perpetrators == {"gtd:1/primary": "jua", "gtd:2/primary": "ttp", "gtd:2/secondary": "jua",
-                            "gtd:3/primary": None}
+    assert perpetrators == {
+        "gtd:1/primary": "jua",
+        "gtd:2/primary": "ttp",
+        "gtd:2/secondary": "jua",
+        "gtd:3/primary": None,
+    }
 
     # ... and a new file is resolved with it too; removing the alias undoes it everywhere
     write_gtd(raw / "gtd" / "b.csv", [["4", "2012", "2", "2", "Pakistan", "Punjab", NEW_NAME, "", "0"]])
@@ -85,8 +101,9 @@ def test_a_run_with_nothing_changed_stops_early_and_any_change_rebuilds(tmp_path
     changed = run(raw, warehouse)
     assert changed.returncode == 0 and "nothing changed" not in changed.stdout
     assert read_table(warehouse, "select build_id from meta.build_info")[0][0] != build_id
-    assert read_table(warehouse, "select count(*) from staging.curated_non_group_perpetrators "
-                                 "where perpetrator_raw = 'Masked men'") == [(1,)]
+    assert read_table(
+        warehouse, "select count(*) from staging.curated_non_group_perpetrators where perpetrator_raw = 'Masked men'"
+    ) == [(1,)]
 
 
 def test_a_file_that_failed_to_stage_is_tried_again_not_taken_as_done(tmp_path):

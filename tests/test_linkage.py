@@ -9,22 +9,67 @@ import pandas as pd
 from pipelines.defs.linkage import matching as linkage
 from pipelines.engine.config import SQL_DIR
 
-FACT_COLUMNS = ["incident_id", "source", "source_file", "event_type", "is_suicide", "attack_type", "event_date",
-                "date_precision", "event_end_date", "country", "admin1", "admin1_harmonized", "admin2", "location", "latitude",
-                "longitude", "group_family_id", "target_type", "fatalities_best", "fatalities_low", "fatalities_high"]
+FACT_COLUMNS = [
+    "incident_id",
+    "source",
+    "source_file",
+    "event_type",
+    "is_suicide",
+    "attack_type",
+    "event_date",
+    "date_precision",
+    "event_end_date",
+    "country",
+    "admin1",
+    "admin1_harmonized",
+    "admin2",
+    "location",
+    "latitude",
+    "longitude",
+    "group_family_id",
+    "target_type",
+    "fatalities_best",
+    "fatalities_low",
+    "fatalities_high",
+]
 
 
-def strike(incident_id: str, day: str, location: str, deaths: float, admin2: str = "North Waziristan",
-           lat: float | None = None, lon: float | None = None, low: float | None = None, high: float | None = None,
-           file: str | None = None) -> dict:
+def strike(
+    incident_id: str,
+    day: str,
+    location: str,
+    deaths: float,
+    admin2: str = "North Waziristan",
+    lat: float | None = None,
+    lon: float | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    file: str | None = None,
+) -> dict:
     source = incident_id.split(":")[0]
-    return {"incident_id": incident_id, "source": source, "source_file": file or f"{source}/list.csv",
-            "event_type": "drone_strike", "is_suicide": None, "attack_type": "Drone strike",
-            "event_date": pd.Timestamp(day).date(), "date_precision": "day", "event_end_date": None,
-            "country": "Pakistan", "admin1": "FATA",
-            "admin1_harmonized": "Khyber Pakhtunkhwa incl. former FATA", "admin2": admin2, "location": location, "latitude": lat,
-            "longitude": lon, "group_family_id": None, "target_type": None, "fatalities_best": deaths,
-            "fatalities_low": low if low is not None else deaths, "fatalities_high": high if high is not None else deaths}
+    return {
+        "incident_id": incident_id,
+        "source": source,
+        "source_file": file or f"{source}/list.csv",
+        "event_type": "drone_strike",
+        "is_suicide": None,
+        "attack_type": "Drone strike",
+        "event_date": pd.Timestamp(day).date(),
+        "date_precision": "day",
+        "event_end_date": None,
+        "country": "Pakistan",
+        "admin1": "FATA",
+        "admin1_harmonized": "Khyber Pakhtunkhwa incl. former FATA",
+        "admin2": admin2,
+        "location": location,
+        "latitude": lat,
+        "longitude": lon,
+        "group_family_id": None,
+        "target_type": None,
+        "fatalities_best": deaths,
+        "fatalities_low": low if low is not None else deaths,
+        "fatalities_high": high if high is not None else deaths,
+    }
 
 
 def warehouse(rows: list[dict]) -> duckdb.DuckDBPyConnection:
@@ -48,8 +93,10 @@ def set_facts(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
 
 
 def links(con) -> set[tuple[str, str]]:
-    return {tuple(r) for r in con.execute("select incident_id_a, incident_id_b from core.event_links where is_link")
-            .fetchall()}
+    return {
+        tuple(r)
+        for r in con.execute("select incident_id_a, incident_id_b from core.event_links where is_link").fetchall()
+    }
 
 
 def clusters(con) -> set[frozenset[str]]:
@@ -58,8 +105,12 @@ def clusters(con) -> set[frozenset[str]]:
 
 
 def test_a_strike_dated_one_day_later_in_another_source_is_linked():
-    con = warehouse([strike("newamerica_drones:1", "2010-09-03", "Datta Khel", 4, low=2, high=7),
-                     strike("bij:Ob115", "2010-09-04", "Datta Khel", 4, low=2, high=4)])
+    con = warehouse(
+        [
+            strike("newamerica_drones:1", "2010-09-03", "Datta Khel", 4, low=2, high=7),
+            strike("bij:Ob115", "2010-09-04", "Datta Khel", 4, low=2, high=4),
+        ]
+    )
     linkage.relink(con)
     assert links(con) == {("bij:Ob115", "newamerica_drones:1")}
     row = con.execute("select gamma_date, gamma_place from core.event_links").fetchone()
@@ -67,30 +118,44 @@ def test_a_strike_dated_one_day_later_in_another_source_is_linked():
 
 
 def test_a_transliterated_place_name_is_linked():
-    con = warehouse([strike("kaggle_drones:151", "2010-09-03", "MiranShah", 6, low=6, high=9),
-                     strike("bij:Ob114", "2010-09-03", "Miram Shah", 6, low=6, high=9),
-                     strike("newamerica_drones:2", "2010-09-03", "Dattakhel", 3, low=2, high=4),
-                     strike("bij:Ob115", "2010-09-03", "Datta Khel", 3, low=3, high=4)])
+    con = warehouse(
+        [
+            strike("kaggle_drones:151", "2010-09-03", "MiranShah", 6, low=6, high=9),
+            strike("bij:Ob114", "2010-09-03", "Miram Shah", 6, low=6, high=9),
+            strike("newamerica_drones:2", "2010-09-03", "Dattakhel", 3, low=2, high=4),
+            strike("bij:Ob115", "2010-09-03", "Datta Khel", 3, low=3, high=4),
+        ]
+    )
     linkage.relink(con)
     assert links(con) == {("bij:Ob114", "kaggle_drones:151"), ("bij:Ob115", "newamerica_drones:2")}
 
 
 def test_two_different_strikes_on_the_same_day_in_the_same_agency_stay_apart():
     # (the strikes of 8 September 2010 in North Waziristan as New America and the Bureau tell them)
-    con = warehouse([strike("newamerica_drones:a", "2010-09-08", "Ambor Shaga", 4),
-                     strike("newamerica_drones:b", "2010-09-08", "Danday Darpakhel", 10),
-                     strike("bij:Ob119", "2010-09-08", "Ambar Shaga", 3, low=3, high=4),
-                     strike("bij:Ob120", "2010-09-08", "Danda Darpakhel", 10)])
+    con = warehouse(
+        [
+            strike("newamerica_drones:a", "2010-09-08", "Ambor Shaga", 4),
+            strike("newamerica_drones:b", "2010-09-08", "Danday Darpakhel", 10),
+            strike("bij:Ob119", "2010-09-08", "Ambar Shaga", 3, low=3, high=4),
+            strike("bij:Ob120", "2010-09-08", "Danda Darpakhel", 10),
+        ]
+    )
     linkage.relink(con)
-    assert clusters(con) == {frozenset({"newamerica_drones:a", "bij:Ob119"}),
-                             frozenset({"newamerica_drones:b", "bij:Ob120"})}
+    assert clusters(con) == {
+        frozenset({"newamerica_drones:a", "bij:Ob119"}),
+        frozenset({"newamerica_drones:b", "bij:Ob120"}),
+    }
 
 
 def test_one_source_splitting_a_strike_into_two_rows_ends_in_one_cluster():
     # New America tells one strike as two rows (two vehicles hit, 3 and 4 dead); the Bureau as one row of 7
-    con = warehouse([strike("newamerica_drones:s1", "2012-05-24", "Mir Ali", 3, low=3, high=4),
-                     strike("newamerica_drones:s2", "2012-05-24", "Mir Ali", 4, low=3, high=4),
-                     strike("bij:Ob300", "2012-05-24", "Mir Ali", 7, low=4, high=7)])
+    con = warehouse(
+        [
+            strike("newamerica_drones:s1", "2012-05-24", "Mir Ali", 3, low=3, high=4),
+            strike("newamerica_drones:s2", "2012-05-24", "Mir Ali", 4, low=3, high=4),
+            strike("bij:Ob300", "2012-05-24", "Mir Ali", 7, low=4, high=7),
+        ]
+    )
     linkage.relink(con)
     assert clusters(con) == {frozenset({"newamerica_drones:s1", "newamerica_drones:s2", "bij:Ob300"})}
     representative = con.execute("select incident_id from core.event_clusters where is_representative").fetchall()
@@ -98,9 +163,11 @@ def test_one_source_splitting_a_strike_into_two_rows_ends_in_one_cluster():
 
 
 def test_every_incident_is_in_exactly_one_cluster_and_unlinked_ones_are_alone():
-    rows = [strike("newamerica_drones:1", "2010-09-03", "Datta Khel", 4),
-            strike("bij:1", "2010-09-03", "Datta Khel", 4),
-            strike("bij:2", "2011-01-01", "Wana", 2, admin2="South Waziristan")]
+    rows = [
+        strike("newamerica_drones:1", "2010-09-03", "Datta Khel", 4),
+        strike("bij:1", "2010-09-03", "Datta Khel", 4),
+        strike("bij:2", "2011-01-01", "Wana", 2, admin2="South Waziristan"),
+    ]
     con = warehouse(rows)
     linkage.relink(con)
     frame = con.execute("select * from core.event_clusters").df()
@@ -115,14 +182,41 @@ def base_rows() -> list[dict]:
         day = pd.Timestamp("2010-01-01") + pd.Timedelta(days=3 * i)
         place = ["Datta Khel", "Mir Ali", "Miram Shah"][i % 3]
         deaths = i % 7 + 1
-        rows.append(strike(f"newamerica_drones:{i}", str(day.date()), place, deaths, low=deaths, high=deaths + 2,
-                           file="newamerica_drones/a.csv"))
+        rows.append(
+            strike(
+                f"newamerica_drones:{i}",
+                str(day.date()),
+                place,
+                deaths,
+                low=deaths,
+                high=deaths + 2,
+                file="newamerica_drones/a.csv",
+            )
+        )
         if i % 4:
-            rows.append(strike(f"bij:{i}", str((day + pd.Timedelta(days=i % 2)).date()), place, deaths,
-                               low=deaths, high=deaths + 1, file="mapped/bij/b.xlsx"))
+            rows.append(
+                strike(
+                    f"bij:{i}",
+                    str((day + pd.Timedelta(days=i % 2)).date()),
+                    place,
+                    deaths,
+                    low=deaths,
+                    high=deaths + 1,
+                    file="mapped/bij/b.xlsx",
+                )
+            )
         if i % 3 == 0:  # a third list, whose pairs with New America do not touch the Bureau's file
-            rows.append(strike(f"kaggle_drones:{i}", str(day.date()), place, deaths, low=deaths - 1,
-                               high=deaths + 1, file="mapped/kaggle_drones/k.csv"))
+            rows.append(
+                strike(
+                    f"kaggle_drones:{i}",
+                    str(day.date()),
+                    place,
+                    deaths,
+                    low=deaths - 1,
+                    high=deaths + 1,
+                    file="mapped/kaggle_drones/k.csv",
+                )
+            )
     return rows
 
 

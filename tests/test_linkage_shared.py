@@ -10,8 +10,8 @@ import math
 
 import pandas as pd
 import pytest
-import statsmodels.formula.api as smf
 import statsmodels.api as sm
+import statsmodels.formula.api as smf
 
 from tests.conftest import PROJECT_ROOT, read_frame
 
@@ -22,12 +22,15 @@ REPORTED = {"drone_strike": (66, 1, 1), "suicide_attack": (3, 0, 35)}
 
 def test_every_incident_is_in_one_cluster_with_one_representative(shared_warehouse):
     _, warehouse, _ = shared_warehouse
-    counts = read_frame(warehouse, """
+    counts = read_frame(
+        warehouse,
+        """
         select (select count(*) from core.incidents) as incidents,
                (select count(distinct incident_id) from core.event_clusters) as clustered,
                (select count(*) from core.event_clusters) as rows,
                (select count(*) from (select cluster_id from core.event_clusters group by 1
-                                      having count(*) filter (where is_representative) <> 1)) as bad_clusters""")
+                                      having count(*) filter (where is_representative) <> 1)) as bad_clusters""",
+    )
     row = counts.iloc[0]
     assert row.incidents == row.clustered == row.rows and row.bad_clusters == 0
 
@@ -83,12 +86,23 @@ def test_loglinear_estimates_equal_a_recomputation_on_the_marts_histories(shared
     histories = read_frame(warehouse, "select * from marts.linked_event_histories")
     assert len(cells) >= 5
     for cell in cells.itertuples():
-        mine = histories[(histories.period_start == cell.period_start) & (histories.event_class == cell.event_class)
-                         & (histories.admin1 == cell.admin1) & (histories.group_family == cell.group_family)]
+        mine = histories[
+            (histories.period_start == cell.period_start)
+            & (histories.event_class == cell.event_class)
+            & (histories.admin1 == cell.admin1)
+            & (histories.group_family == cell.group_family)
+        ]
         sources = sorted(cell.source_events.keys())
-        frame = pd.DataFrame([{**{f"s{i}": int(s in subset) for i, s in enumerate(sources)},
-                               "n": int(mine[mine.capture_history == "+".join(subset)].events.sum())}
-                              for r in range(1, len(sources) + 1) for subset in itertools.combinations(sources, r)])
+        frame = pd.DataFrame(
+            [
+                {
+                    **{f"s{i}": int(s in subset) for i, s in enumerate(sources)},
+                    "n": int(mine[mine.capture_history == "+".join(subset)].events.sum()),
+                }
+                for r in range(1, len(sources) + 1)
+                for subset in itertools.combinations(sources, r)
+            ]
+        )
         assert frame.n.sum() == cell.distinct_events
         # the model the mart names, as a formula
         terms = [f"s{i}" for i in range(len(sources))]
@@ -100,14 +114,19 @@ def test_loglinear_estimates_equal_a_recomputation_on_the_marts_histories(shared
         fit = smf.glm("n ~ " + " + ".join(terms), data=frame, family=sm.families.Poisson()).fit()
         unseen, se = math.exp(fit.params["Intercept"]), fit.bse["Intercept"]
         assert cell.estimated_events == pytest.approx(cell.distinct_events + unseen, rel=1e-6)
-        assert cell.estimate_low == pytest.approx(cell.distinct_events + unseen * math.exp(-1.959963984540054 * se),
-                                                  rel=1e-6)
-        assert cell.estimate_high == pytest.approx(cell.distinct_events + unseen * math.exp(1.959963984540054 * se),
-                                                   rel=1e-6)
+        assert cell.estimate_low == pytest.approx(
+            cell.distinct_events + unseen * math.exp(-1.959963984540054 * se), rel=1e-6
+        )
+        assert cell.estimate_high == pytest.approx(
+            cell.distinct_events + unseen * math.exp(1.959963984540054 * se), rel=1e-6
+        )
         # and no other candidate (independence, one or two two-way interactions) has a lower AIC
         pairs = [f"s{i}:s{j}" for i, j in itertools.combinations(range(len(sources)), 2)]
         for extra in [()] + [(p,) for p in pairs] + list(itertools.combinations(pairs, 2)):
-            other = smf.glm("n ~ " + " + ".join([*(f"s{i}" for i in range(len(sources))), *extra]), data=frame,
-                            family=sm.families.Poisson()).fit()
+            other = smf.glm(
+                "n ~ " + " + ".join([*(f"s{i}" for i in range(len(sources))), *extra]),
+                data=frame,
+                family=sm.families.Poisson(),
+            ).fit()
             if other.params["Intercept"] + 1.959963984540054 * other.bse["Intercept"] <= 700:
                 assert other.aic >= fit.aic - 1e-6

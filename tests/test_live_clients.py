@@ -4,7 +4,6 @@ schema change. Pages are built from rows of the shared UCDP GED and ACLED files;
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 
@@ -16,7 +15,7 @@ from pipelines.defs.live.http import ApiError, MalformedResponse, RetryingClient
 from pipelines.defs.live.pull import pull_acled, pull_ucdp, pulled_at
 from pipelines.defs.live.settings import live_settings
 from pipelines.defs.live.ucdp import UcdpClient, VersionNotPublished
-from tests.fake_apis import ACLED_PASSWORD, ACLED_USER, UCDP_TOKEN, Fault, FakeApis
+from tests.fake_apis import ACLED_PASSWORD, ACLED_USER, UCDP_TOKEN, FakeApis, Fault
 
 T1 = dt.datetime(2023, 6, 30, 12, 0, tzinfo=dt.UTC)
 
@@ -24,8 +23,9 @@ T1 = dt.datetime(2023, 6, 30, 12, 0, tzinfo=dt.UTC)
 @pytest.fixture(scope="module")
 def ucdp_rows(shared_data) -> list[dict]:
     """Pakistan and Afghanistan events of the shared candidate release, as the API returns them (JSON values)."""
-    frame = pd.read_csv(shared_data / "ucdp_ged" / "ged_candidate_v23_0_10_global.csv", dtype=str,
-                        keep_default_na=False)
+    frame = pd.read_csv(
+        shared_data / "ucdp_ged" / "ged_candidate_v23_0_10_global.csv", dtype=str, keep_default_na=False
+    )
     frame = frame[frame["country"].isin(["Pakistan", "Afghanistan", "India"])]
     return [{k: (None if v == "" else v) for k, v in r.items()} for r in frame.to_dict("records")]
 
@@ -44,14 +44,23 @@ def fake():
 
 
 def settings(fake, **more):
-    return live_settings({"UCDP_API_BASE_URL": f"{fake.url}/api", "UCDP_API_TOKEN": UCDP_TOKEN,
-                          "ACLED_API_BASE_URL": fake.url, "ACLED_API_USERNAME": ACLED_USER,
-                          "ACLED_API_PASSWORD": ACLED_PASSWORD, "PIPELINES_LIVE_START_DATE": "2000-01-01", **more})
+    return live_settings(
+        {
+            "UCDP_API_BASE_URL": f"{fake.url}/api",
+            "UCDP_API_TOKEN": UCDP_TOKEN,
+            "ACLED_API_BASE_URL": fake.url,
+            "ACLED_API_USERNAME": ACLED_USER,
+            "ACLED_API_PASSWORD": ACLED_PASSWORD,
+            "PIPELINES_LIVE_START_DATE": "2000-01-01",
+            **more,
+        }
+    )
 
 
 def http(waits=None):
-    return RetryingClient(timeout=5, retries=3, backoff=0.01, sleep=(waits.append if waits is not None else
-                                                                       (lambda s: None)))
+    return RetryingClient(
+        timeout=5, retries=3, backoff=0.01, sleep=(waits.append if waits is not None else (lambda s: None))
+    )
 
 
 def read_csv(path) -> pd.DataFrame:
@@ -89,8 +98,10 @@ def test_ucdp_without_a_token_is_refused_and_an_unknown_version_is_not_published
 
 def test_429_with_retry_after_and_a_500_are_retried(fake, ucdp_rows, tmp_path):
     fake.state.ucdp_versions["23.0.10"] = ucdp_rows
-    fake.state.faults += [Fault("/api/gedevents", 1, 429, headers={"Retry-After": "7"}),
-                          Fault("/api/gedevents", 2, 500)]
+    fake.state.faults += [
+        Fault("/api/gedevents", 1, 429, headers={"Retry-After": "7"}),
+        Fault("/api/gedevents", 2, 500),
+    ]
     waits = []
     client = UcdpClient(settings(fake), http(waits), page_size=20)
     result = pull_ucdp(client, tmp_path, "23.0.10", now=T1)
@@ -153,13 +164,18 @@ def test_acled_second_pull_asks_only_for_changes_and_deletions_since_the_first(f
     t2 = T1 + dt.timedelta(days=7)
     edited = dict(rows[0], fatalities="42", timestamp=str(int((T1 + dt.timedelta(days=1)).timestamp())))
     fake.state.acled_events = [edited, *rows[1:]]
-    fake.state.acled_deletions = [{"event_id_cnty": rows[1]["event_id_cnty"],
-                                   "deleted_timestamp": int((T1 + dt.timedelta(days=2)).timestamp())}]
+    fake.state.acled_deletions = [
+        {"event_id_cnty": rows[1]["event_id_cnty"], "deleted_timestamp": int((T1 + dt.timedelta(days=2)).timestamp())}
+    ]
     result = pull_acled(client, tmp_path, now=t2)
     events, deletions = result.files
     assert read_csv(events)["event_id_cnty"].tolist() == [edited["event_id_cnty"]]
-    assert read_csv(deletions).to_dict("records") == [{"event_id_cnty": rows[1]["event_id_cnty"],
-                                                      "deleted_timestamp": str(fake.state.acled_deletions[0]["deleted_timestamp"])}]
+    assert read_csv(deletions).to_dict("records") == [
+        {
+            "event_id_cnty": rows[1]["event_id_cnty"],
+            "deleted_timestamp": str(fake.state.acled_deletions[0]["deleted_timestamp"]),
+        }
+    ]
     since = str(int(T1.timestamp()))
     last_reads = [q for _, p, q in fake.state.requests if p == "/api/acled/read"][-1]
     assert last_reads["timestamp"] == since and last_reads["timestamp_where"] == ">="

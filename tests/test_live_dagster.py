@@ -10,8 +10,8 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from pipelines.defs.live.assets import ACLED_JOB, UCDP_JOB, ucdp_versions_due
 from pipelines.definitions import BUILD_JOB, INCREMENTAL_BUILD_JOB, REFRESH_JOB, build_definitions, job_contents
+from pipelines.defs.live.assets import ACLED_JOB, UCDP_JOB, ucdp_versions_due
 from pipelines.engine.warehouse import build_path_for
 from tests.conftest import copy_curated, read_table
 from tests.fake_apis import ACLED_PASSWORD, ACLED_USER, UCDP_TOKEN, FakeApis
@@ -67,8 +67,9 @@ def live_env(monkeypatch):
 
 def test_scheduled_pulls_stage_through_the_adapters_and_leak_no_secret(shared_data, live_env, tmp_path):
     fake = live_env
-    candidate = pd.read_csv(shared_data / "ucdp_ged" / "ged_candidate_v23_0_10_global.csv", dtype=str,
-                            keep_default_na=False)
+    candidate = pd.read_csv(
+        shared_data / "ucdp_ged" / "ged_candidate_v23_0_10_global.csv", dtype=str, keep_default_na=False
+    )
     candidate = candidate[candidate["country"].isin(["Pakistan", "Afghanistan"])]
     fake.state.ucdp_versions["23.0.10"] = candidate.to_dict("records")
     acled = pd.read_csv(shared_data / "acled" / "acled_sample_2022h1_global.csv", dtype=str, keep_default_na=False)
@@ -80,26 +81,38 @@ def test_scheduled_pulls_stage_through_the_adapters_and_leak_no_secret(shared_da
     ucdp = schedule(defs, "ucdp_monthly_pull")
     assert ucdp.default_status == dg.DefaultScheduleStatus.RUNNING
     with dg.instance_for_test() as instance:
-        with dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def(),
-                                       scheduled_execution_time=dt.datetime(2023, 11, 25, 3, tzinfo=dt.UTC)) as ctx:
+        with dg.build_schedule_context(
+            instance=instance,
+            repository_def=defs.get_repository_def(),
+            scheduled_execution_time=dt.datetime(2023, 11, 25, 3, tzinfo=dt.UTC),
+        ) as ctx:
             tick = ucdp.evaluate_tick(ctx)
         assert [r.partition_key for r in tick.run_requests] == ["23.0.10", "23.1"]
         assert set(instance.get_dynamic_partitions("ucdp_ged_versions")) == {"23.0.10", "23.1"}  # added by the tick
-        runs = [defs.resolve_job_def(UCDP_JOB).execute_in_process(instance=instance, partition_key=v)
-                for v in ("23.0.10", "23.1")]  # 23.1 is not in the fake: "not published", not a failure
+        runs = [
+            defs.resolve_job_def(UCDP_JOB).execute_in_process(instance=instance, partition_key=v)
+            for v in ("23.0.10", "23.1")
+        ]  # 23.1 is not in the fake: "not published", not a failure
         instance.add_dynamic_partitions("acled_pulls", ["20231128T030000Z"])
-        runs.append(defs.resolve_job_def(ACLED_JOB).execute_in_process(instance=instance,
-                                                                         partition_key="20231128T030000Z"))
+        runs.append(
+            defs.resolve_job_def(ACLED_JOB).execute_in_process(instance=instance, partition_key="20231128T030000Z")
+        )
         assert all(r.success for r in runs)
         assert "ucdp_ged_api_v23.0.10_pulled-" in instance.get_dynamic_partitions("ucdp_ged_files")[0]
         events = [e for r in runs for e in instance.all_logs(r.run_id)]
         metadata = [m for r in runs for m in r.get_asset_materialization_events()]
     working = build_path_for(warehouse)
-    loads = read_table(working, "select source, rows_read, rows_loaded, rows_quarantined from dq.file_loads "
-                                "where source_file like '%_pulled-%' order by source")
-    assert [(s, r) for s, r, _, _ in loads] == [("acled", len(acled)), ("acled_deletions", 1),
-                                                ("ucdp_ged", len(candidate))]
-    assert all(r == l + q for _, r, l, q in loads)
+    loads = read_table(
+        working,
+        "select source, rows_read, rows_loaded, rows_quarantined from dq.file_loads "
+        "where source_file like '%_pulled-%' order by source",
+    )
+    assert [(s, r) for s, r, _, _ in loads] == [
+        ("acled", len(acled)),
+        ("acled_deletions", 1),
+        ("ucdp_ged", len(candidate)),
+    ]
+    assert all(read == loaded + quarantined for _, read, loaded, quarantined in loads)
     secrets = (UCDP_TOKEN, ACLED_PASSWORD)
     text = repr(metadata) + "".join(repr(e) for e in events)
     assert not [s for s in secrets if s in text]

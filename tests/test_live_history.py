@@ -19,9 +19,9 @@ from pipelines.defs.live.http import MalformedResponse, RetryingClient
 from pipelines.defs.live.pull import pull_acled, pull_ucdp
 from pipelines.defs.live.settings import live_settings
 from pipelines.defs.live.ucdp import UcdpClient
-from tests.content_hash import file_sha256, table_hashes
 from tests.conftest import copy_curated, read_frame, read_table, run_cli
-from tests.fake_apis import ACLED_PASSWORD, ACLED_USER, UCDP_TOKEN, Fault, FakeApis
+from tests.content_hash import file_sha256, table_hashes
+from tests.fake_apis import ACLED_PASSWORD, ACLED_USER, UCDP_TOKEN, FakeApis, Fault
 
 T1 = dt.datetime(2023, 11, 15, 9, 30, tzinfo=dt.UTC)
 T2 = dt.datetime(2024, 7, 1, 9, 30, tzinfo=dt.UTC)
@@ -38,8 +38,12 @@ OLD_ONLY, NEW_ONLY = ("data_id", "event_id_no_cnty", "iso3"), ("disorder_type", 
 
 def old_layout(event: dict) -> dict:
     row = {k: v for k, v in event.items() if k not in NEW_ONLY}
-    return {"data_id": "9" + event["event_id_cnty"][3:], "event_id_no_cnty": event["event_id_cnty"][3:],
-            "iso3": event["event_id_cnty"][:3], **row}
+    return {
+        "data_id": "9" + event["event_id_cnty"][3:],
+        "event_id_no_cnty": event["event_id_cnty"][3:],
+        "iso3": event["event_id_cnty"][:3],
+        **row,
+    }
 
 
 def as_api(frame: pd.DataFrame) -> list[dict]:
@@ -56,27 +60,36 @@ def story(shared_data, tmp_path_factory):
     acled = acled[acled["country"].isin(["Pakistan", "Afghanistan"])].head(40).copy()
     acled["timestamp"] = acled["timestamp"].str.replace(".0", "", regex=False)
     events = acled.to_dict("records")
-    candidate = pd.read_csv(shared_data / "ucdp_ged" / "ged_candidate_v23_0_10_global.csv", dtype=str,
-                            keep_default_na=False)
+    candidate = pd.read_csv(
+        shared_data / "ucdp_ged" / "ged_candidate_v23_0_10_global.csv", dtype=str, keep_default_na=False
+    )
     candidate = candidate[candidate["country"].isin(["Pakistan", "Afghanistan"])].sort_values("date_start")
     hdx = pd.read_csv(shared_data / "ucdp_ged" / "ged221_pakistan_hdx.csv", dtype=str, keep_default_na=False)
     hdx = hdx[hdx["year"] == "2021"].head(5)[list(candidate.columns)]
     candidate_rows = as_api(candidate)
     dropped, revised = candidate_rows[len(candidate_rows) // 2], candidate_rows[len(candidate_rows) // 3]
-    yearly_rows = as_api(hdx) + [dict(r, best="77", high="80") if r is revised else r
-                                 for r in candidate_rows if r is not dropped]
+    yearly_rows = as_api(hdx) + [
+        dict(r, best="77", high="80") if r is revised else r for r in candidate_rows if r is not dropped
+    ]
 
     with FakeApis() as fake:
-        env = {"UCDP_API_BASE_URL": f"{fake.url}/api", "UCDP_API_TOKEN": UCDP_TOKEN, "ACLED_API_BASE_URL": fake.url,
-               "ACLED_API_USERNAME": ACLED_USER, "ACLED_API_PASSWORD": ACLED_PASSWORD,
-               "PIPELINES_LIVE_START_DATE": "2020-01-01"}
+        env = {
+            "UCDP_API_BASE_URL": f"{fake.url}/api",
+            "UCDP_API_TOKEN": UCDP_TOKEN,
+            "ACLED_API_BASE_URL": fake.url,
+            "ACLED_API_USERNAME": ACLED_USER,
+            "ACLED_API_PASSWORD": ACLED_PASSWORD,
+            "PIPELINES_LIVE_START_DATE": "2020-01-01",
+        }
         settings = live_settings(env)
         http = RetryingClient(timeout=5, retries=2, backoff=0.01, sleep=lambda s: None)
         fake.state.ucdp_versions["23.0.10"] = candidate_rows
         # The first pull is served in ACLED's layout before 2023-03-20, the second in today's.
         fake.state.acled_events = [old_layout(e) for e in events]
-        first = [pull_ucdp(UcdpClient(settings, http, page_size=25), raw, "23.0.10", now=T1),
-                 pull_acled(AcledClient(settings, http, limit=15), raw, now=T1)]
+        first = [
+            pull_ucdp(UcdpClient(settings, http, page_size=25), raw, "23.0.10", now=T1),
+            pull_acled(AcledClient(settings, http, limit=15), raw, now=T1),
+        ]
         run1 = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
         assert run1.returncode == 0, run1.stdout + run1.stderr
         snapshot = root / "built_on_first_date.duckdb"
@@ -87,8 +100,10 @@ def story(shared_data, tmp_path_factory):
         fake.state.acled_events = [edited, *events[1:]]
         fake.state.acled_deletions = [{"event_id_cnty": deleted["event_id_cnty"], "deleted_timestamp": unix(DELETE_AT)}]
         fake.state.ucdp_versions["24.1"] = yearly_rows
-        second = [pull_ucdp(UcdpClient(settings, http, page_size=25), raw, "24.1", now=T2),
-                  pull_acled(AcledClient(settings, http, limit=15), raw, now=T2)]
+        second = [
+            pull_ucdp(UcdpClient(settings, http, page_size=25), raw, "24.1", now=T2),
+            pull_acled(AcledClient(settings, http, limit=15), raw, now=T2),
+        ]
         run2 = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
         assert run2.returncode == 0, run2.stdout + run2.stderr
 
@@ -99,11 +114,22 @@ def story(shared_data, tmp_path_factory):
         fake.state.faults.append(Fault("/api/acled/read", 2, 200, body=b'{"status": 200, "data": "truncated'))
         with pytest.raises(MalformedResponse):
             pull_acled(AcledClient(settings, http, limit=15), raw, now=T2 + dt.timedelta(days=7))
-        failed_pull = (files_before, sorted(p.relative_to(raw).as_posix() for p in raw.rglob("*")),
-                       published_before)
-    return dict(raw=raw, warehouse=warehouse, snapshot=snapshot, root=root, events=events, edited=edited,
-                deleted=deleted, candidate=candidate_rows, dropped=dropped, revised=revised, yearly=yearly_rows,
-                pulls=first + second, failed_pull=failed_pull)
+        failed_pull = (files_before, sorted(p.relative_to(raw).as_posix() for p in raw.rglob("*")), published_before)
+    return dict(
+        raw=raw,
+        warehouse=warehouse,
+        snapshot=snapshot,
+        root=root,
+        events=events,
+        edited=edited,
+        deleted=deleted,
+        candidate=candidate_rows,
+        dropped=dropped,
+        revised=revised,
+        yearly=yearly_rows,
+        pulls=first + second,
+        failed_pull=failed_pull,
+    )
 
 
 def test_core_incidents_hold_the_current_state(story):
@@ -113,17 +139,25 @@ def test_core_incidents_hold_the_current_state(story):
     expected[story["edited"]["event_id_cnty"]] = 42.0
     del expected[story["deleted"]["event_id_cnty"]]
     assert dict(zip(acled["source_event_id"], acled["fatalities_best"])) == expected
-    ucdp = read_frame(wh, "select source_event_id, fatalities_best, source_file from core.incidents "
-                          "where source = 'ucdp_ged'")
+    ucdp = read_frame(
+        wh, "select source_event_id, fatalities_best, source_file from core.incidents where source = 'ucdp_ged'"
+    )
     # the yearly release's events, each once, from the yearly file; the candidate event it lacks is gone
     assert sorted(ucdp["source_event_id"]) == sorted(r["id"] for r in story["yearly"])
     assert set(ucdp["source_file"]) == {"ucdp_ged/ucdp_ged_api_v24.1_pulled-20240701T093000Z.csv"}
     assert ucdp.set_index("source_event_id").loc[story["revised"]["id"], "fatalities_best"] == 77.0
     # perpetrators follow the current versions only
-    assert read_table(wh, "select count(*) from core.incident_perpetrators where incident_id = ?".replace(
-        "?", f"'acled:{story['deleted']['event_id_cnty']}'")) == [(0,)]
-    assert read_table(wh, "select count(*) from core.incident_perpetrators p where p.incident_id like 'ucdp_ged:%' "
-                          "and p.source_file not like '%v24.1%'") == [(0,)]
+    assert read_table(
+        wh,
+        "select count(*) from core.incident_perpetrators where incident_id = ?".replace(
+            "?", f"'acled:{story['deleted']['event_id_cnty']}'"
+        ),
+    ) == [(0,)]
+    assert read_table(
+        wh,
+        "select count(*) from core.incident_perpetrators p where p.incident_id like 'ucdp_ged:%' "
+        "and p.source_file not like '%v24.1%'",
+    ) == [(0,)]
 
 
 def test_incident_versions_keep_both_versions_the_deletion_and_the_superseded_candidate(story):
@@ -132,8 +166,10 @@ def test_incident_versions_keep_both_versions_the_deletion_and_the_superseded_ca
     edit = versions[versions["source_event_id"] == story["edited"]["event_id_cnty"]].sort_values("known_from")
     original = next(e for e in story["events"] if e["event_id_cnty"] == story["edited"]["event_id_cnty"])
     assert edit["fatalities_best"].tolist() == [float(original["fatalities"]), 42.0]
-    assert edit["known_from"].tolist() == [pd.Timestamp(int(original["timestamp"]), unit="s"),
-                                           pd.Timestamp(EDIT_AT.replace(tzinfo=None))]
+    assert edit["known_from"].tolist() == [
+        pd.Timestamp(int(original["timestamp"]), unit="s"),
+        pd.Timestamp(EDIT_AT.replace(tzinfo=None)),
+    ]
     assert edit["known_to"].iloc[0] == pd.Timestamp(EDIT_AT.replace(tzinfo=None)) and pd.isna(edit["known_to"].iloc[1])
     assert edit["closed_by"].iloc[0] == "edited" and edit["is_current"].tolist() == [False, True]
     (gone,) = versions[versions["source_event_id"] == story["deleted"]["event_id_cnty"]].to_dict("records")
@@ -155,10 +191,16 @@ def test_incident_versions_keep_both_versions_the_deletion_and_the_superseded_ca
 
 
 def test_every_pulled_batch_is_accounted_for(story):
-    loads = read_frame(story["warehouse"], "select source_file, rows_read, rows_loaded, rows_quarantined "
-                                           "from dq.file_loads where is_current and source_file like '%_pulled-%'")
-    pulled = {f"{p.parent.relative_to(story['raw']).as_posix()}/{p.name}": result.rows[p.name]
-              for result in story["pulls"] for p in result.files}
+    loads = read_frame(
+        story["warehouse"],
+        "select source_file, rows_read, rows_loaded, rows_quarantined "
+        "from dq.file_loads where is_current and source_file like '%_pulled-%'",
+    )
+    pulled = {
+        f"{p.parent.relative_to(story['raw']).as_posix()}/{p.name}": result.rows[p.name]
+        for result in story["pulls"]
+        for p in result.files
+    }
     assert sorted(loads["source_file"]) == sorted(pulled)
     for row in loads.to_dict("records"):
         assert row["rows_read"] == pulled[row["source_file"]]  # every row the API sent was read
@@ -167,8 +209,9 @@ def test_every_pulled_batch_is_accounted_for(story):
 
 def test_the_acled_schema_change_between_pulls_is_staged_as_served(story):
     wh = story["warehouse"]
-    loads = dict(read_table(wh, "select source_file, extra_columns from dq.file_loads "
-                                "where is_current and source = 'acled'"))
+    loads = dict(
+        read_table(wh, "select source_file, extra_columns from dq.file_loads where is_current and source = 'acled'")
+    )
     first, second = sorted(loads)
     assert sorted(loads[first]) == sorted(OLD_ONLY)  # accepted and recorded, not read
     assert loads[second] == []
@@ -188,8 +231,11 @@ def test_a_failed_pull_changes_nothing(story):
 def test_incidents_as_of_the_first_date_is_what_the_first_build_held(story):
     columns = "incident_id, source_file, fatalities_best, event_date, perpetrator_raw, group_id"
     first = read_frame(story["snapshot"], f"select {columns} from core.incidents order by incident_id")
-    as_of = read_frame(story["warehouse"], f"select {columns} from core.incidents_as_of(TIMESTAMP "
-                                           f"'{T1.replace(tzinfo=None) + dt.timedelta(days=1)}') order by incident_id")
+    as_of = read_frame(
+        story["warehouse"],
+        f"select {columns} from core.incidents_as_of(TIMESTAMP "
+        f"'{T1.replace(tzinfo=None) + dt.timedelta(days=1)}') order by incident_id",
+    )
     pd.testing.assert_frame_equal(first, as_of)
 
 
@@ -208,16 +254,20 @@ def test_the_history_checks_pass_on_the_built_history_and_catch_a_broken_one(sto
 
     checks = {p.stem: p.read_text() for p in (SQL_DIR / "checks" / "core").glob("incident_versions__*.sql")}
     assert sorted(checks) == ["incident_versions__one_current_version_per_event", "incident_versions__periods_ordered"]
-    assert read_table(story["warehouse"], "select check_name, bool_and(success) from dq.check_results where "
-                                          "asset = 'core.incident_versions' group by all order by all") == [
-        ("one_current_version_per_event", True), ("periods_ordered", True)]
+    assert read_table(
+        story["warehouse"],
+        "select check_name, bool_and(success) from dq.check_results where "
+        "asset = 'core.incident_versions' group by all order by all",
+    ) == [("one_current_version_per_event", True), ("periods_ordered", True)]
     broken = tmp_path / "broken.duckdb"
     shutil.copy(story["warehouse"], broken)
     con = duckdb.connect(str(broken))
     try:
         # reopen the edited event's first version: two current versions, and a current one with a known_to
-        con.execute("update core.incident_versions set is_current = true where source_event_id = ? "
-                    "and closed_by = 'edited'", [story["edited"]["event_id_cnty"]])
+        con.execute(
+            "update core.incident_versions set is_current = true where source_event_id = ? and closed_by = 'edited'",
+            [story["edited"]["event_id_cnty"]],
+        )
         failing = {name: [r[0] for r in con.execute(sql).fetchall()] for name, sql in checks.items()}
     finally:
         con.close()

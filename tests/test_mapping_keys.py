@@ -42,8 +42,10 @@ constants:
 DATASET = "mapped/attackers/attacks.csv"
 # A GTD website export mapped with alias_system: gtd: 'Lashkar-e-Islam (Pakistan)' is a spelling only GTD's
 # curated aliases know; the same name in the dataset without alias_system stays unresolved.
-EXPORT = "eventid,iyear,imonth,iday,provstate,gname,nkill\n201801010001,2018,1,1,Khyber Pakhtunkhwa,"\
-         "Lashkar-e-Islam (Pakistan),2\n"
+EXPORT = (
+    "eventid,iyear,imonth,iday,provstate,gname,nkill\n201801010001,2018,1,1,Khyber Pakhtunkhwa,"
+    "Lashkar-e-Islam (Pakistan),2\n"
+)
 EXPORT_MAPPING = """
 source_name: gtd_web_export
 description: GTD website export
@@ -76,7 +78,8 @@ def warehouse(tmp_path_factory):
     (raw / "mapped" / "export" / "gtd.csv").write_text(EXPORT)
     (raw / "mapped" / "plain").mkdir()
     (raw / "mapped" / "plain" / "mapping.yaml").write_text(
-        EXPORT_MAPPING.replace("alias_system: gtd\n", "").replace("gtd_web_export", "plain_export"))
+        EXPORT_MAPPING.replace("alias_system: gtd\n", "").replace("gtd_web_export", "plain_export")
+    )
     (raw / "mapped" / "plain" / "gtd.csv").write_text(EXPORT)
     path = root / "w.duckdb"
     result = run_cli("run", "--raw", str(raw), "--warehouse", str(path))
@@ -85,32 +88,46 @@ def warehouse(tmp_path_factory):
 
 
 def incidents(warehouse) -> pd.DataFrame:
-    return read_frame(warehouse, "select * from core.incidents where source = 'attackers_db' "
-                                 "and source_file = 'mapped/attackers/attacks.csv' order by incident_id")
+    return read_frame(
+        warehouse,
+        "select * from core.incidents where source = 'attackers_db' "
+        "and source_file = 'mapped/attackers/attacks.csv' order by incident_id",
+    )
 
 
 def test_row_number_ids_load_every_row_and_mark_exact_copies(warehouse):
     source = rows()
-    assert read_table(warehouse, "select rows_read, rows_loaded, rows_quarantined from dq.file_loads "
-                                 f"where source_file = '{DATASET}' and is_current") == [(len(source), len(source), 0)]
+    assert read_table(
+        warehouse,
+        "select rows_read, rows_loaded, rows_quarantined from dq.file_loads "
+        f"where source_file = '{DATASET}' and is_current",
+    ) == [(len(source), len(source), 0)]
     frame = incidents(warehouse)
     assert {i for i in frame["source_event_id"] if i.startswith("attacks#")} == {
-        f"attacks#{i}" for i in range(1, len(source) + 1)}
+        f"attacks#{i}" for i in range(1, len(source) + 1)
+    }
     # Exact copies, found by pandas: every later copy points at the first row with the same cells.
     table = pd.read_csv(io.StringIO(ATTACKS), dtype=str, keep_default_na=False)
     table["row"] = range(1, len(table) + 1)
     first = table.groupby(list(table.columns[:-1]))["row"].transform("min")
-    expected = {f"attackers_db:attacks#{r}": (f"attackers_db:attacks#{f}" if f < r else None)
-                for r, f in zip(table["row"], first)}
+    expected = {
+        f"attackers_db:attacks#{r}": (f"attackers_db:attacks#{f}" if f < r else None)
+        for r, f in zip(table["row"], first)
+    }
     got = {i: (d if isinstance(d, str) else None) for i, d in zip(frame["incident_id"], frame["duplicate_of"])}
     assert got == expected
     # Counting marts count the attack once: incidents and deaths per year in marts.attack_trends.
     unique = table.drop_duplicates(subset=list(table.columns[:-1]))
-    trends = read_frame(warehouse, "select year(period_start) as year, sum(incidents)::int as incidents "
-                                   "from marts.attack_trends where source = 'attackers_db' and period_grain = 'year' "
-                                   "group by all order by year")
-    assert dict(zip(trends["year"], trends["incidents"])) == unique["Year"].astype(int).value_counts().sort_index() \
-        .to_dict()
+    trends = read_frame(
+        warehouse,
+        "select year(period_start) as year, sum(incidents)::int as incidents "
+        "from marts.attack_trends where source = 'attackers_db' and period_grain = 'year' "
+        "group by all order by year",
+    )
+    assert (
+        dict(zip(trends["year"], trends["incidents"]))
+        == unique["Year"].astype(int).value_counts().sort_index().to_dict()
+    )
 
 
 def test_date_parts_give_the_precision_of_what_is_known(warehouse):
@@ -137,14 +154,23 @@ def test_per_field_unknown_codes_leave_the_value_null(warehouse):
 
 
 def test_every_perpetrator_with_its_role_and_suspected_flag(warehouse):
-    got = read_frame(warehouse, "select incident_id, perpetrator_raw, role, suspected, group_id "
-                                "from core.incident_perpetrators where incident_id like 'attackers_db:%'")
+    got = read_frame(
+        warehouse,
+        "select incident_id, perpetrator_raw, role, suspected, group_id "
+        "from core.incident_perpetrators where incident_id like 'attackers_db:%'",
+    )
     expected = set()
     for i, row in enumerate(rows(), start=1):
         for n, name in enumerate(row["Group"].split(","), start=1):
             suspected = "(suspected)" in name
-            expected.add((f"attackers_db:attacks#{i}", name.replace("(suspected)", "").strip(),
-                          {1: "primary", 2: "secondary", 3: "tertiary"}[n], suspected))
+            expected.add(
+                (
+                    f"attackers_db:attacks#{i}",
+                    name.replace("(suspected)", "").strip(),
+                    {1: "primary", 2: "secondary", 3: "tertiary"}[n],
+                    suspected,
+                )
+            )
     assert set(zip(got["incident_id"], got["perpetrator_raw"], got["role"], got["suspected"])) == expected
     groups = dict(zip(got["perpetrator_raw"], got["group_id"]))
     assert groups["Tehrik-i-Taliban Pakistan (TTP)"] == "ttp" and groups["Lashkar-e-Islam"] == "lei"
@@ -157,26 +183,38 @@ def test_an_impossible_date_from_parts_is_quarantined_with_its_reason(tmp_path):
     raw = copy_curated(tmp_path)
     (raw / "mapped" / "attackers").mkdir(parents=True)
     (raw / "mapped" / "attackers" / "mapping.yaml").write_text(ATTACKS_MAPPING)
-    (raw / DATASET).write_text("Year,Month,Day,Province,Killed,Injured,Group\n2019,2,30,KP,1,1,TTP\n"
-                               "2019,2,28,KP,1,1,TTP\n")
+    (raw / DATASET).write_text(
+        "Year,Month,Day,Province,Killed,Injured,Group\n2019,2,30,KP,1,1,TTP\n2019,2,28,KP,1,1,TTP\n"
+    )
     warehouse = tmp_path / "w.duckdb"
     result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
     assert result.returncode == 0, result.stdout + result.stderr
     assert read_table(warehouse, "select row_number, reason from dq.quarantine") == [
-        (1, "Year/Month/Day 2019-2-30 is not a date (event_date)")]
+        (1, "Year/Month/Day 2019-2-30 is not a date (event_date)")
+    ]
 
 
 def test_alias_system_resolves_a_spelling_through_that_systems_aliases(warehouse):
-    got = dict(read_table(warehouse, "select source, group_id from core.incidents "
-                                     "where perpetrator_raw = 'Lashkar-e-Islam (Pakistan)'"))
+    got = dict(
+        read_table(
+            warehouse,
+            "select source, group_id from core.incidents where perpetrator_raw = 'Lashkar-e-Islam (Pakistan)'",
+        )
+    )
     assert got == {"gtd_web_export": "lei", "plain_export": None}
-    perpetrators = dict(read_table(warehouse, "select split_part(incident_id, ':', 1), group_id "
-                                              "from core.incident_perpetrators "
-                                              "where perpetrator_raw = 'Lashkar-e-Islam (Pakistan)'"))
+    perpetrators = dict(
+        read_table(
+            warehouse,
+            "select split_part(incident_id, ':', 1), group_id "
+            "from core.incident_perpetrators "
+            "where perpetrator_raw = 'Lashkar-e-Islam (Pakistan)'",
+        )
+    )
     assert perpetrators == {"gtd_web_export": "lei", "plain_export": None}
     # month and day 0 are GTD's unknown codes: here both are known
     assert read_table(warehouse, "select date_precision from core.incidents where source = 'gtd_web_export'") == [
-        ("day",)]
+        ("day",)
+    ]
 
 
 # ---- the documentation and the loader agree ----------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+
 import pandas as pd
 import pytest
 from scipy.stats import binomtest
@@ -16,8 +17,11 @@ SOURCES = ["gtd", "ucdp_ged"]
 @pytest.fixture(scope="module")
 def incidents(shared_warehouse) -> pd.DataFrame:
     _, warehouse, _ = shared_warehouse
-    frame = read_frame(warehouse, "select incident_id, source, event_date, date_precision, country, admin1, group_id, "
-                                  "fatalities_best from core.incidents")
+    frame = read_frame(
+        warehouse,
+        "select incident_id, source, event_date, date_precision, country, admin1, group_id, "
+        "fatalities_best from core.incidents",
+    )
     frame["event_date"] = pd.to_datetime(frame["event_date"])
     frame["month"] = frame["event_date"].dt.to_period("M")
     frame.loc[~frame["date_precision"].isin(["day", "month", "range"]), "month"] = pd.NaT
@@ -44,14 +48,19 @@ def with_family(incidents, lineage) -> pd.DataFrame:
 
 def test_yearly_and_monthly_pakistan_trends(shared_warehouse, incidents):
     _, warehouse, _ = shared_warehouse
-    mart = read_frame(warehouse, """
+    mart = read_frame(
+        warehouse,
+        """
         select period_grain, period_start, source, sum(incidents) as incidents, sum(fatalities_best) as killed,
                sum(incidents_unknown_fatalities) as unknown
-        from marts.attack_trends where country = 'Pakistan' and source in ('gtd', 'ucdp_ged') group by all""")
+        from marts.attack_trends where country = 'Pakistan' and source in ('gtd', 'ucdp_ged') group by all""",
+    )
     pak = incidents[(incidents["country"] == "Pakistan") & incidents["source"].isin(SOURCES)]
     yearly = pak.groupby([pak["event_date"].dt.year, "source"]).agg(
-        incidents=("incident_id", "size"), killed=("fatalities_best", "sum"),
-        unknown=("fatalities_best", lambda s: s.isna().sum()))
+        incidents=("incident_id", "size"),
+        killed=("fatalities_best", "sum"),
+        unknown=("fatalities_best", lambda s: s.isna().sum()),
+    )
     got = mart[mart["period_grain"] == "year"].copy()
     got["year"] = pd.to_datetime(got["period_start"]).dt.year
     got = got.set_index(["year", "source"]).sort_index()
@@ -77,23 +86,32 @@ def window_counts(frame, mask, month, months, before: bool):
 @pytest.mark.parametrize("child, split_date", [("jua", "2014-08-26"), ("ttp_sajna", "2014-05-28")])
 def test_split_outcomes(shared_warehouse, with_family, lineage, child, split_date):
     _, warehouse, _ = shared_warehouse
-    mart = read_frame(warehouse, "select * from marts.split_outcomes where parent_group_id = 'ttp' and "
-                                 "child_group_id = ? and window_months = 12 and violence_class = 'all'", [child]).set_index("source")
+    mart = read_frame(
+        warehouse,
+        "select * from marts.split_outcomes where parent_group_id = 'ttp' and "
+        "child_group_id = ? and window_months = 12 and violence_class = 'all'",
+        [child],
+    ).set_index("source")
     month = pd.Period(split_date, "M")
     parent_family = family("ttp", dt.date.fromisoformat(split_date), lineage)
     for source in SOURCES:
         data = with_family[with_family["source"] == source]
         row = mart.loc[source]
-        assert (row["parent_incidents_before"], row["parent_fatalities_best_before"]) == \
-            window_counts(data, data["group_id"] == "ttp", month, 12, True)
-        assert (row["parent_incidents_after"], row["parent_fatalities_best_after"]) == \
-            window_counts(data, data["group_id"] == "ttp", month, 12, False)
-        assert (row["child_incidents_after"], row["child_fatalities_best_after"]) == \
-            window_counts(data, data["group_id"] == child, month, 12, False)
-        assert (row["family_incidents_before"], row["family_fatalities_best_before"]) == \
-            window_counts(data, data["family"] == parent_family, month, 12, True)
-        assert (row["family_incidents_after"], row["family_fatalities_best_after"]) == \
-            window_counts(data, data["family"] == parent_family, month, 12, False)
+        assert (row["parent_incidents_before"], row["parent_fatalities_best_before"]) == window_counts(
+            data, data["group_id"] == "ttp", month, 12, True
+        )
+        assert (row["parent_incidents_after"], row["parent_fatalities_best_after"]) == window_counts(
+            data, data["group_id"] == "ttp", month, 12, False
+        )
+        assert (row["child_incidents_after"], row["child_fatalities_best_after"]) == window_counts(
+            data, data["group_id"] == child, month, 12, False
+        )
+        assert (row["family_incidents_before"], row["family_fatalities_best_before"]) == window_counts(
+            data, data["family"] == parent_family, month, 12, True
+        )
+        assert (row["family_incidents_after"], row["family_fatalities_best_after"]) == window_counts(
+            data, data["family"] == parent_family, month, 12, False
+        )
     # The family grows when the child leaves: its attacks still count as the TTP family's.
     ucdp = mart.loc["ucdp_ged"]
     assert ucdp["family_incidents_after"] >= ucdp["parent_incidents_after"]
@@ -104,8 +122,12 @@ def test_policy_outcomes_national_12_months_ucdp(shared_warehouse, incidents, ev
     _, warehouse, _ = shared_warehouse
     policies = pd.read_csv(CURATED_DIR / "policy_events.csv", dtype=str).set_index("policy_event_id")
     month = pd.Period(policies.loc[event_id, "start_date"], "M")
-    row = read_frame(warehouse, "select * from marts.policy_outcomes where event_id = ? and scope = 'national' "
-                                "and window_months = 12 and source = 'ucdp_ged' and violence_class = 'all'", [event_id]).iloc[0]
+    row = read_frame(
+        warehouse,
+        "select * from marts.policy_outcomes where event_id = ? and scope = 'national' "
+        "and window_months = 12 and source = 'ucdp_ged' and violence_class = 'all'",
+        [event_id],
+    ).iloc[0]
     ucdp = incidents[(incidents["source"] == "ucdp_ged") & (incidents["country"] == "Pakistan")]
     before, killed_before = window_counts(ucdp, ucdp["month"].notna(), month, 12, True)
     after, killed_after = window_counts(ucdp, ucdp["month"].notna(), month, 12, False)
@@ -125,20 +147,31 @@ def test_decapitation_event_study_ucdp(shared_warehouse, with_family, lineage, e
     events = pd.read_csv(CURATED_DIR / "leadership_events.csv", dtype=str).set_index("leadership_event_id")
     event_date = dt.date.fromisoformat(events.loc[event_id, "event_date"])
     group_family = family(events.loc[event_id, "group_id"], event_date, lineage)
-    mart = read_frame(warehouse, "select rel_month, group_family_id, incidents, fatalities_best from "
-                                 "marts.decapitation_event_study where leadership_event_id = ? and source = 'ucdp_ged' "
-                                 "and violence_class = 'all' order by rel_month", [event_id])
+    mart = read_frame(
+        warehouse,
+        "select rel_month, group_family_id, incidents, fatalities_best from "
+        "marts.decapitation_event_study where leadership_event_id = ? and source = 'ucdp_ged' "
+        "and violence_class = 'all' order by rel_month",
+        [event_id],
+    )
     assert set(mart["group_family_id"]) == {group_family}
     # an incident counts for every family that took part in it (both sides of a UCDP clash), once
     _, warehouse_file, _ = shared_warehouse
-    sides = read_frame(warehouse_file, "select incident_id, group_id from core.incident_perpetrators "
-                                       "where group_id is not null and role <> 'target'")
+    sides = read_frame(
+        warehouse_file,
+        "select incident_id, group_id from core.incident_perpetrators where group_id is not null and role <> 'target'",
+    )
     dates = with_family.set_index("incident_id")["event_date"]
     sides = sides[sides["incident_id"].isin(dates.index)]
-    side_families = {i for i, g in zip(sides["incident_id"], sides["group_id"])
-                     if family(g, dates[i].date(), lineage) == group_family}
-    ucdp = with_family[(with_family["source"] == "ucdp_ged")
-                       & ((with_family["family"] == group_family) | with_family["incident_id"].isin(side_families))]
+    side_families = {
+        i
+        for i, g in zip(sides["incident_id"], sides["group_id"])
+        if family(g, dates[i].date(), lineage) == group_family
+    }
+    ucdp = with_family[
+        (with_family["source"] == "ucdp_ged")
+        & ((with_family["family"] == group_family) | with_family["incident_id"].isin(side_families))
+    ]
     month = pd.Period(event_date, "M")
     last_covered = with_family.loc[with_family["source"] == "ucdp_ged", "month"].max()
     expected = []
@@ -154,8 +187,12 @@ def test_source_reconciliation_sets_sources_beside_pips(shared_warehouse, incide
     _, warehouse, _ = shared_warehouse
     mart = read_frame(warehouse, "select * from marts.source_reconciliation where country = 'Pakistan'")
     published = pd.read_csv(CURATED_DIR / "published_aggregates.csv", dtype=str)
-    pips = published[(published["publisher"] == "PIPS") & (published["measure"] == "attacks")
-                     & (published["country"] == "Pakistan") & (published["is_preferred"] == "true")]
+    pips = published[
+        (published["publisher"] == "PIPS")
+        & (published["measure"] == "attacks")
+        & (published["country"] == "Pakistan")
+        & (published["is_preferred"] == "true")
+    ]
     got = mart[(mart["source"] == "PIPS") & (mart["is_preferred"] == True)].set_index("year")["incidents"].dropna()  # noqa: E712  # years with other measures only
     assert {int(p[:4]): int(v) for p, v in zip(pips["period_start"], pips["value"])} == got.astype(int).to_dict()
     ucdp = incidents[(incidents["source"] == "ucdp_ged") & (incidents["country"] == "Pakistan")]

@@ -10,8 +10,8 @@ import shutil
 import dagster as dg
 import duckdb
 
-from pipelines.engine.config import SQL_DIR
 from pipelines.definitions import defs
+from pipelines.engine.config import SQL_DIR
 
 GRAPH = defs.resolve_asset_graph()
 
@@ -55,10 +55,19 @@ def test_every_sql_check_shows_its_whole_description():
 
 def test_asset_groups_are_domains_and_siblings_share_one():
     group = {tuple(k.path): GRAPH.get(k).group_name for k in GRAPH.get_all_asset_keys()}
-    assert group[("core", "group_relations")] == group[("core", "group_relation_sources")] == \
-        group[("core", "groups")] == group[("marts", "group_lineage")] == group[("staging", "ucdp_actors")]
-    assert group[("core", "incidents")] == group[("staging", "gtd")] == group[("marts", "incident_facts")] == \
-        group[("dq", "unresolved_groups")]
+    assert (
+        group[("core", "group_relations")]
+        == group[("core", "group_relation_sources")]
+        == group[("core", "groups")]
+        == group[("marts", "group_lineage")]
+        == group[("staging", "ucdp_actors")]
+    )
+    assert (
+        group[("core", "incidents")]
+        == group[("staging", "gtd")]
+        == group[("marts", "incident_facts")]
+        == group[("dq", "unresolved_groups")]
+    )
     assert group[("core", "leaders")] == group[("core", "leadership_events")] == group[("staging", "curated_leaders")]
     # no group is a layer: each holds tables of more than one layer (but the analyses and operational groups)
     # (live: the API pulls into raw/, operational steps like publish and exports)
@@ -68,8 +77,11 @@ def test_asset_groups_are_domains_and_siblings_share_one():
 
 
 # ---- checks on the marts ------------------------------------------------------------------------------------
-MART_CHECKS = ["incident_facts__incidents_match_core", "attack_trends__year_totals_match_core",
-               "source_reconciliation__event_totals_match_core"]
+MART_CHECKS = [
+    "incident_facts__incidents_match_core",
+    "attack_trends__year_totals_match_core",
+    "source_reconciliation__event_totals_match_core",
+]
 
 
 def run_check(warehouse, name) -> list[str]:
@@ -89,8 +101,9 @@ def test_mart_totals_checks_are_blocking_checks_of_the_marts():
         assert spec.blocking and dg.AssetKey(["core", "incidents"]) in {d.asset_key for d in spec.additional_deps}
 
 
-def test_mart_totals_checks_pass_on_a_build_and_name_the_source_an_incident_went_missing_from(built_warehouse,
-                                                                                               tmp_path):
+def test_mart_totals_checks_pass_on_a_build_and_name_the_source_an_incident_went_missing_from(
+    built_warehouse, tmp_path
+):
     _, warehouse, _ = built_warehouse
     for name in MART_CHECKS:
         assert run_check(warehouse, name) == [], name
@@ -98,20 +111,29 @@ def test_mart_totals_checks_pass_on_a_build_and_name_the_source_an_incident_went
     con = duckdb.connect(str(warehouse), read_only=True)
     core = dict(con.execute("select source, count(*) from core.incidents group by all").fetchall())
     # the linked events (source 'distinct_events', issue 20) re-count the sources' incidents: not a source
-    trends = dict(con.execute("select source, sum(incidents) from marts.attack_trends where period_grain = 'year' "
-                              "and source <> 'distinct_events' group by all").fetchall())
+    trends = dict(
+        con.execute(
+            "select source, sum(incidents) from marts.attack_trends where period_grain = 'year' "
+            "and source <> 'distinct_events' group by all"
+        ).fetchall()
+    )
     con.close()
     assert core == trends and sum(core.values()) > 0
 
     damaged = tmp_path / "damaged.duckdb"
     shutil.copy(warehouse, damaged)
     con = duckdb.connect(str(damaged))
-    con.execute("delete from marts.incident_facts where incident_id = (select min(incident_id) from "
-                "marts.incident_facts)")
-    con.execute("update marts.attack_trends set incidents = incidents + 1 where rowid = (select min(rowid) from "
-                "marts.attack_trends where period_grain = 'year')")
-    con.execute("delete from marts.source_reconciliation where kind = 'event_data' and rowid = (select min(rowid) "
-                "from marts.source_reconciliation where kind = 'event_data' and violence_class = 'all')")
+    con.execute(
+        "delete from marts.incident_facts where incident_id = (select min(incident_id) from marts.incident_facts)"
+    )
+    con.execute(
+        "update marts.attack_trends set incidents = incidents + 1 where rowid = (select min(rowid) from "
+        "marts.attack_trends where period_grain = 'year')"
+    )
+    con.execute(
+        "delete from marts.source_reconciliation where kind = 'event_data' and rowid = (select min(rowid) "
+        "from marts.source_reconciliation where kind = 'event_data' and violence_class = 'all')"
+    )
     con.close()
     for name in MART_CHECKS:
         failing = run_check(damaged, name)
@@ -119,7 +141,8 @@ def test_mart_totals_checks_pass_on_a_build_and_name_the_source_an_incident_went
 
 
 def test_coverage_check_of_the_marts_passes_and_fires_on_a_month_counted_outside_coverage(
-        shared_warehouse_with_candidate, tmp_path):
+    shared_warehouse_with_candidate, tmp_path
+):
     """The ERROR check event_monthly_series__counted_months_in_coverage on the shared build with the GED
     Candidate release (whose gap, January 2022 - September 2023, is outside coverage), then on damaged copies."""
     _, warehouse, _ = shared_warehouse_with_candidate
@@ -129,15 +152,19 @@ def test_coverage_check_of_the_marts_passes_and_fires_on_a_month_counted_outside
     assert run_check(warehouse, name) == []
     con = duckdb.connect(str(warehouse), read_only=True)
     # independently: an uncovered UCDP month of the gap exists in the series and has no count
-    gap = con.execute("select count(*), count(incidents) from marts.event_monthly_series where source = 'ucdp_ged' "
-                      "and month_start between DATE '2022-01-01' and DATE '2023-09-01' and scope = 'national' "
-                      "and scope_value = 'Pakistan'").fetchone()
+    gap = con.execute(
+        "select count(*), count(incidents) from marts.event_monthly_series where source = 'ucdp_ged' "
+        "and month_start between DATE '2022-01-01' and DATE '2023-09-01' and scope = 'national' "
+        "and scope_value = 'Pakistan'"
+    ).fetchone()
     con.close()
     assert gap[0] > 0 and gap[1] == 0
-    for damage in ("update marts.event_monthly_series set in_coverage = true, incidents = 0 where rowid = (select "
-                   "min(rowid) from marts.event_monthly_series where not in_coverage and scope = 'national')",
-                   "update marts.event_monthly_series set incidents = 0 where rowid = (select min(rowid) from "
-                   "marts.event_monthly_series where not in_coverage)"):
+    for damage in (
+        "update marts.event_monthly_series set in_coverage = true, incidents = 0 where rowid = (select "
+        "min(rowid) from marts.event_monthly_series where not in_coverage and scope = 'national')",
+        "update marts.event_monthly_series set incidents = 0 where rowid = (select min(rowid) from "
+        "marts.event_monthly_series where not in_coverage)",
+    ):
         damaged = tmp_path / "damaged.duckdb"
         shutil.copy(warehouse, damaged)
         con = duckdb.connect(str(damaged))

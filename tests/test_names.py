@@ -7,22 +7,36 @@ import pytest
 
 from tests.conftest import read_table
 
-ISLAMABAD = ["F.C.T.", "FCT", "F.C.T", "ICT", "I.C.T.", " ict ", "Islamabad Capital Territory", "Islamabad",
-             "Federal Capital Territory", "Capital Territory"]
+ISLAMABAD = [
+    "F.C.T.",
+    "FCT",
+    "F.C.T",
+    "ICT",
+    "I.C.T.",
+    " ict ",
+    "Islamabad Capital Territory",
+    "Islamabad",
+    "Federal Capital Territory",
+    "Capital Territory",
+]
 
 
 @pytest.mark.parametrize("spelling", ISLAMABAD)
 def test_islamabad_variants_are_one_province(built_warehouse, spelling):
     _, warehouse, _ = built_warehouse
     assert read_table(warehouse, f"select conform_admin1('Pakistan', '{spelling}', date '2020-01-01')") == [
-        ("Islamabad Capital Territory",)]
+        ("Islamabad Capital Territory",)
+    ]
 
 
 def test_fata_and_other_provinces_are_unchanged(built_warehouse):
     _, warehouse, _ = built_warehouse
-    got = read_table(warehouse, "select conform_admin1('Pakistan', 'F.A.T.A.', date '2018-01-01'), "
-                                "conform_admin1('Pakistan', 'Fatima', date '2018-01-01'), "
-                                "conform_admin1('Afghanistan', 'F.C.T.', date '2018-01-01')")
+    got = read_table(
+        warehouse,
+        "select conform_admin1('Pakistan', 'F.A.T.A.', date '2018-01-01'), "
+        "conform_admin1('Pakistan', 'Fatima', date '2018-01-01'), "
+        "conform_admin1('Afghanistan', 'F.C.T.', date '2018-01-01')",
+    )
     assert got == [("FATA", "Fatima", "F.C.T.")]
 
 
@@ -52,18 +66,32 @@ SPELLINGS = [
 @pytest.mark.parametrize("spelling,system,group", SPELLINGS)
 def test_curated_spellings_resolve(built_warehouse, spelling, system, group):
     _, warehouse, _ = built_warehouse
-    got = read_table(warehouse, "select distinct group_id from core.group_aliases where source_system = ? "
-                                "and alias_normalized = normalize_group_name(?)".replace("?", "'{}'").format(
-                                    system, spelling.replace("'", "''")))
+    got = read_table(
+        warehouse,
+        "select distinct group_id from core.group_aliases where source_system = ? "
+        "and alias_normalized = normalize_group_name(?)".replace("?", "'{}'").format(
+            system, spelling.replace("'", "''")
+        ),
+    )
     assert got == [(group,)]
-    cited = read_table(warehouse, "select count(*) from core.group_aliases where source_system = '{}' and "
-                                  "alias_normalized = normalize_group_name('{}') and source_url like 'http%'"
-                       .format(system, spelling.replace("'", "''")))
+    cited = read_table(
+        warehouse,
+        "select count(*) from core.group_aliases where source_system = '{}' and "
+        "alias_normalized = normalize_group_name('{}') and source_url like 'http%'".format(
+            system, spelling.replace("'", "''")
+        ),
+    )
     assert cited[0][0] >= 1
 
 
 @pytest.mark.parametrize("label", ["Unknown Group", "Unknown", "Unidentified militants", "Unclaimed"])
 def test_unknown_labels_are_not_a_group(built_warehouse, label):
     _, warehouse, _ = built_warehouse
-    assert read_table(warehouse, "select count(*) from staging.curated_non_group_perpetrators "
-                                 f"where normalize_group_name(perpetrator_raw) = normalize_group_name('{label}')")[0][0] > 0
+    assert (
+        read_table(
+            warehouse,
+            "select count(*) from staging.curated_non_group_perpetrators "
+            f"where normalize_group_name(perpetrator_raw) = normalize_group_name('{label}')",
+        )[0][0]
+        > 0
+    )

@@ -36,14 +36,16 @@ def test_a_single_csv_reading_function_in_pipelines():
 
 
 def test_a_single_accounting_writer():
-    writes = re.compile(r"insert into dq\.(file_loads|quarantine)|update dq\.file_loads|delete from dq\.(file_loads|quarantine)",
-                        re.I)
+    writes = re.compile(
+        r"insert into dq\.(file_loads|quarantine)|update dq\.file_loads|delete from dq\.(file_loads|quarantine)", re.I
+    )
     writers = {path for path, text in python_files().items() if writes.search(text)}
     assert writers == {"pipelines/engine/accounting.py"}
     # in accounting.py the inserts are in record_file_load only (forget_file only retires versions)
     inserts = re.compile(r"insert into dq\.(file_loads|quarantine)", re.I)
-    assert len(inserts.findall(inspect.getsource(accounting.record_file_load))) == \
-        len(inserts.findall((PIPELINES / "engine" / "accounting.py").read_text(encoding="utf-8")))
+    assert len(inserts.findall(inspect.getsource(accounting.record_file_load))) == len(
+        inserts.findall((PIPELINES / "engine" / "accounting.py").read_text(encoding="utf-8"))
+    )
 
 
 @pytest.fixture()
@@ -69,7 +71,7 @@ def read(con, path: Path, **options) -> list[str]:
 
 def test_utf8_bom_does_not_stick_to_the_first_header(con, tmp_path):
     path = tmp_path / "bom.csv"
-    path.write_bytes(codecs.BOM_UTF8 + "id,name\n1,Quetta\n".encode())
+    path.write_bytes(codecs.BOM_UTF8 + b"id,name\n1,Quetta\n")
     assert read(con, path) == ["id", "name"]
     assert rows(con) == [(1, "1", "Quetta")]
 
@@ -190,22 +192,29 @@ def test_curated_rows_keep_their_row_numbers_around_unreadable_and_blank_rows(co
     folder.mkdir(parents=True)
     path = folder / "violence_classes.csv"
     header = ",".join(table.column_names)
-    path.write_bytes("\r\n".join([
-        header,
-        "gtd,Bombing/Explosion,non_state_attack,attacktype1 = 3,GTD codebook,https://start.umd.edu",
-        "gtd,Armed Assault,non_state_attack",
-        "gtd,Hijacking,not_a_class,attacktype1 = 4,GTD codebook,https://start.umd.edu",
-        ",,,,,",
-        "gtd,Assassination,non_state_attack,\"attacktype1 = 1\nby name\",GTD codebook,https://start.umd.edu\n",
-    ]).encode())
+    path.write_bytes(
+        "\r\n".join(
+            [
+                header,
+                "gtd,Bombing/Explosion,non_state_attack,attacktype1 = 3,GTD codebook,https://start.umd.edu",
+                "gtd,Armed Assault,non_state_attack",
+                "gtd,Hijacking,not_a_class,attacktype1 = 4,GTD codebook,https://start.umd.edu",
+                ",,,,,",
+                'gtd,Assassination,non_state_attack,"attacktype1 = 1\nby name",GTD codebook,https://start.umd.edu\n',
+            ]
+        ).encode()
+    )
     load, good = curated.read_curated_file(con, table, path, tmp_path / "raw")
-    assert [(row["source_row"], row["source_category"]) for row in good] == [("1", "Bombing/Explosion"),
-                                                                              ("5", "Assassination")]
+    assert [(row["source_row"], row["source_category"]) for row in good] == [
+        ("1", "Bombing/Explosion"),
+        ("5", "Assassination"),
+    ]
     quarantined = [(q.row_number, q.column_name, q.reason.split(":")[0]) for q in load.quarantined]
-    assert quarantined == [(2, "rule", "MISSING COLUMNS"),
-                           (3, "violence_class", "violence_class 'not_a_class' is not one of " +
-                            ", ".join(curated.VIOLENCE_CLASSES)),
-                           (4, None, "blank row")]
+    assert quarantined == [
+        (2, "rule", "MISSING COLUMNS"),
+        (3, "violence_class", "violence_class 'not_a_class' is not one of " + ", ".join(curated.VIOLENCE_CLASSES)),
+        (4, None, "blank row"),
+    ]
     assert (load.rows_read, load.rows_loaded, load.rows_quarantined) == (5, 2, 3)
     assert load.source_file == "curated/violence_classes.csv"
 

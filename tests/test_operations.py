@@ -14,7 +14,6 @@ import duckdb
 from pipelines.definitions import BUILD_JOB, REFRESH_JOB, defs
 from tests.conftest import PROJECT_ROOT, copy_curated, run_cli
 
-
 # The sensor and the daily schedule are tested under a real daemon (tests/test_daemon.py): calling their
 # functions directly would not catch what fails only under the daemon (a run request without a target).
 
@@ -32,8 +31,15 @@ LIVE_SCHEDULES = {"ucdp_monthly_pull", "acled_weekly_pull"}  # tested in tests/t
 
 def test_schedules_snapshot():
     schedules = {s.name: s for s in defs.schedules}
-    snapshot = {name: {"cron": s.cron_schedule, "timezone": s.execution_timezone, "job": s.job_name,
-                       "status": s.default_status.value} for name, s in schedules.items()}
+    snapshot = {
+        name: {
+            "cron": s.cron_schedule,
+            "timezone": s.execution_timezone,
+            "job": s.job_name,
+            "status": s.default_status.value,
+        }
+        for name, s in schedules.items()
+    }
     assert snapshot == SCHEDULES_SNAPSHOT
 
 
@@ -52,11 +58,15 @@ def test_schedule_targets_daily_builds_weekly_rebuilds_and_exports():
         assert dg.AssetKey(["meta", "published_warehouse"]) in graph.get(key).parent_keys
     # the sensor may launch every job it names (a run request for a job it does not name fails under the daemon)
     sensor = next(s for s in defs.sensors if s.name == "raw_files_sensor")
-    assert {BUILD_JOB} | {j.name for j in defs.jobs if j.name.startswith("load_")} <= {t.job_name for t in sensor.targets}
+    assert {BUILD_JOB} | {j.name for j in defs.jobs if j.name.startswith("load_")} <= {
+        t.job_name for t in sensor.targets
+    }
 
 
 # ---- readers during a run -----------------------------------------------------------------------------------
-COUNTS_SQL = "select (select count(*) from core.incidents) as incidents, (select build_id from meta.build_info) as build"
+COUNTS_SQL = (
+    "select (select count(*) from core.incidents) as incidents, (select build_id from meta.build_info) as build"
+)
 
 
 def _query(warehouse) -> tuple[int, str]:
@@ -83,9 +93,14 @@ def test_queries_during_a_run_see_the_old_or_the_new_warehouse_and_the_run_succe
     held = duckdb.connect(str(warehouse), read_only=True)
     env = {**os.environ, "PIPELINES_DAGSTER_EPHEMERAL": "1"}
     env.pop("DAGSTER_HOME", None)
-    run = subprocess.Popen([sys.executable, "-m", "pipelines", "run", "--raw", str(raw), "--warehouse",
-                            str(warehouse)], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pipelines", "run", "--raw", str(raw), "--warehouse", str(warehouse)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     seen = []
     try:
         while run.poll() is None:

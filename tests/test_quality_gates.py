@@ -36,9 +36,13 @@ def test_negative_fatalities_and_duplicate_ids_block_the_run(gtd_rows, tmp_path)
     assert result.returncode != 0
     assert "core.incidents:incident_id_unique" in result.stdout and "core.incidents:gx_errors" in result.stdout
 
-    failures = dict(read_table(build_file(warehouse),
-                               "select asset || ':' || check_name, unexpected_sample from dq.check_results "
-                               "where not success and severity = 'ERROR'"))
+    failures = dict(
+        read_table(
+            build_file(warehouse),
+            "select asset || ':' || check_name, unexpected_sample from dq.check_results "
+            "where not success and severity = 'ERROR'",
+        )
+    )
     assert any(f"gtd:{bad.iloc[2]['eventid']}" in s for s in failures["core.incidents:incident_id_unique"])
     # The GX suite (expectations/core.incidents.json) names the row with the negative count.
     negative = f"gtd:{bad.iloc[1]['eventid']}"
@@ -58,9 +62,15 @@ def test_warn_only_problems_let_the_run_finish(gtd_rows, tmp_path):
     result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
     assert result.returncode == 0, result.stdout
     assert "WARN  core.incidents:unresolved_perpetrators_share" in result.stdout
-    rows = read_table(warehouse, "select success, severity, unexpected_sample from dq.check_results "
-                                 "where check_name = 'unresolved_perpetrators_share'")
+    rows = read_table(
+        warehouse,
+        "select success, severity, unexpected_sample from dq.check_results "
+        "where check_name = 'unresolved_perpetrators_share'",
+    )
     assert rows and rows[-1][0] is False and rows[-1][1] == "WARN" and rows[-1][2][0].startswith("gtd: 40 of 40")
-    names = read_table(warehouse, "select count(*) from dq.unresolved_groups where source = 'gtd' "
-                                  "and perpetrator_raw like 'Unheard-of Front%' and not is_not_a_group")
+    names = read_table(
+        warehouse,
+        "select count(*) from dq.unresolved_groups where source = 'gtd' "
+        "and perpetrator_raw like 'Unheard-of Front%' and not is_not_a_group",
+    )
     assert names == [(40,)]

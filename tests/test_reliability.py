@@ -54,25 +54,38 @@ def states(shared_data, tmp_path_factory):
     reference = copy_warehouse(published_a, root / "ref")
     result = run(raw_b, reference)
     assert result.returncode == 0, result.stdout + result.stderr
-    return {"root": root, "raw_a": raw_a, "raw_b": raw_b, "published_a": published_a, "reference": reference,
-            "hashes_a": table_hashes(published_a), "hashes_ref": table_hashes(reference),
-            "bytes_a": file_sha256(published_a)}
+    return {
+        "root": root,
+        "raw_a": raw_a,
+        "raw_b": raw_b,
+        "published_a": published_a,
+        "reference": reference,
+        "hashes_a": table_hashes(published_a),
+        "hashes_ref": table_hashes(reference),
+        "bytes_a": file_sha256(published_a),
+    }
 
 
 def test_the_reference_run_loaded_state_b(states):
     # the comparisons below would be empty if the uninterrupted run had not loaded the new files
-    counts = dict(read_table(states["reference"], "select source_file, count(*) from core.incidents "
-                                                  "where source <> 'curated' group by 1"))
+    counts = dict(
+        read_table(
+            states["reference"], "select source_file, count(*) from core.incidents where source <> 'curated' group by 1"
+        )
+    )
     assert counts == {"gtd/first.csv": 300, "gtd/second.csv": 200, "ucdp_ged/ged.csv": 200}
     assert states["hashes_a"] != states["hashes_ref"]
 
 
-@pytest.mark.parametrize("point", [
-    "ingest:gtd/second.csv",                    # staging a file, before its transaction commits
-    "check:core.incidents:incident_id_unique",  # in the checks, after core.incidents was rebuilt
-    "mart:marts.attack_trends",                 # building a mart, before its transaction commits
-    "publish",                                  # the new file copied beside the published one, not swapped in
-])
+@pytest.mark.parametrize(
+    "point",
+    [
+        "ingest:gtd/second.csv",  # staging a file, before its transaction commits
+        "check:core.incidents:incident_id_unique",  # in the checks, after core.incidents was rebuilt
+        "mart:marts.attack_trends",  # building a mart, before its transaction commits
+        "publish",  # the new file copied beside the published one, not swapped in
+    ],
+)
 def test_a_run_killed_midway_leaves_the_published_warehouse_and_the_next_run_recovers(states, tmp_path, point):
     warehouse = copy_warehouse(states["published_a"], tmp_path / "w")
     killed = run(states["raw_b"], warehouse, PIPELINES_FAULT_AT=point)
@@ -80,8 +93,14 @@ def test_a_run_killed_midway_leaves_the_published_warehouse_and_the_next_run_rec
     assert "summary" not in killed.stdout  # it really died half-way
     # What analysts read is the warehouse of state A, byte for byte, and it answers queries.
     assert file_sha256(warehouse) == states["bytes_a"]
-    query = run_cli("query", "select count(*) as n from core.incidents where source = 'gtd'", "--warehouse", str(warehouse),
-                    "--format", "csv")
+    query = run_cli(
+        "query",
+        "select count(*) as n from core.incidents where source = 'gtd'",
+        "--warehouse",
+        str(warehouse),
+        "--format",
+        "csv",
+    )
     assert query.returncode == 0 and query.stdout.splitlines()[1] == "300", query.stderr
     assert table_hashes(warehouse) == states["hashes_a"]
 
@@ -103,8 +122,9 @@ def test_a_second_run_started_during_a_run_is_refused_and_nothing_is_damaged(sta
     env = {**os.environ}
     env.pop("DAGSTER_HOME", None)
     command = [sys.executable, "-m", "pipelines", "run", "--raw", str(states["raw_b"]), "--warehouse", str(warehouse)]
-    first = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+    first = subprocess.Popen(
+        command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         for line in first.stdout:  # this line is printed once the first run holds the warehouse
             if "raw file(s) new or changed" in line:
@@ -124,6 +144,7 @@ def test_a_second_run_started_during_a_run_is_refused_and_nothing_is_damaged(sta
 def limit_file_size(max_bytes):
     def apply():
         resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
+
     return apply
 
 
@@ -134,13 +155,18 @@ def test_a_full_disk_fails_the_run_clearly_and_leaves_the_published_file(states,
     limit = min(warehouse.stat().st_size, (warehouse.parent / ".build" / warehouse.name).stat().st_size) // 2
     env = {**os.environ}
     env.pop("DAGSTER_HOME", None)
-    full = subprocess.run([sys.executable, "-m", "pipelines", "run", "--raw", str(states["raw_b"]),
-                           "--warehouse", str(warehouse)], cwd=PROJECT_ROOT, env=env, capture_output=True,
-                          text=True, timeout=600, preexec_fn=limit_file_size(limit))
+    full = subprocess.run(
+        [sys.executable, "-m", "pipelines", "run", "--raw", str(states["raw_b"]), "--warehouse", str(warehouse)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=limit_file_size(limit),
+    )
     assert full.returncode not in (0, -signal.SIGXFSZ), full.stdout + full.stderr
     assert "File too large" in full.stdout + full.stderr
-    assert "published      no (the previous warehouse is unchanged)" in full.stdout or \
-        full.stderr.startswith("error: ")
+    assert "published      no (the previous warehouse is unchanged)" in full.stdout or full.stderr.startswith("error: ")
     assert "Traceback" not in full.stderr
     assert file_sha256(warehouse) == states["bytes_a"]
     assert table_hashes(warehouse) == states["hashes_a"]
@@ -175,15 +201,18 @@ def test_renamed_replaced_and_deleted_files(states, tmp_path):
     result = run(raw, warehouse)
     assert result.returncode == 0, result.stdout + result.stderr
     # not read again: the accounting row is the original load's, under the new name
-    assert read_table(warehouse, "select loaded_at from dq.file_loads where source_file = "
-                                 "'gtd/second_renamed.csv'") == first_loaded
-    loads = read_table(warehouse, "select source_file, rows_read, is_current from dq.file_loads "
-                                  "where source = 'gtd' order by all")
+    assert (
+        read_table(warehouse, "select loaded_at from dq.file_loads where source_file = 'gtd/second_renamed.csv'")
+        == first_loaded
+    )
+    loads = read_table(
+        warehouse, "select source_file, rows_read, is_current from dq.file_loads where source = 'gtd' order by all"
+    )
     assert loads == [("gtd/first.csv", 300, True), ("gtd/second_renamed.csv", 200, True)]
-    assert read_table(warehouse, "select * exclude (source_file, loaded_at) from core.incidents "
-                                 "order by all") == before
-    assert read_table(warehouse, "select count(*) from core.incidents where source_file = "
-                                 "'gtd/second_renamed.csv'") == [(200,)]
+    assert read_table(warehouse, "select * exclude (source_file, loaded_at) from core.incidents order by all") == before
+    assert read_table(
+        warehouse, "select count(*) from core.incidents where source_file = 'gtd/second_renamed.csv'"
+    ) == [(200,)]
     assert read_table(warehouse, "select count(distinct source_file) from staging.gtd") == [(2,)]
 
     # A copy of a loaded file under a second name is refused, alone; nothing is doubled.
@@ -201,19 +230,30 @@ def test_renamed_replaced_and_deleted_files(states, tmp_path):
     # Deleted: its rows go.
     (raw / "ucdp_ged" / "ged.csv").unlink()
     assert run(raw, warehouse).returncode == 0
-    counts = dict(read_table(warehouse, "select source_file, count(*) from core.incidents "
-                                        "where source <> 'curated' group by 1"))
+    counts = dict(
+        read_table(warehouse, "select source_file, count(*) from core.incidents where source <> 'curated' group by 1")
+    )
     assert counts == {"gtd/first.csv": 250, "gtd/second_renamed.csv": 200}
-    assert read_table(warehouse, "select source_file, rows_read, is_current from dq.file_loads "
-                                 "where source <> 'curated' and status = 'loaded' order by all") == [
-        ("gtd/first.csv", 250, True), ("gtd/first.csv", 300, False), ("gtd/second_renamed.csv", 200, True),
-        ("ucdp_ged/ged.csv", 200, False)]
+    assert read_table(
+        warehouse,
+        "select source_file, rows_read, is_current from dq.file_loads "
+        "where source <> 'curated' and status = 'loaded' order by all",
+    ) == [
+        ("gtd/first.csv", 250, True),
+        ("gtd/first.csv", 300, False),
+        ("gtd/second_renamed.csv", 200, True),
+        ("ucdp_ged/ged.csv", 200, False),
+    ]
     # the refused copy stays in the history as a failed attempt (issue 15: a failed file is recorded), never current
-    assert read_table(warehouse, "select source_file, rows_read, is_current, error like '%same content%' "
-                                 "from dq.file_loads where status = 'failed'") == [("gtd/first_copy.csv", 0, False, True)]
+    assert read_table(
+        warehouse,
+        "select source_file, rows_read, is_current, error like '%same content%' "
+        "from dq.file_loads where status = 'failed'",
+    ) == [("gtd/first_copy.csv", 0, False, True)]
     assert read_table(warehouse, "select count(*) from staging.ucdp_ged") == [(0,)]
     # the result is what a warehouse built from nothing on the same files holds
     fresh = tmp_path / "fresh" / "warehouse.duckdb"
     assert run(raw, fresh).returncode == 0
-    assert read_table(fresh, "select * exclude (loaded_at) from core.incidents order by all") == \
-        read_table(warehouse, "select * exclude (loaded_at) from core.incidents order by all")
+    assert read_table(fresh, "select * exclude (loaded_at) from core.incidents order by all") == read_table(
+        warehouse, "select * exclude (loaded_at) from core.incidents order by all"
+    )

@@ -46,8 +46,7 @@ def open_report(chromium: str, html: Path, screenshot: Path):
         views = {c["id"]: None for c in charts}
         data = {}
         for chart_id in views:
-            data[chart_id] = page.evaluate(
-                f"window.reportViews[{chart_id!r}].data({chart_id!r})")
+            data[chart_id] = page.evaluate(f"window.reportViews[{chart_id!r}].data({chart_id!r})")
         page.screenshot(screenshot)
         return charts, list(page.console_errors), list(page.requests), data, notices
 
@@ -66,19 +65,29 @@ def yearly_from_marts(warehouse: Path, country: str) -> dict:
     report's default class) and PIPS published totals: a year a source covers in full (core.source_coverage,
     12 countable months) without events is 0, a year it covers in part or not at all is NULL (a break in the
     line), and a source without coverage (the curated selection) is shown as it is."""
-    events = read_frame(warehouse, """
+    events = read_frame(
+        warehouse,
+        """
         select source, year(period_start) as year, sum(incidents) as incidents, sum(fatalities_best) as fatalities
         from marts.attack_trends where period_grain = 'year' and country = ? and year(period_start) >= 1990
           and violence_class = 'non_state_attack'
         group by 1, 2
-    """, [country])
-    coverage = read_frame(warehouse, """
+    """,
+        [country],
+    )
+    coverage = read_frame(
+        warehouse,
+        """
         select source, year(month_start) as year, count(distinct month_start) as months
         from core.source_coverage where countable and country = ? group by 1, 2
-    """, [country])
+    """,
+        [country],
+    )
     covered = {(s, int(y)): int(m) for s, y, m in zip(coverage["source"], coverage["year"], coverage["months"])}
-    counted = {(s, int(y)): (i, f) for s, y, i, f in zip(events["source"], events["year"], events["incidents"],
-                                                         events["fatalities"])}
+    counted = {
+        (s, int(y)): (i, f)
+        for s, y, i, f in zip(events["source"], events["year"], events["incidents"], events["fatalities"])
+    }
     rows = []
     for source in sorted({s for s, _ in covered}):
         years = [y for s, y in covered if s == source]
@@ -90,7 +99,9 @@ def yearly_from_marts(warehouse: Path, country: str) -> dict:
                 rows.append((source, year, incidents, 0.0 if pd.isna(fatalities) else fatalities))
     rows += [(s, y, i, f) for (s, y), (i, f) in counted.items() if s not in {c for c, _ in covered}]
     events = pd.DataFrame(rows, columns=["source", "year", "incidents", "fatalities"])
-    published = read_frame(warehouse, """
+    published = read_frame(
+        warehouse,
+        """
         select 'PIPS' as source, year(period_start) as year,
                sum(value) filter (where measure = 'attacks') as incidents,
                sum(value) filter (where measure = 'killed') as fatalities
@@ -99,7 +110,9 @@ def yearly_from_marts(warehouse: Path, country: str) -> dict:
           and is_preferred
           and measure in ('attacks', 'killed')
         group by 1, 2
-    """, [country])
+    """,
+        [country],
+    )
     out = {}
     for frame in (events, published):
         for row in frame.itertuples():
@@ -110,8 +123,10 @@ def yearly_from_marts(warehouse: Path, country: str) -> dict:
 
 
 def yearly_from_page(rows: list[dict]) -> dict:
-    return {(r["source"], r["year"]): (r["incidents"], None if r["fatalities"] is None else float(r["fatalities"]))
-            for r in rows}
+    return {
+        (r["source"], r["year"]): (r["incidents"], None if r["fatalities"] is None else float(r["fatalities"]))
+        for r in rows
+    }
 
 
 def test_run_writes_the_report_of_the_published_warehouse(built_warehouse):
@@ -151,9 +166,12 @@ def test_lineage_chart_draws_every_dated_ttp_split(built_warehouse, chromium, tm
     assert run_cli("report", "--warehouse", str(warehouse), "--out", str(out)).returncode == 0
     _, errors, _, data, _ = open_report(chromium, out, tmp_path / "lineage.png")
     assert errors == []
-    splits = read_frame(warehouse, """
+    splits = read_frame(
+        warehouse,
+        """
         select from_group_id, strftime(start_date, '%Y-%m-%d') as day from core.group_relations
-        where relation_type = 'split_from' and to_group_id = 'ttp' and start_date is not null""")
+        where relation_type = 'split_from' and to_group_id = 'ttp' and start_date is not null""",
+    )
     drawn = {(r["from_group_id"], r["date_text"][:10]) for r in data["lineage"] if r["relation_type"] == "split_from"}
     assert set(zip(splits["from_group_id"], splits["day"])) <= drawn
     assert len(splits) >= 3
@@ -173,28 +191,44 @@ def test_report_on_the_shared_data_renders_every_chart_with_the_marts_numbers(sh
     assert len(charts) >= 12
     assert yearly_from_page(data["trend_yearly_pakistan"]) == yearly_from_marts(warehouse, "Pakistan")
 
-    study = read_frame(warehouse, """
+    study = read_frame(
+        warehouse,
+        """
         select leadership_event_id, source, rel_month, incidents from marts.decapitation_event_study
-        where leadership_event_id = 'hakimullah_mehsud_killed_20131101' and violence_class = 'all'""")
-    page = {(r["source"], r["rel_month"]): r["incidents"] for r in data["event_study"]
-            if r["leadership_event_id"] == "hakimullah_mehsud_killed_20131101"}
-    expected = {(s, m): n for s, m, n in zip(study["source"], study["rel_month"], study["incidents"])
-                if study.loc[study["source"] == s, "incidents"].sum() > 0}
+        where leadership_event_id = 'hakimullah_mehsud_killed_20131101' and violence_class = 'all'""",
+    )
+    page = {
+        (r["source"], r["rel_month"]): r["incidents"]
+        for r in data["event_study"]
+        if r["leadership_event_id"] == "hakimullah_mehsud_killed_20131101"
+    }
+    expected = {
+        (s, m): n
+        for s, m, n in zip(study["source"], study["rel_month"], study["incidents"])
+        if study.loc[study["source"] == s, "incidents"].sum() > 0
+    }
     assert page and page == expected
 
-    recon = read_frame(warehouse, """select source, year, incidents from marts.source_reconciliation
+    recon = read_frame(
+        warehouse,
+        """select source, year, incidents from marts.source_reconciliation
                                      where country = 'Pakistan' and year >= 1990
                                        and ((kind = 'event_data' and violence_class = 'all')
-                                            or (kind = 'published' and is_preferred and source <> 'ACLED'))""")
+                                            or (kind = 'published' and is_preferred and source <> 'ACLED'))""",
+    )
     page = {(r["source"], r["year"]): r["incidents"] for r in data["reconciliation_pakistan"]}
-    assert page == {(s, y): (None if pd.isna(n) else int(n))
-                    for s, y, n in zip(recon["source"], recon["year"], recon["incidents"])}
-    acled = read_frame(warehouse, """select regexp_extract(definition, '^ACLED event type ([^:]+):', 1) as event_type,
+    assert page == {
+        (s, y): (None if pd.isna(n) else int(n)) for s, y, n in zip(recon["source"], recon["year"], recon["incidents"])
+    }
+    acled = read_frame(
+        warehouse,
+        """select regexp_extract(definition, '^ACLED event type ([^:]+):', 1) as event_type,
                                             incidents from marts.source_reconciliation
-                                     where country = 'Pakistan' and source = 'ACLED' and year = 2022""")
+                                     where country = 'Pakistan' and source = 'ACLED' and year = 2022""",
+    )
     html_text = out.read_text()
     start = html_text.index('data-table="acled_aggregates_pakistan"')
-    table = html_text[start:html_text.index("</table>", start)]
+    table = html_text[start : html_text.index("</table>", start)]
     assert len(acled) == 6
     for event_type, events in zip(acled["event_type"], acled["incidents"]):
         assert f"<td class=num>2022</td><td>{html.escape(event_type)}</td><td class=num>{int(events):,}</td>" in table
@@ -238,34 +272,46 @@ def test_statistics_figures_show_the_marts_estimates_and_the_table_sorts_by_q(sh
         forest = page.evaluate("window.reportViews['policy_rate_ratios'].data('policy_rate_ratios')")
         pooled = page.evaluate("window.reportViews['decapitation_pooled'].data('decapitation_pooled')")
         fits = page.evaluate("window.reportViews['policy_its'].data('policy_its')")
-        header = ("Array.from(document.querySelectorAll('figure table.sortable th'))"
-                  ".findIndex(th => th.textContent === 'q')")
+        header = (
+            "Array.from(document.querySelectorAll('figure table.sortable th')).findIndex(th => th.textContent === 'q')"
+        )
         column = page.evaluate(header)
         assert column >= 0
         page.evaluate(f"document.querySelectorAll('figure table.sortable th')[{column}].click()")
-        q = page.evaluate(f"Array.from(document.querySelectorAll('figure table.sortable tbody tr'))"
-                          f".map(r => r.cells[{column}].dataset.value)")
+        q = page.evaluate(
+            f"Array.from(document.querySelectorAll('figure table.sortable tbody tr'))"
+            f".map(r => r.cells[{column}].dataset.value)"
+        )
         assert page.console_errors == []
 
-    mart = read_frame(warehouse, """
+    mart = read_frame(
+        warehouse,
+        """
         select event_id, source, rr_ci_low, rr_ci_high, rr_exact_ci_low from marts.policy_outcomes
         where event_id = 'national_action_plan_2014' and scope = 'national' and window_months = 12
-          and violence_class = 'all'""")
+          and violence_class = 'all'""",
+    )
     nap = {r["source"]: r for r in forest if r["policy"].startswith("National Action Plan")}
     ucdp = mart[mart["source"] == "ucdp_ged"].iloc[0]
     assert nap["ucdp_ged"]["rr_ci_low"] == pytest.approx(ucdp["rr_ci_low"])
     assert nap["ucdp_ged"]["rr_exact_ci_low"] == pytest.approx(ucdp["rr_exact_ci_low"])
     assert nap["ucdp_ged"]["rr_ci_low"] < nap["ucdp_ged"]["rr_exact_ci_low"]  # the headline one is wider
 
-    expected = read_frame(warehouse, """select rel_month, mean_ratio, ratio_ci_low from marts.decapitation_pooled
+    expected = read_frame(
+        warehouse,
+        """select rel_month, mean_ratio, ratio_ci_low from marts.decapitation_pooled
                                         where family_scope = 'ttp' and source = 'ucdp_ged' and violence_class = 'all'
-                                        order by rel_month""")
-    drawn = sorted((r["rel_month"], r["mean_ratio"], r["ratio_ci_low"]) for r in pooled
-                   if r["family_scope"] == "ttp" and r["source"] == "ucdp_ged")
+                                        order by rel_month""",
+    )
+    drawn = sorted(
+        (r["rel_month"], r["mean_ratio"], r["ratio_ci_low"])
+        for r in pooled
+        if r["family_scope"] == "ttp" and r["source"] == "ucdp_ged"
+    )
     assert [m for m, _, _ in drawn] == list(expected["rel_month"])
     assert [v for _, v, _ in drawn] == pytest.approx(list(expected["mean_ratio"]))
     assert {r["event_id"] for r in fits} >= {"national_action_plan_2014", "op_zarb_e_azb"}
 
     values = [float(v) for v in q if v is not None]
     assert len(values) > 10 and values == sorted(values)
-    assert q[:len(values)] == [v for v in q if v is not None]  # blanks last
+    assert q[: len(values)] == [v for v in q if v is not None]  # blanks last

@@ -5,16 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 
 import pandas as pd
-import pytest
 
 from tests.conftest import CURATED_DIR, copy_curated, read_table, run_cli
 
 CORE_FROM_FILE = {
-    "groups": "groups.csv", "group_relations": "group_relations.csv", "leaders": "leaders.csv",
-    "leadership_events": "leadership_events.csv", "policy_events": "policy_events.csv",
+    "groups": "groups.csv",
+    "group_relations": "group_relations.csv",
+    "leaders": "leaders.csv",
+    "leadership_events": "leadership_events.csv",
+    "policy_events": "policy_events.csv",
     "published_aggregates": "published_aggregates.csv",
 }
 
@@ -38,8 +39,9 @@ def test_run_builds_every_core_table_with_every_curated_row(built_warehouse):
 
 def test_file_loads_account_for_every_row(built_warehouse):
     _, warehouse, _ = built_warehouse
-    loads = read_table(warehouse, "select source_file, rows_read, rows_loaded, rows_quarantined "
-                                  "from dq.file_loads where is_current")
+    loads = read_table(
+        warehouse, "select source_file, rows_read, rows_loaded, rows_quarantined from dq.file_loads where is_current"
+    )
     assert {row[0] for row in loads} == {f"curated/{p.name}" for p in CURATED_DIR.glob("*.csv")}
     for source_file, rows_read, rows_loaded, rows_quarantined in loads:
         expected = len(pd.read_csv(CURATED_DIR / source_file.split("/")[1], dtype=str))
@@ -49,15 +51,24 @@ def test_file_loads_account_for_every_row(built_warehouse):
 
 def test_types_are_kept(built_warehouse):
     _, warehouse, _ = built_warehouse
-    types = dict(read_table(warehouse, "select table_name || '.' || column_name, data_type "
-                                       "from information_schema.columns where table_schema = 'core'"))
+    types = dict(
+        read_table(
+            warehouse,
+            "select table_name || '.' || column_name, data_type "
+            "from information_schema.columns where table_schema = 'core'",
+        )
+    )
     assert types["leadership_events.event_date"] == "DATE"
     assert types["published_aggregates.value"] == "BIGINT"
     assert types["claims.is_preferred"] == "BOOLEAN"
     assert types["leaders.aliases"] == "VARCHAR[]"
     # Blank stays unknown: a leadership event without an announced date has NULL, never a made-up date.
-    blanks = sum(1 for p in CURATED_DIR.glob("leadership_events.csv")
-                 for r in csv.DictReader(open(p, encoding="utf-8")) if r["announced_date"] == "")
+    blanks = sum(
+        1
+        for p in CURATED_DIR.glob("leadership_events.csv")
+        for r in csv.DictReader(open(p, encoding="utf-8"))
+        if r["announced_date"] == ""
+    )
     (nulls,) = read_table(warehouse, "select count(*) from core.leadership_events where announced_date is null")[0]
     assert nulls == blanks
 
@@ -78,8 +89,7 @@ def test_checks_are_recorded_for_the_run(built_warehouse):
 
 def test_query_counts_groups(built_warehouse):
     _, warehouse, _ = built_warehouse
-    result = run_cli("query", "select count(*) as n from core.groups", "--warehouse", str(warehouse),
-                     "--format", "csv")
+    result = run_cli("query", "select count(*) as n from core.groups", "--warehouse", str(warehouse), "--format", "csv")
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert int(rows[0]["n"]) >= 30
@@ -89,8 +99,9 @@ def test_query_formats_agree(built_warehouse):
     _, warehouse, _ = built_warehouse
     sql = "select group_id, founded_on from core.groups order by group_id"
     as_json = json.loads(run_cli("query", sql, "--warehouse", str(warehouse), "--format", "json").stdout)
-    as_csv = list(csv.DictReader(io.StringIO(run_cli("query", sql, "--warehouse", str(warehouse),
-                                                     "--format", "csv").stdout)))
+    as_csv = list(
+        csv.DictReader(io.StringIO(run_cli("query", sql, "--warehouse", str(warehouse), "--format", "csv").stdout))
+    )
     as_table = run_cli("query", sql, "--warehouse", str(warehouse)).stdout
     assert [r["group_id"] for r in as_json] == [r["group_id"] for r in as_csv]
     assert [r["founded_on"] or "" for r in as_json] == [r["founded_on"] for r in as_csv]
@@ -100,9 +111,14 @@ def test_query_formats_agree(built_warehouse):
 def test_query_refuses_writes_and_changes_nothing(built_warehouse, tmp_path):
     _, warehouse, _ = built_warehouse
     before = read_table(warehouse, "select count(*) from core.groups")
-    for statement in ("drop table core.groups", "delete from core.groups",
-                      "create table core.x as select 1", f"copy core.groups to '{tmp_path}/out.csv'",
-                      f"attach '{tmp_path}/other.duckdb' as other", "select * from read_csv('/etc/passwd')"):
+    for statement in (
+        "drop table core.groups",
+        "delete from core.groups",
+        "create table core.x as select 1",
+        f"copy core.groups to '{tmp_path}/out.csv'",
+        f"attach '{tmp_path}/other.duckdb' as other",
+        "select * from read_csv('/etc/passwd')",
+    ):
         result = run_cli("query", statement, "--warehouse", str(warehouse))
         assert result.returncode != 0, statement
         assert result.stderr.startswith("error: "), result.stderr
@@ -145,6 +161,8 @@ def test_rerun_on_unchanged_files_gives_identical_tables(built_warehouse, tmp_pa
         assert read_table(warehouse, sql) == read_table(copy, sql), table
     # and running the same warehouse twice does not double anything
     assert run_cli("run", "--raw", str(raw), "--warehouse", str(copy)).returncode == 0
-    assert read_table(copy, "select count(*) from core.groups") == read_table(warehouse, "select count(*) from core.groups")
+    assert read_table(copy, "select count(*) from core.groups") == read_table(
+        warehouse, "select count(*) from core.groups"
+    )
     (loads,) = read_table(copy, "select count(*) from dq.file_loads")[0]
     assert loads == len(list(CURATED_DIR.glob("*.csv")))

@@ -66,9 +66,12 @@ def test_query_refuses_what_would_write_or_reach_outside(built_warehouse, statem
 def test_query_refusals_reach_the_user_as_one_line_and_nothing_is_written(built_warehouse, tmp_path):
     _, warehouse, _ = built_warehouse
     before = sha(warehouse)
-    for statement in ("install httpfs", f"select * from read_text('{warehouse}')",
-                      f"copy (select * from core.groups) to '{tmp_path}/leak.csv'",
-                      f"export database '{tmp_path}/leak'"):
+    for statement in (
+        "install httpfs",
+        f"select * from read_text('{warehouse}')",
+        f"copy (select * from core.groups) to '{tmp_path}/leak.csv'",
+        f"export database '{tmp_path}/leak'",
+    ):
         result = run_cli("query", statement, "--warehouse", str(warehouse))
         assert result.returncode == 1 and result.stderr.startswith("error: "), statement
         assert "Traceback" not in result.stderr
@@ -83,8 +86,9 @@ def test_a_temporary_table_lives_only_in_the_session(built_warehouse):
     before = sha(warehouse)
     assert run_query(warehouse, "create temp table scratch as select 1 as x; select x from scratch") == (["x"], [(1,)])
     assert sha(warehouse) == before
-    assert read_table(warehouse, "select count(*) from information_schema.tables where table_name = 'scratch'") \
-        == [(0,)]
+    assert read_table(warehouse, "select count(*) from information_schema.tables where table_name = 'scratch'") == [
+        (0,)
+    ]
 
 
 def test_paths_and_file_names_from_the_command_line_are_values_not_sql(shared_data, tmp_path):
@@ -97,22 +101,44 @@ def test_paths_and_file_names_from_the_command_line_are_values_not_sql(shared_da
     name = f"{injection}.csv"
     gtd[gtd["country_txt"] == "Pakistan"].head(7).to_csv(raw / "gtd" / name, index=False)
     warehouse = tmp_path / "w'; drop table x; --" / "warehouse.duckdb"
-    result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse),
-                     env={"ACLED_API_KEY": SECRET, "PIPELINES_SECRET_PROBE": SECRET, "UCDP_API_TOKEN": SECRET,
-                          "ACLED_API_USERNAME": SECRET, "ACLED_API_PASSWORD": SECRET})
+    result = run_cli(
+        "run",
+        "--raw",
+        str(raw),
+        "--warehouse",
+        str(warehouse),
+        env={
+            "ACLED_API_KEY": SECRET,
+            "PIPELINES_SECRET_PROBE": SECRET,
+            "UCDP_API_TOKEN": SECRET,
+            "ACLED_API_USERNAME": SECRET,
+            "ACLED_API_PASSWORD": SECRET,
+        },
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     groups = len(pd.read_csv(raw / "curated" / "groups.csv"))
     assert read_table(warehouse, "select count(*) from core.groups") == [(groups,)]
-    assert read_table(warehouse, "select count(*) from core.incidents where source_file = ?".replace(
-        "?", "'gtd/" + injection.replace("'", "''") + ".csv'")) == [(7,)]
+    assert read_table(
+        warehouse,
+        "select count(*) from core.incidents where source_file = ?".replace(
+            "?", "'gtd/" + injection.replace("'", "''") + ".csv'"
+        ),
+    ) == [(7,)]
     assert read_table(warehouse, "select raw_dir from meta.build_info") == [(str(raw),)]
 
     # Secrets in the environment appear nowhere: not in the output, not in either warehouse file.
     assert SECRET not in result.stdout + result.stderr
     for path in (warehouse, warehouse.parent / ".build" / warehouse.name):
         assert SECRET.encode() not in path.read_bytes()
-    query = run_cli("query", "select * from duckdb_settings()", "--warehouse", str(warehouse), "--format", "csv",
-                    env={"ACLED_API_KEY": SECRET})
+    query = run_cli(
+        "query",
+        "select * from duckdb_settings()",
+        "--warehouse",
+        str(warehouse),
+        "--format",
+        "csv",
+        env={"ACLED_API_KEY": SECRET},
+    )
     assert query.returncode == 0 and SECRET not in query.stdout
 
 
@@ -122,8 +148,13 @@ def test_api_credentials_stay_out_of_errors_files_and_the_help(tmp_path):
     from tests.fake_apis import FakeApis
 
     with FakeApis() as fake:
-        env = {"ACLED_API_BASE_URL": fake.url, "ACLED_API_USERNAME": "someone@example.org",
-               "ACLED_API_PASSWORD": SECRET, "UCDP_API_BASE_URL": f"{fake.url}/api", "UCDP_API_TOKEN": SECRET}
+        env = {
+            "ACLED_API_BASE_URL": fake.url,
+            "ACLED_API_USERNAME": "someone@example.org",
+            "ACLED_API_PASSWORD": SECRET,
+            "UCDP_API_BASE_URL": f"{fake.url}/api",
+            "UCDP_API_TOKEN": SECRET,
+        }
         refused = run_cli("pull", "acled", "--raw", str(tmp_path), env=env)
         ucdp = run_cli("pull", "ucdp", "--version", "24.1", "--raw", str(tmp_path), env=env)
     assert refused.returncode == 1 and "HTTP 400" in refused.stderr and "nothing was written" in refused.stderr

@@ -32,18 +32,37 @@ def warehouse(shared_data, tmp_path_factory):
 
 
 def core_incidents(wh) -> pd.DataFrame:
-    rows = read_table(wh, "select source_event_id, event_type, event_date, date_precision, event_end_date, country, "
-                          "fatalities_low, fatalities_best, fatalities_high, perpetrator_raw, attack_type, is_suicide "
-                          "from core.incidents where source = 'acled'")
-    return pd.DataFrame(rows, columns=["event_id_cnty", "event_type", "event_date", "date_precision",
-                                       "event_end_date", "country", "low", "best", "high", "perpetrator_raw",
-                                       "attack_type", "is_suicide"]).set_index("event_id_cnty")
+    rows = read_table(
+        wh,
+        "select source_event_id, event_type, event_date, date_precision, event_end_date, country, "
+        "fatalities_low, fatalities_best, fatalities_high, perpetrator_raw, attack_type, is_suicide "
+        "from core.incidents where source = 'acled'",
+    )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "event_id_cnty",
+            "event_type",
+            "event_date",
+            "date_precision",
+            "event_end_date",
+            "country",
+            "low",
+            "best",
+            "high",
+            "perpetrator_raw",
+            "attack_type",
+            "is_suicide",
+        ],
+    ).set_index("event_id_cnty")
 
 
 def test_every_row_of_the_sample_is_read_and_loaded(warehouse, sample):
     assert len(sample) == 9000
-    loads = read_table(warehouse, "select rows_read, rows_loaded, rows_quarantined from dq.file_loads "
-                                  "where source = 'acled' and is_current")
+    loads = read_table(
+        warehouse,
+        "select rows_read, rows_loaded, rows_quarantined from dq.file_loads where source = 'acled' and is_current",
+    )
     assert loads == [(len(sample), len(sample), 0)]
 
 
@@ -105,11 +124,15 @@ def test_categories_are_kept_as_published(warehouse, sample):
 
 def test_associated_actors_are_perpetrators_each_with_its_own_group(warehouse, sample):
     expected = sum(len({a.strip() for a in cell.split(";") if a.strip()}) for cell in sample["assoc_actor_1"])
-    (associated,) = read_table(warehouse, "select count(*) from core.incident_perpetrators "
-                                          "where role = 'associated' and incident_id like 'acled:%'")[0]
+    (associated,) = read_table(
+        warehouse,
+        "select count(*) from core.incident_perpetrators where role = 'associated' and incident_id like 'acled:%'",
+    )[0]
     assert associated == expected
     # Several associated actors share one role: each must keep the group its own name resolves to.
-    wrong = read_table(warehouse, """
+    wrong = read_table(
+        warehouse,
+        """
         with alias as (select source_system, alias_normalized, min(group_id) as group_id
                        from core.group_aliases group by all)
         select p.incident_id, p.perpetrator_raw, p.group_id
@@ -118,50 +141,152 @@ def test_associated_actors_are_perpetrators_each_with_its_own_group(warehouse, s
              and own.alias_normalized = normalize_group_name(p.perpetrator_raw)
         left join alias cur on cur.source_system = 'curated'
              and cur.alias_normalized = normalize_group_name(p.perpetrator_raw)
-        where p.group_id is distinct from coalesce(own.group_id, cur.group_id)""")
+        where p.group_id is distinct from coalesce(own.group_id, cur.group_id)""",
+    )
     assert wrong == []
-    (ttp,) = read_table(warehouse, "select count(*) from core.incident_perpetrators "
-                                   "where perpetrator_raw = 'TTP: Tehreek-i-Taliban Pakistan' and group_id = 'ttp'")[0]
+    (ttp,) = read_table(
+        warehouse,
+        "select count(*) from core.incident_perpetrators "
+        "where perpetrator_raw = 'TTP: Tehreek-i-Taliban Pakistan' and group_id = 'ttp'",
+    )[0]
     assert ttp > 0
 
 
 # ---- a minimal export per ACLED's codebook, then a newer export: the upsert ---------------------------------
 
-COLUMNS = ["event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type", "sub_event_type",
-           "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2", "interaction",
-           "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3", "location", "latitude",
-           "longitude", "geo_precision", "source", "source_scale", "notes", "fatalities", "tags", "timestamp"]
+COLUMNS = [
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
+]
 
 
 def event(event_id, date, event_type, sub_event_type, actor1, fatalities, timestamp, **more) -> dict:
     country = "Afghanistan" if event_id.startswith("AFG") else "Pakistan"
     row = dict.fromkeys(COLUMNS, "")
-    row.update(event_id_cnty=event_id, event_date=date, year=date[:4], time_precision="1",
-               disorder_type="Political violence", event_type=event_type, sub_event_type=sub_event_type,
-               actor1=actor1, inter1="2", iso="586" if country == "Pakistan" else "4", region="South Asia",
-               country=country, admin1="Khyber Pakhtunkhwa" if country == "Pakistan" else "Nangarhar",
-               location="Peshawar" if country == "Pakistan" else "Jalalabad", latitude="34.0", longitude="71.5",
-               geo_precision="1", source="Dawn", source_scale="National", notes=f"On {date}, test event.",
-               fatalities=str(fatalities), timestamp=str(timestamp))
+    row.update(
+        event_id_cnty=event_id,
+        event_date=date,
+        year=date[:4],
+        time_precision="1",
+        disorder_type="Political violence",
+        event_type=event_type,
+        sub_event_type=sub_event_type,
+        actor1=actor1,
+        inter1="2",
+        iso="586" if country == "Pakistan" else "4",
+        region="South Asia",
+        country=country,
+        admin1="Khyber Pakhtunkhwa" if country == "Pakistan" else "Nangarhar",
+        location="Peshawar" if country == "Pakistan" else "Jalalabad",
+        latitude="34.0",
+        longitude="71.5",
+        geo_precision="1",
+        source="Dawn",
+        source_scale="National",
+        notes=f"On {date}, test event.",
+        fatalities=str(fatalities),
+        timestamp=str(timestamp),
+    )
     row.update(more)
     return row
 
 
 FIRST_EXPORT = [
-    event("PAK900001", "2024-01-02", "Battles", "Armed clash", "Military Forces of Pakistan (2022-)", 3, 1704800000,
-          actor2="TTP: Tehreek-i-Taliban Pakistan", inter2="2", interaction="12"),
-    event("PAK900002", "2024-01-03", "Explosions/Remote violence", "Suicide bomb", "TTP: Tehreek-i-Taliban Pakistan",
-          5, 1704800000, assoc_actor_1="Unidentified Armed Group (Pakistan)"),
-    event("PAK900003", "2024-01-04", "Explosions/Remote violence", "Air/drone strike",
-          "Military Forces of Pakistan (2022-)", 2, 1704800000, time_precision="2"),
-    event("AFG900001", "2024-01-05", "Violence against civilians", "Attack", "Islamic State (Afghanistan)", 1,
-          1704800000, time_precision="3", civilian_targeting="Civilian targeting"),
-    event("PAK900004", "2024-01-06", "Protests", "Peaceful protest", "Protesters (Pakistan)", 0, 1704800000,
-          disorder_type="Demonstrations", inter1="6"),
+    event(
+        "PAK900001",
+        "2024-01-02",
+        "Battles",
+        "Armed clash",
+        "Military Forces of Pakistan (2022-)",
+        3,
+        1704800000,
+        actor2="TTP: Tehreek-i-Taliban Pakistan",
+        inter2="2",
+        interaction="12",
+    ),
+    event(
+        "PAK900002",
+        "2024-01-03",
+        "Explosions/Remote violence",
+        "Suicide bomb",
+        "TTP: Tehreek-i-Taliban Pakistan",
+        5,
+        1704800000,
+        assoc_actor_1="Unidentified Armed Group (Pakistan)",
+    ),
+    event(
+        "PAK900003",
+        "2024-01-04",
+        "Explosions/Remote violence",
+        "Air/drone strike",
+        "Military Forces of Pakistan (2022-)",
+        2,
+        1704800000,
+        time_precision="2",
+    ),
+    event(
+        "AFG900001",
+        "2024-01-05",
+        "Violence against civilians",
+        "Attack",
+        "Islamic State (Afghanistan)",
+        1,
+        1704800000,
+        time_precision="3",
+        civilian_targeting="Civilian targeting",
+    ),
+    event(
+        "PAK900004",
+        "2024-01-06",
+        "Protests",
+        "Peaceful protest",
+        "Protesters (Pakistan)",
+        0,
+        1704800000,
+        disorder_type="Demonstrations",
+        inter1="6",
+    ),
 ]
-EDITED = event("PAK900002", "2024-01-03", "Explosions/Remote violence", "Suicide bomb",
-               "TTP: Tehreek-i-Taliban Pakistan", 9, 1707000000,
-               assoc_actor_1="Islamic State (Pakistan); BLA: Baloch Liberation Army", notes="Death toll rose to 9.")
+EDITED = event(
+    "PAK900002",
+    "2024-01-03",
+    "Explosions/Remote violence",
+    "Suicide bomb",
+    "TTP: Tehreek-i-Taliban Pakistan",
+    9,
+    1707000000,
+    assoc_actor_1="Islamic State (Pakistan); BLA: Baloch Liberation Army",
+    notes="Death toll rose to 9.",
+)
 SECOND_EXPORT = [
     EDITED,
     event("PAK900005", "2024-02-01", "Battles", "Armed clash", "Police Forces of Pakistan (2022-)", 4, 1707000000),
@@ -177,9 +302,11 @@ def write_export(path, rows) -> None:
         writer.writerows(rows)
 
 
-INCIDENT_COLUMNS = ("incident_id, event_type, event_date, date_precision, event_end_date, country, admin1, location, "
-                    "latitude, longitude, attack_type, perpetrator_raw, group_id, fatalities_low, fatalities_best, "
-                    "fatalities_high, is_suicide, source_file")
+INCIDENT_COLUMNS = (
+    "incident_id, event_type, event_date, date_precision, event_end_date, country, admin1, location, "
+    "latitude, longitude, attack_type, perpetrator_raw, group_id, fatalities_low, fatalities_best, "
+    "fatalities_high, is_suicide, source_file"
+)
 
 
 @pytest.fixture(scope="module")
@@ -192,8 +319,13 @@ def upsert(tmp_path_factory):
     first = run_cli("run", "--raw", str(raw), "--warehouse", str(wh))
     assert first.returncode == 0, first.stdout + first.stderr
     before = {r[0]: r for r in read_table(wh, f"select {INCIDENT_COLUMNS} from core.incidents where source = 'acled'")}
-    perpetrators_before = sorted(read_table(wh, "select incident_id, perpetrator_raw, role "
-                                                "from core.incident_perpetrators where incident_id like 'acled:%'"))
+    perpetrators_before = sorted(
+        read_table(
+            wh,
+            "select incident_id, perpetrator_raw, role "
+            "from core.incident_perpetrators where incident_id like 'acled:%'",
+        )
+    )
     write_export(raw / "acled" / "acled_export_2024-02-05.csv", SECOND_EXPORT)
     second = run_cli("run", "--raw", str(raw), "--warehouse", str(wh))
     assert second.returncode == 0, second.stdout + second.stderr
@@ -208,8 +340,10 @@ def test_first_export_loads_one_row_per_event(upsert):
     row = lambda event_id: dict(zip(columns, before[f"acled:{event_id}"]))  # noqa: E731
     assert row("PAK900002")["fatalities_best"] == 5 and row("PAK900002")["is_suicide"] is True
     assert row("PAK900003")["event_type"] == "drone_strike"
-    assert (row("PAK900003")["event_date"], row("PAK900003")["event_end_date"]) == (dt.date(2024, 1, 1),
-                                                                                    dt.date(2024, 1, 7))
+    assert (row("PAK900003")["event_date"], row("PAK900003")["event_end_date"]) == (
+        dt.date(2024, 1, 1),
+        dt.date(2024, 1, 7),
+    )
     assert (row("AFG900001")["event_date"], row("AFG900001")["date_precision"]) == (dt.date(2024, 1, 1), "month")
     assert row("AFG900001")["event_type"] == "one_sided_violence"
     assert row("PAK900004")["event_type"] == "other" and row("PAK900004")["fatalities_best"] == 0
@@ -236,16 +370,28 @@ def test_newer_export_replaces_edited_events_and_adds_new_ones(upsert):
 
 def test_perpetrators_follow_the_winning_version(upsert):
     wh, _, _, _ = upsert
-    rows = sorted(read_table(wh, "select perpetrator_raw, role, source_file from core.incident_perpetrators "
-                                 "where incident_id = 'acled:PAK900002'"))
+    rows = sorted(
+        read_table(
+            wh,
+            "select perpetrator_raw, role, source_file from core.incident_perpetrators "
+            "where incident_id = 'acled:PAK900002'",
+        )
+    )
     newer = "acled/acled_export_2024-02-05.csv"
-    assert rows == sorted([("TTP: Tehreek-i-Taliban Pakistan", "primary", newer),
-                           ("Islamic State (Pakistan)", "associated", newer),
-                           ("BLA: Baloch Liberation Army", "associated", newer)])
+    assert rows == sorted(
+        [
+            ("TTP: Tehreek-i-Taliban Pakistan", "primary", newer),
+            ("Islamic State (Pakistan)", "associated", newer),
+            ("BLA: Baloch Liberation Army", "associated", newer),
+        ]
+    )
     (pak1,) = read_table(wh, "select count(*) from core.incident_perpetrators where incident_id = 'acled:PAK900001'")[0]
     assert pak1 == 1
-    loads = read_table(wh, "select source_file, rows_read, rows_loaded from dq.file_loads "
-                           "where source = 'acled' and is_current order by 1")
+    loads = read_table(
+        wh,
+        "select source_file, rows_read, rows_loaded from dq.file_loads "
+        "where source = 'acled' and is_current order by 1",
+    )
     assert loads == [("acled/acled_export_2024-01-10.csv", 5, 5), ("acled/acled_export_2024-02-05.csv", 3, 3)]
 
 
@@ -253,9 +399,12 @@ def test_exports_put_by_hand_write_the_same_history(upsert):
     """Two exports in raw/acled/: every (event, timestamp) is a version in core.incident_versions, known from its
     timestamp, closed by the next one; core.incidents holds the current ones. No pull time: release = file name."""
     wh = upsert[0]
-    rows = read_table(wh, "select source_event_id, fatalities_best, known_from, known_to, closed_by, is_current, "
-                          "release from core.incident_versions where source = 'acled' and source_event_id in "
-                          "('PAK900001', 'PAK900002') order by source_event_id, known_from")
+    rows = read_table(
+        wh,
+        "select source_event_id, fatalities_best, known_from, known_to, closed_by, is_current, "
+        "release from core.incident_versions where source = 'acled' and source_event_id in "
+        "('PAK900001', 'PAK900002') order by source_event_id, known_from",
+    )
     stamp = lambda t: dt.datetime.fromtimestamp(t, dt.UTC).replace(tzinfo=None)  # noqa: E731
     assert rows == [
         # the older version, which only the second export carries, is closed by the first export's newer one

@@ -49,8 +49,9 @@ drop_rows:
 
 
 def csv_frame(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, encoding="cp1252" if "older" not in path.name else "latin-1", dtype=str,
-                       keep_default_na=False)
+    return pd.read_csv(
+        path, encoding="cp1252" if "older" not in path.name else "latin-1", dtype=str, keep_default_na=False
+    )
 
 
 def number(series: pd.Series) -> pd.Series:
@@ -95,15 +96,22 @@ def mapped_warehouse(shared_data, tmp_path_factory):
 
 
 def loads(warehouse) -> dict[str, tuple[int, int, int]]:
-    return {f: (r, l, q) for f, r, l, q in read_table(
-        warehouse, "select source_file, rows_read, rows_loaded, rows_quarantined from dq.file_loads "
-                   "where source = 'mapped' and is_current")}
+    return {
+        f: (read, loaded, quarantined)
+        for f, read, loaded, quarantined in read_table(
+            warehouse,
+            "select source_file, rows_read, rows_loaded, rows_quarantined from dq.file_loads "
+            "where source = 'mapped' and is_current",
+        )
+    }
 
 
 def staged(warehouse, where: str) -> pd.DataFrame:
     build = warehouse.parent / ".build" / warehouse.name
-    rows = read_table(build, f"select source_event_id, wounded_high, longitude, parse_notes, raw_values "
-                             f"from staging.mapped where {where}")
+    rows = read_table(
+        build,
+        f"select source_event_id, wounded_high, longitude, parse_notes, raw_values from staging.mapped where {where}",
+    )
     return pd.DataFrame(rows, columns=["id", "wounded_high", "longitude", "parse_notes", "raw_values"])
 
 
@@ -137,8 +145,11 @@ def test_totals_rows_are_quarantined_with_their_reason(frames, mapped_warehouse)
         frame = frames[key]
         blank = [i + 1 for i in frame.index[frame["S#"].str.strip() == ""]]
         assert len(blank) == 1
-        rows = read_table(warehouse, "select row_number, column_name, reason, raw_values from dq.quarantine "
-                                     f"where source_file = 'mapped/kaggle_drones/{Path(name).name}'")
+        rows = read_table(
+            warehouse,
+            "select row_number, column_name, reason, raw_values from dq.quarantine "
+            f"where source_file = 'mapped/kaggle_drones/{Path(name).name}'",
+        )
         assert [(r[0], r[1], r[2]) for r in rows] == [(blank[0], "S#", "summary row (TOTALS)")]
         # the summary's figures are kept as published
         assert json.loads(rows[0][3])["Total Died Mix"] == frame.iloc[blank[0] - 1]["Total Died Mix"]
@@ -173,30 +184,47 @@ def test_unparseable_cells_load_as_null_with_the_raw_kept(frames, mapped_warehou
     row = rows.loc[url.iloc[0]["S#"]]
     assert pd.isna(row["wounded_high"]) and "Injured Max 'http" in row["parse_notes"]
     assert json.loads(row["raw_values"])["Injured Max"] == url.iloc[0]["Injured Max"]
-    assert read_table(warehouse, "select count(*) from dq.quarantine where source_file like "
-                                 "'mapped/kaggle_suicide/%'")[0][0] == 0
+    assert (
+        read_table(warehouse, "select count(*) from dq.quarantine where source_file like 'mapped/kaggle_suicide/%'")[0][
+            0
+        ]
+        == 0
+    )
 
 
 def test_suicide_yearly_counts_and_killed_match(frames, mapped_warehouse):
     _, warehouse = mapped_warehouse
     frame = frames["suicide_v11"]
     low, high = number(frame["Killed Min"]), number(frame["Killed Max"])
-    expected = pd.DataFrame({
-        "year": frame["Date"].str.strip().str[-4:].astype(int),
-        "low": low, "high": high, "best": low.fillna(high),  # mapping: best_estimate low
-    }).groupby("year").agg(incidents=("low", "size"), low=("low", "sum"), high=("high", "sum"),
-                           best=("best", "sum"))
-    rows = read_table(warehouse, """
+    expected = (
+        pd.DataFrame(
+            {
+                "year": frame["Date"].str.strip().str[-4:].astype(int),
+                "low": low,
+                "high": high,
+                "best": low.fillna(high),  # mapping: best_estimate low
+            }
+        )
+        .groupby("year")
+        .agg(incidents=("low", "size"), low=("low", "sum"), high=("high", "sum"), best=("best", "sum"))
+    )
+    rows = read_table(
+        warehouse,
+        """
         select year(event_date), count(*), coalesce(sum(fatalities_low), 0), coalesce(sum(fatalities_high), 0),
                coalesce(sum(fatalities_best), 0)
-        from core.incidents where source = 'kaggle_suicide' group by 1 order by 1""")
+        from core.incidents where source = 'kaggle_suicide' group by 1 order by 1""",
+    )
     actual = pd.DataFrame(rows, columns=["year", "incidents", "low", "high", "best"]).set_index("year")
     for column in ("incidents", "low", "high", "best"):
         assert actual[column].astype(float).to_dict() == expected[column].astype(float).to_dict(), column
     # the newer file wins over the older version for the events both hold; every row is an attack, suicide
-    (files, suicide, types) = read_table(warehouse, """
+    (files, suicide, types) = read_table(
+        warehouse,
+        """
         select list(distinct source_file), bool_and(is_suicide), list(distinct event_type)
-        from core.incidents where source = 'kaggle_suicide'""")[0]
+        from core.incidents where source = 'kaggle_suicide'""",
+    )[0]
     assert files == ["mapped/kaggle_suicide/" + Path(SUICIDE_V11).name] and suicide and types == ["attack"]
 
 
@@ -206,32 +234,40 @@ def test_suicide_dates_match_an_independent_parse(frames, mapped_warehouse):
     # independent reading: drop the weekday, then let pandas read month names of any form
     text = frame["Date"].str.replace(r"^[A-Za-z]+-", "", regex=True).str.replace("-", " ")
     expected = dict(zip("kaggle_suicide:" + frame["S#"], pd.to_datetime(text, format="mixed").dt.date))
-    actual = dict(read_table(warehouse, "select incident_id, event_date from core.incidents "
-                                        "where source = 'kaggle_suicide'"))
+    actual = dict(
+        read_table(warehouse, "select incident_id, event_date from core.incidents where source = 'kaggle_suicide'")
+    )
     assert actual == expected
 
 
 def test_drone_versions_keep_the_newer_file_per_strike(frames, mapped_warehouse):
     _, warehouse = mapped_warehouse
     nov = frames["drones_nov"][frames["drones_nov"]["S#"].str.strip() != ""]
-    rows = read_table(warehouse, "select source_event_id, source_file, fatalities_high, perpetrator_raw, "
-                                 "event_type from core.incidents where source = 'kaggle_drones'")
+    rows = read_table(
+        warehouse,
+        "select source_event_id, source_file, fatalities_high, perpetrator_raw, "
+        "event_type from core.incidents where source = 'kaggle_drones'",
+    )
     assert sorted(r[0] for r in rows) == sorted(nov["S#"])
     assert {r[1] for r in rows} == {"mapped/kaggle_drones/" + Path(DRONES_NOV).name}
     assert sum(r[2] or 0 for r in rows) == number(nov["Total Died Mix"]).sum()
     assert {(r[3], r[4]) for r in rows} == {("United States", "drone_strike")}
     # the extra columns of the Nov 2017 version are kept in raw_values
     build = warehouse.parent / ".build" / warehouse.name
-    (raw,) = read_table(build, "select raw_values from staging.mapped where source_file like '%2017-11%' "
-                               "and source_event_id = '1'")[0]
+    (raw,) = read_table(
+        build, "select raw_values from staging.mapped where source_file like '%2017-11%' and source_event_id = '1'"
+    )[0]
     assert {"No of Strike", "Temperature(C)"} <= set(json.loads(raw))
 
 
 def test_bij_strikes(frames, mapped_warehouse):
     _, warehouse = mapped_warehouse
     frame = frames["bij"]
-    rows = read_table(warehouse, "select source_event_id, fatalities_low, fatalities_high, fatalities_best, "
-                                 "event_date, admin1 from core.incidents where source = 'bij'")
+    rows = read_table(
+        warehouse,
+        "select source_event_id, fatalities_low, fatalities_high, fatalities_best, "
+        "event_date, admin1 from core.incidents where source = 'bij'",
+    )
     assert sorted(r[0] for r in rows) == sorted(frame["Strike ID"])
     assert sum(r[1] for r in rows) == number(frame["Minimum total people killed"]).sum()
     assert sum(r[2] for r in rows) == number(frame["Maximum total people killed"]).sum()
@@ -245,14 +281,20 @@ def test_bij_strikes(frames, mapped_warehouse):
 def test_a_users_new_dataset_loads_without_code(mapped_warehouse):
     _, warehouse = mapped_warehouse
     assert loads(warehouse)["mapped/user_attacks/attacks_2019.csv"] == (5, 2, 3)
-    quarantined = read_table(warehouse, "select row_number, column_name, reason from dq.quarantine "
-                                        "where source_file = 'mapped/user_attacks/attacks_2019.csv' order by 1")
+    quarantined = read_table(
+        warehouse,
+        "select row_number, column_name, reason from dq.quarantine "
+        "where source_file = 'mapped/user_attacks/attacks_2019.csv' order by 1",
+    )
     assert [(r[0], r[1]) for r in quarantined] == [(3, "Dead"), (4, "Day"), (5, "Ref")]
     assert "'three' is not a whole number" in quarantined[0][2]
     assert "'31/02/2019' matches none of the date_formats" in quarantined[1][2]
     assert quarantined[2][2] == "summary row (TOTAL)"
-    rows = read_table(warehouse, "select incident_id, event_date, admin1, fatalities_best, wounded, group_id "
-                                 "from core.incidents where source = 'user_attacks' order by 1")
+    rows = read_table(
+        warehouse,
+        "select incident_id, event_date, admin1, fatalities_best, wounded, group_id "
+        "from core.incidents where source = 'user_attacks' order by 1",
+    )
     assert [(r[0], str(r[1]), r[2], r[3], r[4]) for r in rows] == [
         ("user_attacks:P-1", "2019-01-03", "Khyber Pakhtunkhwa", 4.0, 10.0),
         ("user_attacks:P-2", "2019-01-15", "Balochistan", 2.0, None),
@@ -278,8 +320,9 @@ def test_bad_mappings_fail_naming_the_file_and_the_key(tmp_path):
         load_mapping(no_id)
     assert str(no_id) in str(error.value) and "'id_column': missing required key" in str(error.value)
 
-    no_date = write_mapping(tmp_path, USER_MAPPING.replace("  event_date: {column: Day, date_formats: ['%d/%m/%Y']}\n",
-                                                           ""))
+    no_date = write_mapping(
+        tmp_path, USER_MAPPING.replace("  event_date: {column: Day, date_formats: ['%d/%m/%Y']}\n", "")
+    )
     with pytest.raises(MappingError, match="columns.event_date"):
         load_mapping(no_date)
 

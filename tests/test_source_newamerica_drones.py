@@ -16,8 +16,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.engine.config import SQL_DIR
 from pipelines.defs.incidents.sources.newamerica_drones import ADAPTER
+from pipelines.engine.config import SQL_DIR
 from tests.conftest import CURATED_DIR, copy_curated, read_table, run_cli
 
 NA_FILE = "newamerica_drones/newamerica_pakistan_strikes_2004_2018.csv"
@@ -92,8 +92,10 @@ def leaders_of(strikes: pd.DataFrame) -> pd.DataFrame:
 
 def test_every_row_is_read_and_accounted(strikes, na_warehouse):
     _, warehouse = na_warehouse
-    (read, loaded, quarantined), = read_table(warehouse, "select rows_read, rows_loaded, rows_quarantined "
-                                                         "from dq.file_loads where source = 'newamerica_drones'")
+    ((read, loaded, quarantined),) = read_table(
+        warehouse,
+        "select rows_read, rows_loaded, rows_quarantined from dq.file_loads where source = 'newamerica_drones'",
+    )
     assert read == len(strikes) == 414
     duplicates = int(strikes.drop(columns=["day", "incident_id"]).duplicated().sum())
     assert (loaded, quarantined) == (read - duplicates, duplicates)
@@ -103,13 +105,21 @@ def test_every_row_is_read_and_accounted(strikes, na_warehouse):
 
 def test_strikes_and_deaths_per_year_match(strikes, na_warehouse):
     _, warehouse = na_warehouse
-    frame = strikes.assign(low=number(strikes["total_low"]), high=number(strikes["total_high"]),
-                           avg=number(strikes["total_avg"]), strikes_n=number(strikes["strikes"]))
+    frame = strikes.assign(
+        low=number(strikes["total_low"]),
+        high=number(strikes["total_high"]),
+        avg=number(strikes["total_avg"]),
+        strikes_n=number(strikes["strikes"]),
+    )
     expected = frame.groupby(frame["day"].dt.year).agg(
-        strikes=("strikes_n", "sum"), low=("low", "sum"), high=("high", "sum"), best=("avg", "sum"))
-    rows = read_table(warehouse, """
+        strikes=("strikes_n", "sum"), low=("low", "sum"), high=("high", "sum"), best=("avg", "sum")
+    )
+    rows = read_table(
+        warehouse,
+        """
         select year(event_date), count(*), sum(fatalities_low), sum(fatalities_high), sum(fatalities_best)
-        from core.incidents where source = 'newamerica_drones' group by 1 order by 1""")
+        from core.incidents where source = 'newamerica_drones' group by 1 order by 1""",
+    )
     actual = pd.DataFrame(rows, columns=["year", "strikes", "low", "high", "best"]).set_index("year")
     assert actual["strikes"].to_dict() == expected["strikes"].astype(int).to_dict()
     for column in ("low", "high", "best"):
@@ -118,12 +128,27 @@ def test_strikes_and_deaths_per_year_match(strikes, na_warehouse):
 
 def test_each_strike_as_published_with_a_stable_id(strikes, na_warehouse):
     _, warehouse = na_warehouse
-    rows = read_table(warehouse, """
+    rows = read_table(
+        warehouse,
+        """
         select incident_id, event_type, event_date, date_precision, country, perpetrator_raw, fatalities_low,
                fatalities_best, fatalities_high
-        from core.incidents where source = 'newamerica_drones'""")
-    actual = pd.DataFrame(rows, columns=["incident_id", "event_type", "event_date", "date_precision", "country",
-                                         "perpetrator_raw", "low", "best", "high"]).set_index("incident_id")
+        from core.incidents where source = 'newamerica_drones'""",
+    )
+    actual = pd.DataFrame(
+        rows,
+        columns=[
+            "incident_id",
+            "event_type",
+            "event_date",
+            "date_precision",
+            "country",
+            "perpetrator_raw",
+            "low",
+            "best",
+            "high",
+        ],
+    ).set_index("incident_id")
     expected = strikes.set_index("incident_id")
     assert sorted(actual.index) == sorted(expected.index)  # the documented id: date + ordinal in the date
     assert set(actual["event_type"]) == {"drone_strike"}
@@ -139,22 +164,38 @@ def test_each_strike_as_published_with_a_stable_id(strikes, na_warehouse):
 
 def test_the_united_states_is_no_group_and_targets_resolve(strikes, na_warehouse):
     _, warehouse = na_warehouse
-    assert read_table(warehouse, "select count(*) from core.incidents where source = 'newamerica_drones' "
-                                 "and group_id is not null") == [(0,)]
-    assert read_table(warehouse, "select count(*), count(group_id) from core.incident_perpetrators "
-                                 "where incident_id like 'newamerica_drones:%' and role = 'primary'") == [(414, 0)]
+    assert read_table(
+        warehouse, "select count(*) from core.incidents where source = 'newamerica_drones' and group_id is not null"
+    ) == [(0,)]
+    assert read_table(
+        warehouse,
+        "select count(*), count(group_id) from core.incident_perpetrators "
+        "where incident_id like 'newamerica_drones:%' and role = 'primary'",
+    ) == [(414, 0)]
     with open(CURATED_DIR / "group_aliases.csv", encoding="utf-8-sig", newline="") as handle:
         aliases = {r["alias"]: r["group_id"] for r in csv.DictReader(handle) if r["source_system"] == "newamerica"}
-    targets = dict(read_table(warehouse, "select p.perpetrator_raw, min(p.group_id) from core.incident_perpetrators p "
-                                         "where p.incident_id like 'newamerica_drones:%' and role = 'target' "
-                                         "group by all"))
+    targets = dict(
+        read_table(
+            warehouse,
+            "select p.perpetrator_raw, min(p.group_id) from core.incident_perpetrators p "
+            "where p.incident_id like 'newamerica_drones:%' and role = 'target' "
+            "group by all",
+        )
+    )
     for name, group_id in aliases.items():
         if name in targets:
             assert targets[name] == group_id, name
-    counts = dict(read_table(warehouse, "select perpetrator_raw, count(*) from core.incident_perpetrators where "
-                                        "incident_id like 'newamerica_drones:%' and role = 'target' group by all"))
-    assert counts == strikes.loc[strikes["target_organization_name"] != "", "target_organization_name"] \
-        .value_counts().to_dict()
+    counts = dict(
+        read_table(
+            warehouse,
+            "select perpetrator_raw, count(*) from core.incident_perpetrators where "
+            "incident_id like 'newamerica_drones:%' and role = 'target' group by all",
+        )
+    )
+    assert (
+        counts
+        == strikes.loc[strikes["target_organization_name"] != "", "target_organization_name"].value_counts().to_dict()
+    )
 
 
 def test_all_seven_source_columns_are_kept(strikes, na_warehouse, shared_data):
@@ -171,31 +212,45 @@ def test_all_seven_source_columns_are_kept(strikes, na_warehouse, shared_data):
 def test_every_named_leader_is_one_leadership_event_of_the_strike(strikes, na_warehouse):
     _, warehouse = na_warehouse
     named = leaders_of(strikes)
-    assert (named["persons"] == number(named["leaders_killed"])).all(), \
-        named.loc[named["persons"] != number(named["leaders_killed"]), "leader_names"].tolist()
+    assert (named["persons"] == number(named["leaders_killed"])).all(), named.loc[
+        named["persons"] != number(named["leaders_killed"]), "leader_names"
+    ].tolist()
     assert (strikes.loc[number(strikes["leaders_killed"]).fillna(0) == 0, "leader_names"] == "").all()
-    per_incident = dict(read_table(warehouse, "select incident_id, count(*) from core.leadership_events "
-                                              "where incident_id like 'newamerica_drones:%' group by all"))
+    per_incident = dict(
+        read_table(
+            warehouse,
+            "select incident_id, count(*) from core.leadership_events "
+            "where incident_id like 'newamerica_drones:%' group by all",
+        )
+    )
     expected = named.groupby("incident_id")["persons"].sum().to_dict()
     assert per_incident == expected
 
 
 def test_curated_leader_killed_in_a_strike_is_one_event_linked_to_it(strikes, na_warehouse):
     _, warehouse = na_warehouse
-    for leader_id, name, day in [("baitullah_mehsud", "Baitullah Mehsud", "2009-08-05"),
-                                 ("hakimullah_mehsud", "Hakimullah Mehsud", "2013-11-01")]:
+    for leader_id, name, day in [
+        ("baitullah_mehsud", "Baitullah Mehsud", "2009-08-05"),
+        ("hakimullah_mehsud", "Hakimullah Mehsud", "2013-11-01"),
+    ]:
         strike = strikes[(strikes["day"] == day) & strikes["leader_names"].str.contains(name)]
         assert len(strike) == 1, f"{name} is not named on {day} in the sheet"
-        events = read_table(warehouse, f"""
+        events = read_table(
+            warehouse,
+            f"""
             select leadership_event_id, source, incident_id from core.leadership_events
-            where leader_id = '{leader_id}' and event_type = 'killed'""")
+            where leader_id = '{leader_id}' and event_type = 'killed'""",
+        )
         assert len(events) == 1, events
-        (_, source, incident_id), = events
+        ((_, source, incident_id),) = events
         assert source != "newamerica"  # the curated row is the event
         assert incident_id == strike["incident_id"].iloc[0]
         # no second leader was made from the New America spelling
-        assert read_table(warehouse, f"select count(*) from core.leaders where lower(name) = lower('{name}') "
-                                     f"or list_contains(aliases, '{name}')") == [(1,)]
+        assert read_table(
+            warehouse,
+            f"select count(*) from core.leaders where lower(name) = lower('{name}') "
+            f"or list_contains(aliases, '{name}')",
+        ) == [(1,)]
 
 
 def test_date_disagreement_keeps_one_event_and_both_dates_as_claims(strikes, na_warehouse, shifted_event):
@@ -207,12 +262,18 @@ def test_date_disagreement_keeps_one_event_and_both_dates_as_claims(strikes, na_
     strike = strikes[strikes["day"] == shifted_event["event_date"]]
     strike = strike[strike["leader_names"].map(normalise).str.contains("waliur rehman")]
     assert len(strike) == 1
-    events = read_table(warehouse, f"select leadership_event_id, event_date, incident_id from core.leadership_events "
-                                   f"where leader_id = '{SHIFTED_LEADER}' and event_type = 'killed'")
+    events = read_table(
+        warehouse,
+        f"select leadership_event_id, event_date, incident_id from core.leadership_events "
+        f"where leader_id = '{SHIFTED_LEADER}' and event_type = 'killed'",
+    )
     assert events == [(event_id, curated_day, strike["incident_id"].iloc[0])]
-    claims = read_table(warehouse, f"select value, is_preferred, source, source_url from core.claims "
-                                   f"where subject_table = 'leadership_events' and subject_id = '{event_id}' "
-                                   f"and attribute = 'event_date' order by value")
+    claims = read_table(
+        warehouse,
+        f"select value, is_preferred, source, source_url from core.claims "
+        f"where subject_table = 'leadership_events' and subject_id = '{event_id}' "
+        f"and attribute = 'event_date' order by value",
+    )
     assert (shifted_event["event_date"], False, "newamerica", NA_PAGE) in claims
     assert (curated_day.isoformat(), True, shifted_event["source"], shifted_event["source_url"]) in claims
 
@@ -224,16 +285,30 @@ def test_unmatched_leader_becomes_a_new_leader_and_killing(strikes, na_warehouse
     assert "nek muhammad" not in curated
     strike = strikes[strikes["leader_names"] == "Nek Muhammad"]
     assert len(strike) == 1
-    assert read_table(warehouse, "select name, group_id, source, source_url from core.leaders "
-                                 "where leader_id = 'nek_muhammad'") == [("Nek Muhammad", None, "newamerica", NA_PAGE)]
-    rows = read_table(warehouse, """
+    assert read_table(
+        warehouse, "select name, group_id, source, source_url from core.leaders where leader_id = 'nek_muhammad'"
+    ) == [("Nek Muhammad", None, "newamerica", NA_PAGE)]
+    rows = read_table(
+        warehouse,
+        """
         select event_type, event_date, method, perpetrator, source, source_url, incident_id
-        from core.leadership_events where leader_id = 'nek_muhammad'""")
-    assert rows == [("killed", strike["day"].iloc[0].date(), "drone_strike", "United States", "newamerica", NA_PAGE,
-                     strike["incident_id"].iloc[0])]
+        from core.leadership_events where leader_id = 'nek_muhammad'""",
+    )
+    assert rows == [
+        (
+            "killed",
+            strike["day"].iloc[0].date(),
+            "drone_strike",
+            "United States",
+            "newamerica",
+            NA_PAGE,
+            strike["incident_id"].iloc[0],
+        )
+    ]
     # the group comes from target_organization_name where it resolves ('Al-Qaeda' for Abu Laith al-Libi)
-    assert read_table(warehouse, "select group_id from core.leaders where leader_id = 'abu_laith_al_libi'") \
-        == [("al_qaeda",)]
+    assert read_table(warehouse, "select group_id from core.leaders where leader_id = 'abu_laith_al_libi'") == [
+        ("al_qaeda",)
+    ]
 
 
 def test_duplicate_and_unreadable_rows_are_quarantined(shared_data, tmp_path):

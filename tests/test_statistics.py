@@ -55,14 +55,23 @@ def event_month(event_id: str) -> pd.Period:
 
 def window(monthly: pd.Series, month: pd.Period, months: int) -> pd.DataFrame:
     rel = [r for r in range(-months, months + 1) if r != 0]
-    return pd.DataFrame({"rel_month": rel, "month": [month + r for r in rel],
-                         "incidents": [int(monthly.get(month + r, 0)) for r in rel]})
+    return pd.DataFrame(
+        {
+            "rel_month": rel,
+            "month": [month + r for r in rel],
+            "incidents": [int(monthly.get(month + r, 0)) for r in rel],
+        }
+    )
 
 
 def mart_row(warehouse, event_id: str) -> pd.Series:
-    frame = read_frame(warehouse, "select * from marts.policy_outcomes where event_id = ? and scope = 'national' "
-                                  "and scope_value = 'Pakistan' and window_months = 12 and source = 'ucdp_ged' "
-                                  "and violence_class = 'all'", [event_id])
+    frame = read_frame(
+        warehouse,
+        "select * from marts.policy_outcomes where event_id = ? and scope = 'national' "
+        "and scope_value = 'Pakistan' and window_months = 12 and source = 'ucdp_ged' "
+        "and violence_class = 'all'",
+        [event_id],
+    )
     assert len(frame) == 1
     return frame.iloc[0]
 
@@ -100,12 +109,14 @@ def test_rate_ratio_and_its_recomputed_from_the_raw_ucdp_file(shared_warehouse, 
     its = window(ucdp_pakistan_monthly, month, 24)
     t = its["rel_month"].astype(float)
     frame = pd.DataFrame({"const": 1.0, "t": t, "level": (t > 0).astype(float), "slope": t * (t > 0)})
-    seasons = pd.get_dummies(pd.Categorical(its["month"].dt.month, categories=range(1, 13)), prefix="m",
-                             drop_first=True).astype(float)
+    seasons = pd.get_dummies(
+        pd.Categorical(its["month"].dt.month, categories=range(1, 13)), prefix="m", drop_first=True
+    ).astype(float)
     frame = pd.concat([frame, seasons], axis=1)
     lags = math.floor(4 * (len(its) / 100) ** (2 / 9))
     fit = sm.GLM(its["incidents"].to_numpy(float), frame, family=sm.families.Poisson()).fit(
-        cov_type="HAC", cov_kwds={"maxlags": lags})
+        cov_type="HAC", cov_kwds={"maxlags": lags}
+    )
     ci = np.exp(fit.conf_int())
     for term, name in [("level", "its_level"), ("slope", "its_slope")]:
         assert row[f"{name}_change"] == pytest.approx(math.exp(fit.params[term]), abs=TOL)
@@ -135,14 +146,21 @@ def test_overlapping_and_same_month_events_and_the_joint_model(shared_warehouse)
     assert "op_zarb_e_azb" in list(nap["overlapping_events"])
     assert list(nap["same_month_events"]) == ["aps_peshawar_attack"]
     assert list(zarb["same_month_events"]) == []
-    joint = read_frame(warehouse, "select * from marts.policy_outcomes_joint where event_id = 'op_zarb_e_azb' "
-                                  "and source = 'ucdp_ged' and violence_class = 'all'").set_index("term_event_id")
+    joint = read_frame(
+        warehouse,
+        "select * from marts.policy_outcomes_joint where event_id = 'op_zarb_e_azb' "
+        "and source = 'ucdp_ged' and violence_class = 'all'",
+    ).set_index("term_event_id")
     assert {"op_zarb_e_azb", "national_action_plan_2014", "aps_peshawar_attack"} <= set(joint.index)
-    assert joint.loc["op_zarb_e_azb", "term_rel_month"] == 0 and joint.loc["national_action_plan_2014",
-                                                                             "term_rel_month"] == 6
+    assert (
+        joint.loc["op_zarb_e_azb", "term_rel_month"] == 0
+        and joint.loc["national_action_plan_2014", "term_rel_month"] == 6
+    )
     # NAP and the school attack share a month, hence one term
-    assert joint.loc["national_action_plan_2014", "its_level_change"] == joint.loc["aps_peshawar_attack",
-                                                                                   "its_level_change"]
+    assert (
+        joint.loc["national_action_plan_2014", "its_level_change"]
+        == joint.loc["aps_peshawar_attack", "its_level_change"]
+    )
     for term in ["op_zarb_e_azb", "national_action_plan_2014"]:
         r = joint.loc[term]
         assert r["its_level_ci_low"] < r["its_level_change"] < r["its_level_ci_high"]
@@ -160,9 +178,14 @@ def ucdp_family_events(ucdp_raw, lineage) -> pd.DataFrame:  # noqa: F811
     rows = []
     for r in raw.itertuples():
         kind, day = r.type_of_violence, pd.Timestamp(r.date_start[:10]).date()
-        sides = [s for s, used in ((r.side_a, kind in ("2", "3") or not r.side_a.startswith("Government of")),
-                                   (r.side_b, kind == "2" or (kind == "1" and not r.side_b.startswith("Government of"))))
-                 if used and s]
+        sides = [
+            s
+            for s, used in (
+                (r.side_a, kind in ("2", "3") or not r.side_a.startswith("Government of")),
+                (r.side_b, kind == "2" or (kind == "1" and not r.side_b.startswith("Government of"))),
+            )
+            if used and s
+        ]
         for side in sides:
             group = groups.get(normalize(side))
             if group is not None:
@@ -173,9 +196,12 @@ def ucdp_family_events(ucdp_raw, lineage) -> pd.DataFrame:  # noqa: F811
 def test_decapitation_pooled_ttp_family_recomputed(shared_warehouse, ucdp_family_events, lineage):  # noqa: F811
     _, warehouse, _ = shared_warehouse
     # the removals as loaded (curated ones and the targets New America names); their counts come from the raw file
-    removals = read_frame(warehouse, """select leadership_event_id, group_id, strftime(event_date, '%Y-%m-%d') as event_date
+    removals = read_frame(
+        warehouse,
+        """select leadership_event_id, group_id, strftime(event_date, '%Y-%m-%d') as event_date
         from core.leadership_events
-        where event_type in ('killed', 'captured', 'arrested', 'died') and event_precision in ('day', 'month')""")
+        where event_type in ('killed', 'captured', 'arrested', 'died') and event_precision in ('day', 'month')""",
+    )
     ttp = ucdp_family_events[ucdp_family_events["family"] == "ttp"].drop_duplicates("id")
     per_month = ttp.groupby("month").size()
     ratios, included, excluded = {}, set(), {}
@@ -196,9 +222,11 @@ def test_decapitation_pooled_ttp_family_recomputed(shared_warehouse, ucdp_family
         mean = sum(pre) / len(pre)
         for rel, n in counts.items():
             ratios.setdefault(rel, []).append(n / mean)
-    mart = read_frame(warehouse, "select * from marts.decapitation_pooled where family_scope = 'ttp' "
-                                 "and source = 'ucdp_ged' and violence_class = 'all' order by rel_month"
-                      ).set_index("rel_month")
+    mart = read_frame(
+        warehouse,
+        "select * from marts.decapitation_pooled where family_scope = 'ttp' "
+        "and source = 'ucdp_ged' and violence_class = 'all' order by rel_month",
+    ).set_index("rel_month")
     assert included and excluded and list(mart.index) == list(range(-12, 13))
     assert set(ratios) == set(range(-12, 13))
     for rel, values in ratios.items():
@@ -212,8 +240,10 @@ def test_decapitation_pooled_ttp_family_recomputed(shared_warehouse, ucdp_family
     assert len(both) == 25
     assert ((both["ratio_ci_low"] <= both["mean_ratio"]) & (both["mean_ratio"] <= both["ratio_ci_high"])).all()
     everything = read_frame(warehouse, "select * from marts.decapitation_pooled where ratio_ci_low is not null")
-    assert ((everything["ratio_ci_low"] <= everything["mean_ratio"])
-            & (everything["mean_ratio"] <= everything["ratio_ci_high"])).all()
+    assert (
+        (everything["ratio_ci_low"] <= everything["mean_ratio"])
+        & (everything["mean_ratio"] <= everything["ratio_ci_high"])
+    ).all()
 
 
 def test_difference_in_differences_rows(shared_warehouse, ucdp_raw, ucdp_pakistan_monthly):
@@ -235,8 +265,9 @@ def test_difference_in_differences_rows(shared_warehouse, ucdp_raw, ucdp_pakista
         assert comparison == int((this & ~in_unit & (pak["adm_1"] != "")).sum())
     # the two arms never exceed the country's count (incidents with no province are in neither)
     national = {rel: int(ucdp_pakistan_monthly.get(month + rel, 0)) for rel in monthly["rel_month"]}
-    assert all(t + c <= national[rel] for rel, t, c in monthly[["rel_month", "treated", "comparison"]].itertuples(
-        index=False))
+    assert all(
+        t + c <= national[rel] for rel, t, c in monthly[["rel_month", "treated", "comparison"]].itertuples(index=False)
+    )
     fitted = did.dropna(subset=["did_ratio"])
     assert len(fitted) >= 5 and fitted["pretrend_p_value"].notna().all()
     assert ((fitted["did_ci_low"] < fitted["did_ratio"]) & (fitted["did_ratio"] < fitted["did_ci_high"])).all()

@@ -10,12 +10,23 @@ from pipelines.engine import warehouse as wh
 def test_contract_creates_every_schema_and_core_table(tmp_path):
     published = tmp_path / "w.duckdb"
     con = wh.connect_build(published)
-    tables = {f"{s}.{t}" for s, t in con.execute(
-        "select table_schema, table_name from information_schema.tables").fetchall()}
+    tables = {
+        f"{s}.{t}" for s, t in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+    }
     con.close()
-    for table in ("core.groups", "core.group_aliases", "core.group_relations", "core.leaders",
-                  "core.leadership_events", "core.policy_events", "core.claims", "core.published_aggregates",
-                  "dq.file_loads", "dq.quarantine", "dq.check_results"):
+    for table in (
+        "core.groups",
+        "core.group_aliases",
+        "core.group_relations",
+        "core.leaders",
+        "core.leadership_events",
+        "core.policy_events",
+        "core.claims",
+        "core.published_aggregates",
+        "dq.file_loads",
+        "dq.quarantine",
+        "dq.check_results",
+    ):
         assert table in tables
 
 
@@ -25,12 +36,18 @@ def test_changed_contract_migrates_tables_and_keeps_check_history(tmp_path):
     con.execute("create schema core; create schema dq")
     con.execute("create table core.groups (group_id varchar, name varchar)")
     con.execute("insert into core.groups values ('ttp', 'TTP')")
-    con.execute("create table dq.check_results (run_id varchar, asset varchar, check_name varchar, "
-                "severity varchar, success boolean, checked_at timestamp)")
+    con.execute(
+        "create table dq.check_results (run_id varchar, asset varchar, check_name varchar, "
+        "severity varchar, success boolean, checked_at timestamp)"
+    )
     con.execute("insert into dq.check_results values ('r1', 'core.groups', 'x', 'ERROR', true, now())")
     wh.apply_schema(con)
-    columns = [r[0] for r in con.execute("select column_name from information_schema.columns "
-                                         "where table_schema = 'core' and table_name = 'groups'").fetchall()]
+    columns = [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'core' and table_name = 'groups'"
+        ).fetchall()
+    ]
     assert "founded_on" in columns and "source_url" in columns
     assert con.execute("select count(*) from core.groups").fetchone()[0] == 0  # rebuilt by the next run
     assert con.execute("select run_id, unexpected_count from dq.check_results").fetchall() == [("r1", None)]

@@ -67,7 +67,9 @@ def _now() -> dt.datetime:
 
 
 def record_file_load(
-    con: duckdb.DuckDBPyConnection, load: FileLoad, quarantine_select: str | None = None,
+    con: duckdb.DuckDBPyConnection,
+    load: FileLoad,
+    quarantine_select: str | None = None,
     params: list | None = None,
 ) -> None:
     """The one writer of dq.file_loads and dq.quarantine: every loader records each file version through it.
@@ -81,22 +83,39 @@ def record_file_load(
     """
     now = _now()
     if load.error is not None:
-        con.execute("delete from dq.file_loads where source = ? and source_file = ? and sha256 = ? "
-                    "and status = 'failed'", [load.source, load.source_file, load.sha256])
+        con.execute(
+            "delete from dq.file_loads where source = ? and source_file = ? and sha256 = ? and status = 'failed'",
+            [load.source, load.source_file, load.sha256],
+        )
     else:
         if load.rows_read != load.rows_loaded + load.rows_quarantined:
-            raise AssertionError(f"{load.source_file}: read {load.rows_read} rows but loaded {load.rows_loaded} "
-                                 f"and quarantined {load.rows_quarantined}")
+            raise AssertionError(
+                f"{load.source_file}: read {load.rows_read} rows but loaded {load.rows_loaded} "
+                f"and quarantined {load.rows_quarantined}"
+            )
         forget_file(con, load.source, load.source_file)
-        con.execute("delete from dq.file_loads where source = ? and source_file = ? and sha256 = ?",
-                    [load.source, load.source_file, load.sha256])
+        con.execute(
+            "delete from dq.file_loads where source = ? and source_file = ? and sha256 = ?",
+            [load.source, load.source_file, load.sha256],
+        )
     con.execute(
         "insert into dq.file_loads by name select ? as source, ? as dataset, ? as source_file, ? as sha256, "
         "? as rows_read, ? as rows_loaded, ? as rows_quarantined, ? as is_current, ? as loaded_at, "
         "?::varchar[] as extra_columns, ? as status, ? as error",
-        [load.source, load.dataset, load.source_file, load.sha256, load.rows_read, load.rows_loaded,
-         load.rows_quarantined, load.error is None, now, load.extra_columns,
-         "loaded" if load.error is None else "failed", load.error],
+        [
+            load.source,
+            load.dataset,
+            load.source_file,
+            load.sha256,
+            load.rows_read,
+            load.rows_loaded,
+            load.rows_quarantined,
+            load.error is None,
+            now,
+            load.extra_columns,
+            "loaded" if load.error is None else "failed",
+            load.error,
+        ],
     )
     if quarantine_select:
         con.execute(
@@ -109,24 +128,41 @@ def record_file_load(
         con.executemany(
             "insert into dq.quarantine by name select ? as source, ? as dataset, ? as source_file, ? as sha256, "
             "? as row_number, ? as column_name, ? as reason, ?::JSON as raw_values, ? as quarantined_at",
-            [[load.source, load.dataset, load.source_file, load.sha256, q.row_number, q.column_name, q.reason,
-              json.dumps(q.raw_values, ensure_ascii=False), now] for q in load.quarantined],
+            [
+                [
+                    load.source,
+                    load.dataset,
+                    load.source_file,
+                    load.sha256,
+                    q.row_number,
+                    q.column_name,
+                    q.reason,
+                    json.dumps(q.raw_values, ensure_ascii=False),
+                    now,
+                ]
+                for q in load.quarantined
+            ],
         )
 
 
 def forget_file(con: duckdb.DuckDBPyConnection, source: str, source_file: str) -> None:
     """A file removed from the raw directory: its versions stop being current, its quarantine goes."""
-    con.execute("update dq.file_loads set is_current = false where source = ? and source_file = ?",
-                [source, source_file])
+    con.execute(
+        "update dq.file_loads set is_current = false where source = ? and source_file = ?", [source, source_file]
+    )
     con.execute("delete from dq.quarantine where source = ? and source_file = ?", [source, source_file])
 
 
 def rename_file(con: duckdb.DuckDBPyConnection, source: str, old_file: str, new_file: str, sha256: str) -> None:
     """A loaded file moved or renamed with the same bytes: its current version and quarantine follow the name."""
-    con.execute("update dq.file_loads set source_file = ? where source = ? and source_file = ? "
-                "and sha256 = ? and is_current", [new_file, source, old_file, sha256])
-    con.execute("update dq.quarantine set source_file = ? where source = ? and source_file = ? and sha256 = ?",
-                [new_file, source, old_file, sha256])
+    con.execute(
+        "update dq.file_loads set source_file = ? where source = ? and source_file = ? and sha256 = ? and is_current",
+        [new_file, source, old_file, sha256],
+    )
+    con.execute(
+        "update dq.quarantine set source_file = ? where source = ? and source_file = ? and sha256 = ?",
+        [new_file, source, old_file, sha256],
+    )
 
 
 def retire_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
@@ -136,15 +172,18 @@ def retire_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
 
 def forget_gone_files(con: duckdb.DuckDBPyConnection, source: str, dataset: str, present: set[str]) -> None:
     """Files of (source, dataset) no longer in the raw directory: forgotten (``forget_file``)."""
-    current = con.execute("select distinct source_file from dq.file_loads where source = ? and dataset = ? "
-                          "and is_current", [source, dataset]).fetchall()
+    current = con.execute(
+        "select distinct source_file from dq.file_loads where source = ? and dataset = ? and is_current",
+        [source, dataset],
+    ).fetchall()
     for (source_file,) in current:
         if source_file not in present:
             forget_file(con, source, source_file)
 
 
-def record_failed_file(con: duckdb.DuckDBPyConnection, source: str, dataset: str, source_file: str, sha256: str,
-                       error: str) -> None:
+def record_failed_file(
+    con: duckdb.DuckDBPyConnection, source: str, dataset: str, source_file: str, sha256: str, error: str
+) -> None:
     """A file version that could not be read, recorded in its own transaction (``record_file_load``)."""
     with transaction(con):
         record_file_load(con, FileLoad(source, dataset, source_file, sha256, error=error))
@@ -152,7 +191,8 @@ def record_failed_file(con: duckdb.DuckDBPyConnection, source: str, dataset: str
 
 def failed_files(con: duckdb.DuckDBPyConnection, since: dt.datetime | None = None) -> list[tuple[str, str, str]]:
     """(source_file, error, current version's sha256 or None) of every file whose latest attempt failed."""
-    return con.execute("""
+    return con.execute(
+        """
         select f.source_file, f.error, c.sha256
         from dq.file_loads f
         left join dq.file_loads c on c.source = f.source and c.source_file = f.source_file and c.is_current
@@ -160,4 +200,6 @@ def failed_files(con: duckdb.DuckDBPyConnection, since: dt.datetime | None = Non
           and f.loaded_at >= coalesce((select max(loaded_at) from dq.file_loads l where l.source = f.source
                                        and l.source_file = f.source_file and l.status = 'loaded'), f.loaded_at)
         order by f.source_file
-    """, [since, since]).fetchall()
+    """,
+        [since, since],
+    ).fetchall()

@@ -25,22 +25,39 @@ from pipelines.engine.accounting import sha256_of
 from pipelines.engine.config import EXPECTATIONS_DIR, PROJECT_ROOT, SQL_DIR
 
 PACKAGE_DIR = PROJECT_ROOT / "pipelines"
-LIBRARIES = ("duckdb", "dagster", "great-expectations", "pandas", "scipy", "statsmodels", "openpyxl", "pyyaml", "splink")
+LIBRARIES = (
+    "duckdb",
+    "dagster",
+    "great-expectations",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "openpyxl",
+    "pyyaml",
+    "splink",
+)
 
 
 def _files(root: Path, pattern: str) -> list[Path]:
     """Files under ``root`` matching ``pattern``, skipping hidden files and folders (.build, .DS_Store)."""
     if not root.is_dir():
         return []
-    return sorted(p for p in root.glob(pattern)
-                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
+    return sorted(
+        p
+        for p in root.glob(pattern)
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
 
 
 def code_fingerprint() -> str:
     """One hash of everything but the raw files: SQL, expectation suites, package code, library versions."""
     digest = hashlib.sha256()
-    for label, root, pattern in (("sql", SQL_DIR, "**/*.sql"), ("expectations", EXPECTATIONS_DIR, "**/*.json"),
-                                 ("code", PACKAGE_DIR, "**/*.py"), ("model", PACKAGE_DIR, "**/linkage_model.json")):
+    for label, root, pattern in (
+        ("sql", SQL_DIR, "**/*.sql"),
+        ("expectations", EXPECTATIONS_DIR, "**/*.json"),
+        ("code", PACKAGE_DIR, "**/*.py"),
+        ("model", PACKAGE_DIR, "**/linkage_model.json"),
+    ):
         for path in _files(root, pattern):
             digest.update(f"{label}/{path.relative_to(root).as_posix()}\0{sha256_of(path)}\n".encode())
     for library in LIBRARIES:
@@ -109,19 +126,32 @@ def published_build(published: Path) -> PublishedBuild | None:
     except duckdb.Error:
         return None
     try:
-        columns = {r[0] for r in con.execute("select column_name from information_schema.columns where "
-                                             "table_schema = 'meta' and table_name = 'build_info'").fetchall()}
+        columns = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where "
+                "table_schema = 'meta' and table_name = 'build_info'"
+            ).fetchall()
+        }
         if "build_id" not in columns:
             return None
-        wanted = ["build_id", "built_at::varchar", *(c for c in ("inputs_fingerprint", "code_fingerprint", "raw_files")
-                                                     if c in columns)]
+        wanted = [
+            "build_id",
+            "built_at::varchar",
+            *(c for c in ("inputs_fingerprint", "code_fingerprint", "raw_files") if c in columns),
+        ]
         row = con.execute(f"select {', '.join(wanted)} from meta.build_info").fetchone()
         if row is None:
             return None
         values = dict(zip([w.removesuffix("::varchar") for w in wanted], row))
         raw = values.get("raw_files")
-        return PublishedBuild(values["build_id"], values["built_at"], values.get("inputs_fingerprint"),
-                              values.get("code_fingerprint"), tuple(raw) if raw is not None else None)
+        return PublishedBuild(
+            values["build_id"],
+            values["built_at"],
+            values.get("inputs_fingerprint"),
+            values.get("code_fingerprint"),
+            tuple(raw) if raw is not None else None,
+        )
     finally:
         con.close()
 
@@ -134,8 +164,10 @@ def record_run_inputs(con: duckdb.DuckDBPyConnection, inputs: RunInputs | None, 
     """
     con.execute("delete from meta.run_inputs")
     if inputs is not None:
-        con.execute("insert into meta.run_inputs (run_id, inputs_fingerprint, code_fingerprint, raw_files) "
-                    "values (?, ?, ?, ?)", [run_id, inputs.fingerprint, inputs.code, inputs.raw_rows()])
+        con.execute(
+            "insert into meta.run_inputs (run_id, inputs_fingerprint, code_fingerprint, raw_files) values (?, ?, ?, ?)",
+            [run_id, inputs.fingerprint, inputs.code, inputs.raw_rows()],
+        )
 
 
 def working_copy_build(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -180,12 +212,16 @@ def plan_build(inputs: RunInputs, published: PublishedBuild | None, working_copy
     if published.code != inputs.code:
         return BuildPlan(False, "code changed: SQL, suites, package code or libraries")
     before = {r["path"]: (r["sha256"], r["source"]) for r in published.raw_files}
-    changed = sorted(p for p in before.keys() | inputs.raw_files.keys()
-                     if before.get(p, (None,))[0] != inputs.raw_files.get(p))
+    changed = sorted(
+        p for p in before.keys() | inputs.raw_files.keys() if before.get(p, (None,))[0] != inputs.raw_files.get(p)
+    )
     if not changed:
         return BuildPlan(False, "no raw file changed")
-    others = [p for p in changed if (p in before and before[p][1] is None)
-              or (p in inputs.raw_files and inputs.sources.get(p) is None)]
+    others = [
+        p
+        for p in changed
+        if (p in before and before[p][1] is None) or (p in inputs.raw_files and inputs.sources.get(p) is None)
+    ]
     if others:
         return BuildPlan(False, f"{_names(others)} changed")
     sources = sorted({s for p in changed for s in (before.get(p, (None, None))[1], inputs.sources.get(p)) if s})

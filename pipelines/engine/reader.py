@@ -64,18 +64,29 @@ def detect_encoding(path: Path, candidates: tuple[str, ...] = ("utf-8", "cp1252"
 
 def clear_raw_rows(con: duckdb.DuckDBPyConnection) -> None:
     """Drop what an earlier read on this connection left (DuckDB appends to an existing rejects table)."""
-    views = [r[0] for r in con.execute("select view_name from duckdb_views() where temporary and "
-                                       "view_name in ('raw_rows', 'typed')").fetchall()]
+    views = [
+        r[0]
+        for r in con.execute(
+            "select view_name from duckdb_views() where temporary and view_name in ('raw_rows', 'typed')"
+        ).fetchall()
+    ]
     for view in sorted(views):
         con.execute(f"drop view {view}")
-    for table in ("raw_rows", "raw_rows_read", "raw_rejects", "raw_reject_errors", "raw_reject_scans",
-                  "typed_rejects"):
+    for table in ("raw_rows", "raw_rows_read", "raw_rejects", "raw_reject_errors", "raw_reject_scans", "typed_rejects"):
         con.execute(f"drop table if exists {table}")
 
 
-def read_raw_file(con: duckdb.DuckDBPyConnection, path: Path, *, encoding: str = "auto",
-                  encoding_declared_in: Path | None = None, header_row: int | None = None,
-                  sheet: str | None = None, required: tuple[str, ...] = (), strict: bool = True) -> list[str]:
+def read_raw_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    encoding: str = "auto",
+    encoding_declared_in: Path | None = None,
+    header_row: int | None = None,
+    sheet: str | None = None,
+    required: tuple[str, ...] = (),
+    strict: bool = True,
+) -> list[str]:
     """Read ``path`` into ``raw_rows`` and ``raw_rejects`` (module docstring); return its header.
 
     CSV: comma-separated, ``"`` quoting (a quoted field may hold commas and newlines), ``encoding`` 'auto'
@@ -95,8 +106,9 @@ def read_raw_file(con: duckdb.DuckDBPyConnection, path: Path, *, encoding: str =
     return [r[0] for r in con.execute("select column_name from (describe raw_rows)").fetchall()]
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, encoding: str, declared_in: Path | None,
-              header_row: int, strict: bool) -> None:
+def _read_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, encoding: str, declared_in: Path | None, header_row: int, strict: bool
+) -> None:
     if encoding not in ENCODINGS:
         raise RawFileError(f"{path}: unknown encoding {encoding!r} (one of {', '.join(ENCODINGS)})")
     if encoding == "auto":
@@ -114,8 +126,10 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, encoding: str, declare
             # Decoded by Python's codec (cp1252 quotes, UTF-16): DuckDB reads only UTF-8 exactly. Mixed line
             # endings become LF: DuckDB's strict reader refuses a file with both (Python's csv read them).
             source = Path(scratch) / "utf8.csv"
-            with open(path, encoding=encoding, newline=None if mixed else "") as text, \
-                    open(source, "w", encoding="utf-8", newline="") as out:
+            with (
+                open(path, encoding=encoding, newline=None if mixed else "") as text,
+                open(source, "w", encoding="utf-8", newline="") as out,
+            ):
                 for chunk in iter(lambda: text.read(1 << 20), ""):
                     out.write(chunk)
         try:
@@ -151,8 +165,9 @@ def _cell_text(value) -> str | None:
     return text if text.strip() != "" else None
 
 
-def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None, required: tuple[str, ...],
-               header_row: int | None) -> None:
+def _read_xlsx(
+    con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None, required: tuple[str, ...], header_row: int | None
+) -> None:
     """One sheet, every cell as text: workbooks often open with notes or summary sheets, so without a sheet
     name the first whose header row holds every required column is read."""
     import openpyxl
@@ -167,8 +182,13 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None, re
             if name not in workbook.sheetnames:
                 raise RawFileError(f"{path}: no sheet named {name!r} (sheets: {', '.join(workbook.sheetnames)})")
             rows = [[_cell_text(v) for v in row] for row in workbook[name].iter_rows(values_only=True)]
-            start = header_row - 1 if header_row is not None else next(
-                (i for i, row in enumerate(rows[:30]) if set(required) <= {(v or "").strip() for v in row}), None)
+            start = (
+                header_row - 1
+                if header_row is not None
+                else next(
+                    (i for i, row in enumerate(rows[:30]) if set(required) <= {(v or "").strip() for v in row}), None
+                )
+            )
             if start is None:
                 continue
             header = [(v or f"column_{i + 1}").strip() for i, v in enumerate(rows[start])]
@@ -179,20 +199,23 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None, re
                     header[i] = f"{h}_{seen[h]}"
                 else:
                     seen[h] = 0
-            body = [row + [None] * (len(header) - len(row)) for row in rows[start + 1:]]
+            body = [row + [None] * (len(header) - len(row)) for row in rows[start + 1 :]]
             body = [row[: len(header)] for row in body if any(v is not None for v in row)]
             con.register("xlsx_frame", pd.DataFrame(body, columns=header, dtype="string"))
             try:
                 con.execute("create temp table raw_rows as select * from xlsx_frame")
             finally:
                 con.unregister("xlsx_frame")
-            con.execute("create temp table raw_rejects as select 0::bigint as row_number, "
-                        "''::varchar as column_name, ''::varchar as reason, '{}'::json as raw_values limit 0")
+            con.execute(
+                "create temp table raw_rejects as select 0::bigint as row_number, "
+                "''::varchar as column_name, ''::varchar as reason, '{}'::json as raw_values limit 0"
+            )
             return
     finally:
         workbook.close()
-    raise RawFileError(f"{path}: no sheet has a header row with {', '.join(required)} "
-                       f"(sheets: {', '.join(workbook.sheetnames)})")
+    raise RawFileError(
+        f"{path}: no sheet has a header row with {', '.join(required)} (sheets: {', '.join(workbook.sheetnames)})"
+    )
 
 
 def number_raw_rows(con: duckdb.DuckDBPyConnection, added_columns: list[str] = ()) -> None:
@@ -213,8 +236,9 @@ def number_raw_rows(con: duckdb.DuckDBPyConnection, added_columns: list[str] = (
         con.execute("alter table raw_rows_kept rename to raw_rows_read")
         count, first, positions = con.execute(span).fetchone()
     added = "".join(f", null::varchar as {quote(c)}" for c in added_columns)
-    con.execute(f"create temp view raw_rows as select rowid - {int(first)} + 1 as _row_number, *{added} "
-                "from raw_rows_read")
+    con.execute(
+        f"create temp view raw_rows as select rowid - {int(first)} + 1 as _row_number, *{added} from raw_rows_read"
+    )
 
 
 def quote(name: str) -> str:

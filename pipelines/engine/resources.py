@@ -1,6 +1,5 @@
 """Dagster resources: the warehouse a run writes and publishes, and the raw directory it reads."""
 
-
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path

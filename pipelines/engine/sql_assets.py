@@ -1,12 +1,11 @@
 """Helpers shared by asset factories: SQL models from files and materialization metadata."""
 
-
 import dagster as dg
 import duckdb
 
-from pipelines.engine.groups import domain_group
 from pipelines.engine.column_docs import column_descriptions, header_comment
 from pipelines.engine.config import SQL_DIR
+from pipelines.engine.groups import domain_group
 from pipelines.engine.resources import WAREHOUSE_POOL, WarehouseResource
 from pipelines.engine.warehouse import create_table_as, model_dependencies, replace_table, sql_model
 
@@ -25,14 +24,17 @@ def markdown_preview(frame) -> str:
 def table_schema(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dg.TableSchema:
     """The table's columns and types as built, described from sql/schema.sql and docs/data_dictionary.md."""
     docs = column_descriptions(schema, table)
-    columns = con.execute("select column_name, data_type from information_schema.columns where table_catalog = "
-                          "current_database() and table_schema = ? and table_name = ? order by ordinal_position",
-                          [schema, table]).fetchall()
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns where table_catalog = "
+        "current_database() and table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, table],
+    ).fetchall()
     return dg.TableSchema(columns=[dg.TableColumn(name, dtype, description=docs.get(name)) for name, dtype in columns])
 
 
-def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str, rows: int,
-                   where: str = "true", params: list | None = None) -> dict:
+def table_metadata(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, rows: int, where: str = "true", params: list | None = None
+) -> dict:
     """Row count (per source where the table has one), table name, column schema and a preview sampled
     across sources, attached to every materialization. ``where`` restricts preview and counts (one file)."""
     columns = table_schema(con, schema, table)
@@ -49,13 +51,17 @@ def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str, rows
         preview = con.execute(
             f"select * exclude (_n) from (select *, row_number() over (partition by source order by hash(rowid)) as _n "
             f"from {name} where {where}) where _n <= {PREVIEW_ROWS_PER_SOURCE} order by source nulls last, _n "
-            f"limit {PREVIEW_ROWS_MAX}", params).df()
-        per_source = con.execute(f"select coalesce(source, '(none)'), count(*) from {name} where {where} "
-                                 "group by all order by all", params).fetchall()
+            f"limit {PREVIEW_ROWS_MAX}",
+            params,
+        ).df()
+        per_source = con.execute(
+            f"select coalesce(source, '(none)'), count(*) from {name} where {where} group by all order by all", params
+        ).fetchall()
         metadata["rows_per_source"] = dg.MetadataValue.json(dict(per_source)) if per_source else "none (empty)"
     else:
-        preview = con.execute(f"select * from {name} where {where} order by hash(rowid) limit {PREVIEW_ROWS}",
-                              params).df()
+        preview = con.execute(
+            f"select * from {name} where {where} order by hash(rowid) limit {PREVIEW_ROWS}", params
+        ).df()
     metadata["preview"] = dg.MetadataValue.md(markdown_preview(preview))
     return metadata
 

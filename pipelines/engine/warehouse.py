@@ -11,12 +11,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-from functools import cache as functools_cache
 import os
 import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from functools import cache as functools_cache
 from pathlib import Path
 
 import duckdb
@@ -105,8 +105,10 @@ def _columns(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[tuple
         "from information_schema.columns where table_catalog = current_database() and table_schema <> 'main' "
         "group by all"
     ).fetchall()
-    return {(schema, table): [tuple(c.values()) if isinstance(c, dict) else tuple(c) for c in columns]
-            for schema, table, columns in rows}
+    return {
+        (schema, table): [tuple(c.values()) if isinstance(c, dict) else tuple(c) for c in columns]
+        for schema, table, columns in rows
+    }
 
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -149,6 +151,7 @@ def register_staging_tables(ensure: Callable[[duckdb.DuckDBPyConnection], None])
     if ensure not in _staging_tables:
         _staging_tables.append(ensure)
 
+
 # DuckDB's default memory limit is 80% of RAM; a bounded one makes big sorts, joins and aggregates spill
 # to disk beside the working copy instead of growing the process (10 million incidents stay < 2 GB).
 MEMORY_LIMIT_ENV = "PIPELINES_DUCKDB_MEMORY_LIMIT"
@@ -163,8 +166,11 @@ STORAGE_VERSION = "v1.2.0"
 
 def _memory_config(build_dir: Path) -> dict[str, str]:
     # Passed as connection configuration, never formatted into SQL: the path may hold any character.
-    return {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
-            "temp_directory": str(build_dir / "spill"), "storage_compatibility_version": STORAGE_VERSION}
+    return {
+        "memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
+        "temp_directory": str(build_dir / "spill"),
+        "storage_compatibility_version": STORAGE_VERSION,
+    }
 
 
 def _file_format(path: Path) -> int | None:
@@ -275,8 +281,11 @@ def dropped_files(con: duckdb.DuckDBPyConnection, published: Path, raw_dir: Path
     try:
         if not table_exists(reader, "dq", "file_loads"):
             return []
-        before = set(reader.execute("select source, source_file from dq.file_loads where is_current "
-                                    "and rows_loaded > 0").fetchall())
+        before = set(
+            reader.execute(
+                "select source, source_file from dq.file_loads where is_current and rows_loaded > 0"
+            ).fetchall()
+        )
     finally:
         reader.close()
     now = set(con.execute("select source, source_file from dq.file_loads where is_current").fetchall())
@@ -286,9 +295,7 @@ def dropped_files(con: duckdb.DuckDBPyConnection, published: Path, raw_dir: Path
 def connect_readonly(published: Path) -> duckdb.DuckDBPyConnection:
     """Open the published warehouse for reading only; nothing can be written through it."""
     if not published.exists():
-        raise FileNotFoundError(
-            f"no warehouse at {published}: build one with `python -m pipelines run` first"
-        )
+        raise FileNotFoundError(f"no warehouse at {published}: build one with `python -m pipelines run` first")
     return duckdb.connect(str(published), read_only=True)
 
 
@@ -330,8 +337,14 @@ def create_macros(con: duckdb.DuckDBPyConnection, sql: str) -> None:
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return con.execute("select count(*) from information_schema.tables where table_catalog = current_database() "
-                       "and table_schema = ? and table_name = ?", [schema, table]).fetchone()[0] > 0
+    return (
+        con.execute(
+            "select count(*) from information_schema.tables where table_catalog = current_database() "
+            "and table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+        > 0
+    )
 
 
 @contextlib.contextmanager
@@ -377,7 +390,8 @@ def publish(published: Path, run_id: str | None, raw_dir: Path | None) -> str:
             raise PublishRefusedError(
                 f"not published: the build holds no rows of {', '.join(dropped[:5])}"
                 f"{f' and {len(dropped) - 5} more' if len(dropped) > 5 else ''}, still in {raw_dir} and loaded in "
-                f"the published warehouse {published}, which stays as it was; fix or remove the file(s) and run again")
+                f"the published warehouse {published}, which stays as it was; fix or remove the file(s) and run again"
+            )
         # The inputs are known only when the CLI runner started this very run (meta.run_inputs); else NULL.
         with transaction(con):
             con.execute("delete from meta.build_info")
@@ -385,8 +399,14 @@ def publish(published: Path, run_id: str | None, raw_dir: Path | None) -> str:
                 "insert into meta.build_info by name select ? as build_id, ? as run_id, ? as built_at, ? as raw_dir, "
                 "? as pipelines_version, r.inputs_fingerprint, r.code_fingerprint, r.raw_files "
                 "from (select 1) left join (select * from meta.run_inputs where run_id = ? limit 1) r on true",
-                [build_id, run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), str(raw_dir) if raw_dir else None,
-                 __version__, run_id],
+                [
+                    build_id,
+                    run_id,
+                    dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                    str(raw_dir) if raw_dir else None,
+                    __version__,
+                    run_id,
+                ],
             )
             con.execute("delete from meta.run_inputs")
             # From here until a later run opens it, the working copy is this build (what the next run compares with).
@@ -444,11 +464,15 @@ def not_published_notice(published: Path) -> str | None:
         return None
     checks = last.get("blocking_checks") or []
     if checks:
-        named = ", ".join(f"{c['check']} ({c['unexpected_count']:,} rows)" if c.get("unexpected_count") is not None
-                          else c["check"] for c in checks)
+        named = ", ".join(
+            f"{c['check']} ({c['unexpected_count']:,} rows)" if c.get("unexpected_count") is not None else c["check"]
+            for c in checks
+        )
         why = f"was blocked by {len(checks)} ERROR check(s): {named}"
     else:
         steps = last.get("failed_steps") or []
         why = "failed" + (f" ({', '.join(steps[:5])})" if steps else "")
-    return (f"the latest run ({last.get('finished_at')} UTC) {why}; nothing was published: this is the build of "
-            f"{last.get('published_built_at') or 'an earlier run'}")
+    return (
+        f"the latest run ({last.get('finished_at')} UTC) {why}; nothing was published: this is the build of "
+        f"{last.get('published_built_at') or 'an earlier run'}"
+    )

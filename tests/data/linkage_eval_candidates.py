@@ -71,9 +71,12 @@ def suicide_pairs(con) -> str:
 
 
 def describe(con, incident_id: str) -> str:
-    row = con.execute("""select source, event_date, date_precision, admin1, admin2, location, fatalities_low,
+    row = con.execute(
+        """select source, event_date, date_precision, admin1, admin2, location, fatalities_low,
                                 fatalities_high, wounded, target_type, attack_type, perpetrator_raw
-                         from core.incidents where incident_id = ?""", [incident_id]).fetchall()[0]
+                         from core.incidents where incident_id = ?""",
+        [incident_id],
+    ).fetchall()[0]
     return " | ".join("" if v is None else str(v) for v in row)
 
 

@@ -24,8 +24,14 @@ from pathlib import Path
 
 PACKAGE = "pipelines"
 ENGINE = "pipelines.engine"
-ABOVE_ENGINE = ("pipelines.defs", "pipelines.definitions", "pipelines.cli", "pipelines.runner", "pipelines.query",
-                "pipelines.__main__")
+ABOVE_ENGINE = (
+    "pipelines.defs",
+    "pipelines.definitions",
+    "pipelines.cli",
+    "pipelines.runner",
+    "pipelines.query",
+    "pipelines.__main__",
+)
 
 
 @dataclass
@@ -49,7 +55,8 @@ def discover(root: Path) -> dict[str, Module]:
 
 def _type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _imports(tree: ast.Module):
@@ -86,7 +93,7 @@ def _commented(lines: list[str], lineno: int) -> bool:
     """A comment on the import's line, or above the block of imports it stands in."""
     if "#" in lines[lineno - 1]:
         return True
-    for line in reversed(lines[:lineno - 1]):
+    for line in reversed(lines[: lineno - 1]):
         stripped = line.strip()
         if stripped.startswith("#"):
             return True
@@ -187,19 +194,29 @@ def longest_chain(modules: dict[str, Module]) -> list[str]:
 
 
 def layer_violations(modules: dict[str, Module]) -> list[str]:
-    return [f"{name} imports {target} (line {line})"
-            for name, module in sorted(modules.items()) if name == ENGINE or name.startswith(ENGINE + ".")
-            for target, line in sorted(module.imports.items())
-            if any(target == a or target.startswith(a + ".") for a in ABOVE_ENGINE)]
+    return [
+        f"{name} imports {target} (line {line})"
+        for name, module in sorted(modules.items())
+        if name == ENGINE or name.startswith(ENGINE + ".")
+        for target, line in sorted(module.imports.items())
+        if any(target == a or target.startswith(a + ".") for a in ABOVE_ENGINE)
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.tools.import_graph", description=__doc__.split("\n")[0])
-    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[2],
-                        help="the project root (the folder holding pipelines/)")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path(__file__).resolve().parents[2],
+        help="the project root (the folder holding pipelines/)",
+    )
     parser.add_argument("--edges", action="store_true", help="print every edge")
-    parser.add_argument("--strict", action="store_true",
-                        help="also fail on an import inside a function without a comment naming what it defers")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="also fail on an import inside a function without a comment naming what it defers",
+    )
     args = parser.parse_args(argv)
     modules = build_graph(args.root)
     edges = sum(len(m.imports) for m in modules.values())
@@ -221,8 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{ENGINE} importing what is above it: {'none' if not violations else len(violations)}")
     for violation in violations:
         print(f"  {violation}")
-    deferred = [(name, line, target, commented) for name, m in sorted(modules.items())
-                for line, target, commented in m.deferred]
+    deferred = [
+        (name, line, target, commented) for name, m in sorted(modules.items()) for line, target, commented in m.deferred
+    ]
     uncommented = [d for d in deferred if not d[3]]
     print(f"imports inside functions: {len(deferred)} ({len(uncommented)} without a comment)")
     for name, line, target, commented in deferred:

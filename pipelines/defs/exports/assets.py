@@ -18,8 +18,7 @@ def export_asset(profile: ExportProfile, published_key: dg.AssetKey) -> dg.Asset
         pool=WAREHOUSE_POOL,
         description=f"{profile.description} Owner: {profile.owner}.",
         kinds={"duckdb", *profile.formats},
-        metadata={"profile_file": str(PROFILES_FILE.name), "owner": profile.owner,
-                  "keep_last": profile.keep_last},
+        metadata={"profile_file": str(PROFILES_FILE.name), "owner": profile.owner, "keep_last": profile.keep_last},
     )
     def _export(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         root = default_export_root(warehouse.published)
@@ -27,13 +26,16 @@ def export_asset(profile: ExportProfile, published_key: dg.AssetKey) -> dg.Asset
         for old in result.removed:
             context.log.info(f"removed old export {old}")
         files = result.manifest["files"]
-        return dg.MaterializeResult(metadata={
-            "path": dg.MetadataValue.path(str(result.folder)),
-            "warehouse_build_id": result.manifest["warehouse_build_id"],
-            "files": dg.MetadataValue.md("\n".join(
-                f"- `{f['file']}`: {f['rows']:,} rows, {f['bytes']:,} bytes" for f in files)),
-            "dagster/row_count": dg.MetadataValue.int(sum({f["table"]: f["rows"] for f in files}.values())),
-        })
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(result.folder)),
+                "warehouse_build_id": result.manifest["warehouse_build_id"],
+                "files": dg.MetadataValue.md(
+                    "\n".join(f"- `{f['file']}`: {f['rows']:,} rows, {f['bytes']:,} bytes" for f in files)
+                ),
+                "dagster/row_count": dg.MetadataValue.int(sum({f["table"]: f["rows"] for f in files}.values())),
+            }
+        )
 
     return _export
 

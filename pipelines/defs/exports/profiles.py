@@ -63,8 +63,10 @@ class ExportProfile:
 
 def check_name(name: object, what: str) -> str:
     if not isinstance(name, str) or not NAME.match(name):
-        raise ExportError(f"{what} {name!r} is not allowed: use lower-case letters, digits, '_' and '-' "
-                          "(no '/', '..' or absolute paths); it becomes a file or folder name")
+        raise ExportError(
+            f"{what} {name!r} is not allowed: use lower-case letters, digits, '_' and '-' "
+            "(no '/', '..' or absolute paths); it becomes a file or folder name"
+        )
     return name
 
 
@@ -78,11 +80,16 @@ def _string_list(value, what: str) -> list[str]:
 def _years(value) -> dict:
     if isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         return {"in": sorted(value)}
-    if isinstance(value, dict) and value and set(value) <= {"from", "to"} and all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value.values()):
+    if (
+        isinstance(value, dict)
+        and value
+        and set(value) <= {"from", "to"}
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value.values())
+    ):
         return dict(value)
-    raise ExportError(f"filter years must be {{from: YEAR, to: YEAR}} (either optional) or a list of years, "
-                      f"not {value!r}")
+    raise ExportError(
+        f"filter years must be {{from: YEAR, to: YEAR}} (either optional) or a list of years, not {value!r}"
+    )
 
 
 def parse_filters(raw: dict | None) -> dict:
@@ -137,8 +144,15 @@ def parse_profile(name: str, spec: dict) -> ExportProfile:
         raise ExportError(f"profile {name}: at least one table is required")
     if len({t.name for t in tables}) != len(tables):
         raise ExportError(f"profile {name}: table names must be unique")
-    return ExportProfile(name, str(spec["owner"]), str(spec.get("description") or "").strip(), tuple(formats),
-                         keep_last, tuple(tables), parse_filters(spec.get("filters")))
+    return ExportProfile(
+        name,
+        str(spec["owner"]),
+        str(spec.get("description") or "").strip(),
+        tuple(formats),
+        keep_last,
+        tuple(tables),
+        parse_filters(spec.get("filters")),
+    )
 
 
 def load_profiles(path: Path = PROFILES_FILE) -> dict[str, ExportProfile]:
@@ -205,8 +219,10 @@ def filtered_query(con: duckdb.DuckDBPyConnection, table: ExportTable, filters: 
         if column is None:
             continue
         if column not in columns:
-            raise ExportError(f"table {table.name}: filter {kind} applies to column {column!r}, which it does not "
-                              f"have (columns: {', '.join(columns)}); set filter_columns.{kind}")
+            raise ExportError(
+                f"table {table.name}: filter {kind} applies to column {column!r}, which it does not "
+                f"have (columns: {', '.join(columns)}); set filter_columns.{kind}"
+            )
         ref = _quote(column)
         if kind == "years":
             if columns[column] in ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"):
@@ -268,8 +284,9 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_table(con: duckdb.DuckDBPyConnection, table: ExportTable, filters: dict, formats: tuple[str, ...],
-                 folder: Path) -> list[dict]:
+def _write_table(
+    con: duckdb.DuckDBPyConnection, table: ExportTable, filters: dict, formats: tuple[str, ...], folder: Path
+) -> list[dict]:
     sql, params = filtered_query(con, table, filters)
     relation = f"export_{table.name.replace('-', '_')}"
     # A temporary table (allowed on a read-only connection): every format gets exactly the same rows.
@@ -286,26 +303,40 @@ def _write_table(con: duckdb.DuckDBPyConnection, table: ExportTable, filters: di
             con.execute(f"copy {relation} to {_sql_string(path)} (format csv, header true)")
         else:
             if rows > XLSX_MAX_ROWS:
-                raise ExportError(f"table {table.name} has {rows:,} rows, more than one Excel sheet holds; "
-                                  "export it as parquet or csv")
+                raise ExportError(
+                    f"table {table.name} has {rows:,} rows, more than one Excel sheet holds; "
+                    "export it as parquet or csv"
+                )
             write_xlsx(con, relation, [c["name"] for c in columns], path)
-        entries.append({"file": path.name, "table": table.name, "format": fmt, "rows": rows,
-                        "bytes": path.stat().st_size, "sha256": sha256_file(path), "columns": columns})
+        entries.append(
+            {
+                "file": path.name,
+                "table": table.name,
+                "format": fmt,
+                "rows": rows,
+                "bytes": path.stat().st_size,
+                "sha256": sha256_file(path),
+                "columns": columns,
+            }
+        )
     con.execute(f"drop table {relation}")
     return entries
 
 
 def _build_info(con: duckdb.DuckDBPyConnection) -> dict:
-    row = con.execute("select build_id, run_id, built_at from meta.build_info order by built_at desc limit 1"
-                      ).fetchone()
+    row = con.execute(
+        "select build_id, run_id, built_at from meta.build_info order by built_at desc limit 1"
+    ).fetchone()
     if row is None:
         return {"build_id": None, "run_id": None, "built_at": None}
     return {"build_id": row[0], "run_id": row[1], "built_at": row[2].isoformat() if row[2] else None}
 
 
 def _sources(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    rows = con.execute("select source, dataset, source_file, sha256, rows_loaded from dq.file_loads "
-                       "where is_current order by source_file, dataset").fetchall()
+    rows = con.execute(
+        "select source, dataset, source_file, sha256, rows_loaded from dq.file_loads "
+        "where is_current order by source_file, dataset"
+    ).fetchall()
     return [{"source": r[0], "dataset": r[1], "file": r[2], "sha256": r[3], "rows_loaded": r[4]} for r in rows]
 
 
@@ -316,8 +347,9 @@ class ExportResult:
     removed: list[Path]
 
 
-def run_export(profile: ExportProfile, warehouse: Path, root: Path, run_id: str | None = None,
-               now: dt.datetime | None = None) -> ExportResult:
+def run_export(
+    profile: ExportProfile, warehouse: Path, root: Path, run_id: str | None = None, now: dt.datetime | None = None
+) -> ExportResult:
     """Export one profile from the published warehouse into ``<root>/<profile>/<stamp>/``."""
     check_name(profile.name, "profile name")
     for table in profile.tables:
@@ -336,8 +368,11 @@ def run_export(profile: ExportProfile, warehouse: Path, root: Path, run_id: str 
         con = duckdb.connect(str(warehouse), read_only=True)
         try:
             build = _build_info(con)
-            files = [entry for table in profile.tables
-                     for entry in _write_table(con, table, profile.filters, profile.formats, work)]
+            files = [
+                entry
+                for table in profile.tables
+                for entry in _write_table(con, table, profile.filters, profile.formats, work)
+            ]
             sources = _sources(con)
         finally:
             con.close()

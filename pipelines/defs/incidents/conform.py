@@ -42,35 +42,63 @@ class Conformer:
 
 
 def curated_conformer() -> Conformer:
-    return Conformer("curated", "incidents", "curated", (SQL_DIR / "core" / "incidents" / "curated.sql").read_text(),
-                     None)
+    return Conformer(
+        "curated", "incidents", "curated", (SQL_DIR / "core" / "incidents" / "curated.sql").read_text(), None
+    )
 
 
 def adapter_conformers() -> list[Conformer]:
-    return [Conformer(a.name, a.name, a.source_system, a.conform_sql, a.perpetrators_sql, a.conform_whole_source,
-                      system_sql=MAPPED_SYSTEM_SQL if a.name == "mapped" else None, versions_sql=a.versions_sql)
-            for a in adapters()]
+    return [
+        Conformer(
+            a.name,
+            a.name,
+            a.source_system,
+            a.conform_sql,
+            a.perpetrators_sql,
+            a.conform_whole_source,
+            system_sql=MAPPED_SYSTEM_SQL if a.name == "mapped" else None,
+            versions_sql=a.versions_sql,
+        )
+        for a in adapters()
+    ]
 
 
-VERSION_COLUMNS = {"release": "VARCHAR", "known_from": "TIMESTAMP", "known_to": "TIMESTAMP",
-                   "deleted_at": "TIMESTAMP", "closed_by": "VARCHAR", "is_current": "BOOLEAN"}
+VERSION_COLUMNS = {
+    "release": "VARCHAR",
+    "known_from": "TIMESTAMP",
+    "known_to": "TIMESTAMP",
+    "deleted_at": "TIMESTAMP",
+    "closed_by": "VARCHAR",
+    "is_current": "BOOLEAN",
+}
 
 
 def ensure_incident_versions(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> None:
     """core.incident_versions: the columns of core.incidents (whatever they are) plus VERSION_COLUMNS, and the
     table macro core.incidents_as_of. When core.incidents' columns changed, the table is made anew and the
     versioned sources are conformed again."""
-    wanted = [r[0] for r in con.execute("select column_name from information_schema.columns where table_schema = "
-                                        "'core' and table_name = 'incidents' order by ordinal_position").fetchall()]
+    wanted = [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = "
+            "'core' and table_name = 'incidents' order by ordinal_position"
+        ).fetchall()
+    ]
     wanted += list(VERSION_COLUMNS)
-    existing = [r[0] for r in con.execute("select column_name from information_schema.columns where table_schema = "
-                                          "'core' and table_name = 'incident_versions' order by ordinal_position")
-                .fetchall()]
+    existing = [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = "
+            "'core' and table_name = 'incident_versions' order by ordinal_position"
+        ).fetchall()
+    ]
     if existing != wanted:
         if existing:
             con.execute("drop table core.incident_versions")
-            con.execute("delete from meta.conformed_files where source in (select unnest(?::varchar[]))",
-                        [[c.source for c in conformers if c.versions_sql]])
+            con.execute(
+                "delete from meta.conformed_files where source in (select unnest(?::varchar[]))",
+                [[c.source for c in conformers if c.versions_sql]],
+            )
         added = ", ".join(f"null::{t} as {c}" for c, t in VERSION_COLUMNS.items())
         con.execute(f"create table core.incident_versions as select *, {added} from core.incidents limit 0")
     con.execute((SQL_DIR / "macros" / "incidents_as_of.sql").read_text())
@@ -78,16 +106,21 @@ def ensure_incident_versions(con: duckdb.DuckDBPyConnection, conformers: list[Co
 
 def _write_versions(con: duckdb.DuckDBPyConnection, c: Conformer, now: dt.datetime) -> None:
     """Every version of every event of a versioned source, perpetrators resolved as for core.incidents."""
-    _resolve_names(con, "version_names", f"select distinct perpetrator_raw as name, '{c.source_system}' as system "
-                                         f"from ({c.versions_sql})")
+    _resolve_names(
+        con,
+        "version_names",
+        f"select distinct perpetrator_raw as name, '{c.source_system}' as system from ({c.versions_sql})",
+    )
     con.execute("delete from core.incident_versions where source = ?", [c.source])
     # the violence class and the harmonized province as core.incidents has them (issue 14), so that
     # core.incidents_as_of(d) and an as-of build classify alike
-    con.execute(f"insert into core.incident_versions by name select v.*, r.group_id, ?::timestamp as loaded_at, "
-                "harmonize_admin1(v.country, v.admin1) as admin1_harmonized, vc.violence_class "
-                f"from ({c.versions_sql}) v left join version_names r on r.perpetrator_raw = v.perpetrator_raw "
-                "left join violence_rules vc on vc.incident_source = ? and vc.source_category = v.source_category",
-                [now, c.source])
+    con.execute(
+        f"insert into core.incident_versions by name select v.*, r.group_id, ?::timestamp as loaded_at, "
+        "harmonize_admin1(v.country, v.admin1) as admin1_harmonized, vc.violence_class "
+        f"from ({c.versions_sql}) v left join version_names r on r.perpetrator_raw = v.perpetrator_raw "
+        "left join violence_rules vc on vc.incident_source = ? and vc.source_category = v.source_category",
+        [now, c.source],
+    )
 
 
 # A mapped dataset resolves through its own source_name's aliases, then those of its mapping's alias_system
@@ -125,11 +158,15 @@ RESOLVE_NAMES = """
 def _build_violence_rules(con: duckdb.DuckDBPyConnection) -> None:
     """temp table violence_rules: the taxonomy of raw/curated/violence_classes.csv (empty before it is staged)."""
     if table_exists(con, "staging", "curated_violence_classes"):
-        con.execute("create or replace temp table violence_rules as select incident_source, source_category, "
-                    "violence_class from staging.curated_violence_classes")
+        con.execute(
+            "create or replace temp table violence_rules as select incident_source, source_category, "
+            "violence_class from staging.curated_violence_classes"
+        )
     else:
-        con.execute("create or replace temp table violence_rules (incident_source varchar, source_category varchar, "
-                    "violence_class varchar)")
+        con.execute(
+            "create or replace temp table violence_rules (incident_source varchar, source_category varchar, "
+            "violence_class varchar)"
+        )
 
 
 def _reclassify(con: duckdb.DuckDBPyConnection) -> None:
@@ -154,10 +191,14 @@ def _reclassify(con: duckdb.DuckDBPyConnection) -> None:
 
 def _build_alias_lookup(con: duckdb.DuckDBPyConnection) -> None:
     # One group per (system, spelling); the check group_aliases__one_group_per_spelling guards that.
-    con.execute("create or replace temp table alias_lookup as select source_system, alias_normalized, "
-                "min(group_id) as group_id from core.group_aliases group by all")
-    con.execute("create or replace temp table not_groups as select distinct source_system, "
-                "normalize_group_name(perpetrator_raw) as alias_normalized from staging.curated_non_group_perpetrators")
+    con.execute(
+        "create or replace temp table alias_lookup as select source_system, alias_normalized, "
+        "min(group_id) as group_id from core.group_aliases group by all"
+    )
+    con.execute(
+        "create or replace temp table not_groups as select distinct source_system, "
+        "normalize_group_name(perpetrator_raw) as alias_normalized from staging.curated_non_group_perpetrators"
+    )
     if table_exists(con, "staging", "mapped"):
         # 'mapped:<source_name>': the dataset's own spellings first, then its alias_system's, then 'mapped'.
         con.execute("""
@@ -199,11 +240,16 @@ def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) 
     changed: dict[str, int] = {}
     for c in conformers:
         # A versioned source's history also follows its deletions files (source <name>_deletions).
-        current = set(con.execute("select source_file, sha256 from dq.file_loads where is_current and ((source = ? "
-                                  "and dataset = ?) or (? and source = ? || '_deletions'))",
-                                  [c.source, c.dataset, c.versions_sql is not None, c.source]).fetchall())
-        done = set(con.execute("select source_file, sha256 from meta.conformed_files where source = ?",
-                               [c.source]).fetchall())
+        current = set(
+            con.execute(
+                "select source_file, sha256 from dq.file_loads where is_current and ((source = ? "
+                "and dataset = ?) or (? and source = ? || '_deletions'))",
+                [c.source, c.dataset, c.versions_sql is not None, c.source],
+            ).fetchall()
+        )
+        done = set(
+            con.execute("select source_file, sha256 from meta.conformed_files where source = ?", [c.source]).fetchall()
+        )
         stale, todo = done - current, current - done
         if not stale and not todo:
             continue
@@ -213,23 +259,33 @@ def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) 
         with transaction(con):
             if c.versions_sql:
                 _write_versions(con, c, now)
-            con.execute("create or replace temp table files_to_conform as select unnest(?::varchar[]) as source_file",
-                        [sorted({f for f, _ in todo})])
+            con.execute(
+                "create or replace temp table files_to_conform as select unnest(?::varchar[]) as source_file",
+                [sorted({f for f, _ in todo})],
+            )
             # Rows belong to a conformer by the folder their source_file is in: a mapped dataset's rows carry
             # the mapping's own source name, not the adapter's.
-            con.execute("delete from core.incidents where split_part(source_file, '/', 1) = ? "
-                        "and source_file in (select unnest(?::varchar[]))",
-                        [c.source, files])
-            con.execute("delete from core.incident_perpetrators where source_file in (select unnest(?::varchar[])) "
-                        "and split_part(source_file, '/', 1) = ?", [files, c.source])
+            con.execute(
+                "delete from core.incidents where split_part(source_file, '/', 1) = ? "
+                "and source_file in (select unnest(?::varchar[]))",
+                [c.source, files],
+            )
+            con.execute(
+                "delete from core.incident_perpetrators where source_file in (select unnest(?::varchar[])) "
+                "and split_part(source_file, '/', 1) = ?",
+                [files, c.source],
+            )
             # A source that names our group itself (curated) keeps it; others resolve through the aliases.
             columns = [r[0] for r in con.execute(f"describe ({c.conform_sql})").fetchall()]
             given = "i.group_id, " if "group_id" in columns else ""
             in_files = "where source_file in (select source_file from files_to_conform)"
             # Only the name column of the model is computed here (DuckDB prunes the others).
             system = c.system_of()
-            _resolve_names(con, "incident_names", f"select distinct perpetrator_raw as name, {system} as system "
-                                                  f"from ({c.conform_sql}) {in_files}")
+            _resolve_names(
+                con,
+                "incident_names",
+                f"select distinct perpetrator_raw as name, {system} as system from ({c.conform_sql}) {in_files}",
+            )
             con.execute(
                 f"insert into core.incidents by name select i.* exclude (_system, {'group_id, ' if given else ''}"
                 f"source_file), i.source_file, coalesce({given}r.group_id) as group_id, ?::timestamp as loaded_at, "
@@ -240,17 +296,23 @@ def sync_incidents(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) 
                 [now, c.source],
             )
             if c.perpetrators_sql:
-                _resolve_names(con, "perpetrator_names", f"select distinct perpetrator_raw as name, {system} as system "
-                                                         f"from ({c.perpetrators_sql}) {in_files}")
+                _resolve_names(
+                    con,
+                    "perpetrator_names",
+                    f"select distinct perpetrator_raw as name, {system} as system "
+                    f"from ({c.perpetrators_sql}) {in_files}",
+                )
                 con.execute(
                     "insert into core.incident_perpetrators by name select p.* exclude (_system), r.group_id "
                     f"from (select *, {system} as _system from ({c.perpetrators_sql}) {in_files}) p "
                     "left join perpetrator_names r on r.perpetrator_raw = p.perpetrator_raw and r.system = p._system"
                 )
             con.execute("delete from meta.conformed_files where source = ?", [c.source])
-            con.execute("insert into meta.conformed_files select ?, source_file, sha256, ? from "
-                        "(select unnest(?::varchar[]) as source_file, unnest(?::varchar[]) as sha256)",
-                        [c.source, now, [f for f, _ in sorted(current)], [s for _, s in sorted(current)]])
+            con.execute(
+                "insert into meta.conformed_files select ?, source_file, sha256, ? from "
+                "(select unnest(?::varchar[]) as source_file, unnest(?::varchar[]) as sha256)",
+                [c.source, now, [f for f, _ in sorted(current)], [s for _, s in sorted(current)]],
+            )
         changed[c.source] = len(todo)
     return changed
 
@@ -266,7 +328,8 @@ def conformed_row_keys(con: duckdb.DuckDBPyConnection, conformers: list[Conforme
     """
     conformers = conformers if conformers is not None else [curated_conformer(), *adapter_conformers()]
     _build_violence_rules(con)
-    con.execute("""
+    con.execute(
+        """
         create or replace temp table conformed_row_keys as
         with conformers as (select unnest(?::varchar[]) as source, unnest(?::boolean[]) as whole_source),
         source_files as (
@@ -293,7 +356,9 @@ def conformed_row_keys(con: duckdb.DuckDBPyConnection, conformers: list[Conforme
         left join conformers c using (source)
         left join resolution r using (source)
         left join classes v using (source)
-    """, [[c.source for c in conformers], [c.whole_source for c in conformers]])
+    """,
+        [[c.source for c in conformers], [c.whole_source for c in conformers]],
+    )
 
 
 def _re_resolve(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> int:
@@ -304,20 +369,28 @@ def _re_resolve(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> 
     aliases did not change touches no stored row. Returns the number of names whose group changed.
     """
     systems = {c.source: c.source_system for c in conformers if c.system_sql is None}
-    con.execute("create or replace temp table source_systems as select unnest(?::varchar[]) as source, "
-                "unnest(?::varchar[]) as source_system", [list(systems), list(systems.values())])
+    con.execute(
+        "create or replace temp table source_systems as select unnest(?::varchar[]) as source, "
+        "unnest(?::varchar[]) as source_system",
+        [list(systems), list(systems.values())],
+    )
     # A conformer whose rows resolve per row (mapped datasets): each system its rows use is its own unit.
     for c in conformers:
         if c.system_sql is not None:
-            con.execute(f"insert into source_systems select distinct {c.system_of()} as source, {c.system_of()} "
-                        "from core.incidents where split_part(source_file, '/', 1) = ?", [c.source])
+            con.execute(
+                f"insert into source_systems select distinct {c.system_of()} as source, {c.system_of()} "
+                "from core.incidents where split_part(source_file, '/', 1) = ?",
+                [c.source],
+            )
 
     def unit(prefix: str = "") -> str:
         """The resolution unit of a stored row: its top folder, or its own system for per-row conformers."""
         folder = f"split_part({prefix}source_file, '/', 1)"
-        cases = "".join(f" when {folder} = '{c.source}' then {c.system_of(prefix)}" for c in conformers
-                        if c.system_sql is not None)
+        cases = "".join(
+            f" when {folder} = '{c.source}' then {c.system_of(prefix)}" for c in conformers if c.system_sql is not None
+        )
         return f"case{cases} else {folder} end" if cases else folder
+
     resolved = """
         select s.source, x.alias_normalized, coalesce(own.group_id, cur.group_id) as group_id
         from source_systems s
@@ -343,13 +416,17 @@ def _re_resolve(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> 
             """)
             names_filter = "join changed_names c on c.source = x.source and c.alias_normalized = x.alias_normalized"
         else:
-            con.execute("create or replace temp table changed_names as select source, alias_normalized "
-                        "from resolved_names")
+            con.execute(
+                "create or replace temp table changed_names as select source, alias_normalized from resolved_names"
+            )
             names_filter = ""
         changed = con.execute("select count(*) from changed_names").fetchone()[0]
         if changed or not recorded:
-            for table, where in (("core.incidents", "where source <> 'curated'"),  # curated rows name their group
-                                 ("core.incident_perpetrators", ""), ("core.incident_versions", "")):
+            for table, where in (
+                ("core.incidents", "where source <> 'curated'"),  # curated rows name their group
+                ("core.incident_perpetrators", ""),
+                ("core.incident_versions", ""),
+            ):
                 # The distinct raw names stored (one pass over one column), normalised once each.
                 con.execute(f"""
                     create or replace temp table names_to_update as
@@ -368,6 +445,7 @@ def _re_resolve(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> 
                       and t.group_id is distinct from u.group_id {extra}
                 """)
             con.execute("delete from meta.group_resolution")
-            con.execute("insert into meta.group_resolution select source, alias_normalized, group_id "
-                        "from resolved_names")
+            con.execute(
+                "insert into meta.group_resolution select source, alias_normalized, group_id from resolved_names"
+            )
     return changed

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from pipelines.defs.incidents.conform import conformed_row_keys
 from pipelines.engine.faults import fault_point
 from pipelines.engine.fingerprint import code_fingerprint
-from pipelines.defs.incidents.conform import conformed_row_keys
 from pipelines.engine.warehouse import sql_model, table_exists, transaction
 
 TABLE = "marts.incident_facts"
@@ -38,16 +38,19 @@ class Refresh:
 def family_digest(con: duckdb.DuckDBPyConnection) -> str:
     """A digest of the content of marts.group_family_membership (a hundred rows or so), order ignored: the
     only table besides core.incidents that the mart's rows are computed from."""
-    return con.execute("select md5(coalesce(string_agg(m::varchar, chr(10) order by m::varchar), '')) "
-                       "from marts.group_family_membership m").fetchone()[0]
+    return con.execute(
+        "select md5(coalesce(string_agg(m::varchar, chr(10) order by m::varchar), '')) "
+        "from marts.group_family_membership m"
+    ).fetchone()[0]
 
 
 def _why_full(con: duckdb.DuckDBPyConnection, code: str, families: str) -> str | None:
     """None when the stored rows were computed with this code and family membership, else why the mart is rebuilt."""
     if not table_exists(con, "marts", "incident_facts"):
         return "the mart does not exist"
-    built_with = con.execute("select distinct code_fingerprint, group_family_digest "
-                             "from meta.incident_facts_inputs").fetchall()
+    built_with = con.execute(
+        "select distinct code_fingerprint, group_family_digest from meta.incident_facts_inputs"
+    ).fetchall()
     if not built_with:
         return "no record of what the mart holds"
     if len(built_with) > 1 or built_with[0][0] != code:
@@ -59,8 +62,10 @@ def _why_full(con: duckdb.DuckDBPyConnection, code: str, families: str) -> str |
 
 def _record(con: duckdb.DuckDBPyConnection, code: str, families: str) -> None:
     con.execute("delete from meta.incident_facts_inputs")
-    con.execute("insert into meta.incident_facts_inputs select source_file, row_key, ?, ? from conformed_row_keys",
-                [code, families])
+    con.execute(
+        "insert into meta.incident_facts_inputs select source_file, row_key, ?, ? from conformed_row_keys",
+        [code, families],
+    )
 
 
 def refresh_incident_facts(con: duckdb.DuckDBPyConnection) -> Refresh:
@@ -95,27 +100,37 @@ def _incremental(con: duckdb.DuckDBPyConnection, sql: str, code: str, families: 
     """Replace the rows of the files whose incidents changed; None (nothing changed) when the result would not
     hold exactly the rows of core.incidents."""
     # Rows to delete: files gone or whose key changed; rows to insert: files whose key is new (or changed).
-    stale = [r[0] for r in con.execute(
-        "select source_file from (select source_file, row_key from meta.incident_facts_inputs "
-        "except select source_file, row_key from conformed_row_keys)").fetchall()]
-    new = [r[0] for r in con.execute(
-        "select source_file from (select source_file, row_key from conformed_row_keys "
-        "except select source_file, row_key from meta.incident_facts_inputs)").fetchall()]
+    stale = [
+        r[0]
+        for r in con.execute(
+            "select source_file from (select source_file, row_key from meta.incident_facts_inputs "
+            "except select source_file, row_key from conformed_row_keys)"
+        ).fetchall()
+    ]
+    new = [
+        r[0]
+        for r in con.execute(
+            "select source_file from (select source_file, row_key from conformed_row_keys "
+            "except select source_file, row_key from meta.incident_facts_inputs)"
+        ).fetchall()
+    ]
     files = sorted(set(stale) | set(new))
     try:
         with transaction(con):
             deleted = inserted = 0
             if files:
-                deleted = con.execute(f"delete from {TABLE} where list_contains(?::varchar[], source_file)",
-                                      [files]).fetchone()[0]
+                deleted = con.execute(
+                    f"delete from {TABLE} where list_contains(?::varchar[], source_file)", [files]
+                ).fetchone()[0]
                 if new:
                     con.execute(f"set variable {FILES_VARIABLE} = ?::varchar[]", [new])
                     inserted = con.execute(f"insert into {TABLE} by name {sql}").fetchone()[0]
                 _record(con, code, families)
             # A guard, not a decision: core.incidents holding rows of a file the record does not know of (it
             # should not) would leave the mart short. The counts are kept by DuckDB, so this costs nothing.
-            rows, expected = con.execute(f"select (select count(*) from {TABLE}), "
-                                         "(select count(*) from core.incidents)").fetchone()
+            rows, expected = con.execute(
+                f"select (select count(*) from {TABLE}), (select count(*) from core.incidents)"
+            ).fetchone()
             if rows != expected:
                 raise _RowsDiffer  # rolls the transaction back
             fault_point("mart", TABLE)

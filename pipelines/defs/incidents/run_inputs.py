@@ -25,13 +25,14 @@ RUN_INPUTS_KEY = dg.AssetKey(["meta", "run_inputs"])
     pool=WAREHOUSE_POOL,
     kinds={"duckdb"},
     description="What this build is made of. Runs first in every build: drops the staged rows of raw files that "
-                "are gone from the raw folder (dq.file_loads, staging.<source>), then stamps meta.run_inputs with "
-                "the run's inputs (code fingerprint, every raw file's sha256) when the run was planned for exactly "
-                "these inputs and every raw file is staged in its current version.\n\n"
-                "Publish moves the stamp to meta.build_info; without it the next run builds everything.",
+    "are gone from the raw folder (dq.file_loads, staging.<source>), then stamps meta.run_inputs with "
+    "the run's inputs (code fingerprint, every raw file's sha256) when the run was planned for exactly "
+    "these inputs and every raw file is staged in its current version.\n\n"
+    "Publish moves the stamp to meta.build_info; without it the next run builds everything.",
 )
-def run_inputs_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                     raw: RawDirectoryResource) -> dg.MaterializeResult:
+def run_inputs_asset(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw: RawDirectoryResource
+) -> dg.MaterializeResult:
     inputs = run_inputs(raw.root, adapters())
     planned = context.run.tags.get(INPUTS_TAG)
     with warehouse.connect() as con:
@@ -49,10 +50,12 @@ def run_inputs_asset(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     else:
         why = "not stamped: the raw folder changed since the run was planned"
     context.log.info(f"removed files dropped: {', '.join(removed) or 'none'}; {why}")
-    return dg.MaterializeResult(metadata={
-        "stamp": why,
-        "inputs_fingerprint": inputs.fingerprint,
-        "raw_files": dg.MetadataValue.int(len(inputs.raw_files)),
-        "removed_files_dropped": dg.MetadataValue.json(removed) if removed else "none",
-        "files_not_staged": dg.MetadataValue.json([f"{s}/{k}" for s, k in pending]) if pending else "none",
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "stamp": why,
+            "inputs_fingerprint": inputs.fingerprint,
+            "raw_files": dg.MetadataValue.int(len(inputs.raw_files)),
+            "removed_files_dropped": dg.MetadataValue.json(removed) if removed else "none",
+            "files_not_staged": dg.MetadataValue.json([f"{s}/{k}" for s, k in pending]) if pending else "none",
+        }
+    )

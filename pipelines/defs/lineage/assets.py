@@ -8,11 +8,11 @@ A missing raw folder stages nothing: the staging tables exist empty (sql/schema.
 
 import dagster as dg
 
-from pipelines.engine.groups import domain_group
-from pipelines.engine.sql_assets import sql_model_asset, table_metadata
 from pipelines.defs.lineage.sources import mmp, ucdp_actors
 from pipelines.defs.lineage.sources.base import LineageTable, stage_table
+from pipelines.engine.groups import domain_group
 from pipelines.engine.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
+from pipelines.engine.sql_assets import sql_model_asset, table_metadata
 
 GROUP = "lineage"
 DESCRIPTIONS = {
@@ -33,18 +33,24 @@ def lineage_staging_asset(spec: LineageTable, group_name: str = GROUP) -> dg.Ass
         kinds={"duckdb", "csv"},
         metadata={"raw_files": f"{spec.source}/{spec.pattern}"},
     )
-    def _stage(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-               raw: RawDirectoryResource) -> dg.MaterializeResult:
+    def _stage(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw: RawDirectoryResource
+    ) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             rows, loads = stage_table(con, spec, raw.root)
             for load in loads:
-                context.log.info(f"{load.source_file}: read {load.rows_read}, loaded {load.rows_loaded}, "
-                                 f"quarantined {load.rows_quarantined}")
+                context.log.info(
+                    f"{load.source_file}: read {load.rows_read}, loaded {load.rows_loaded}, "
+                    f"quarantined {load.rows_quarantined}"
+                )
             if not loads:
                 context.log.info(f"no raw/{spec.source}/{spec.pattern}: staging.{spec.table} is empty")
             metadata = table_metadata(con, "staging", spec.table, rows)
-        metadata["files"] = dg.MetadataValue.json([load.source_file for load in loads]) if loads else \
-            f"none (no raw/{spec.source}/{spec.pattern})"
+        metadata["files"] = (
+            dg.MetadataValue.json([load.source_file for load in loads])
+            if loads
+            else f"none (no raw/{spec.source}/{spec.pattern})"
+        )
         metadata["rows_quarantined"] = dg.MetadataValue.int(sum(load.rows_quarantined for load in loads))
         return dg.MaterializeResult(metadata=metadata)
 
@@ -52,5 +58,7 @@ def lineage_staging_asset(spec: LineageTable, group_name: str = GROUP) -> dg.Ass
 
 
 lineage_staging_assets = [lineage_staging_asset(t) for t in (*ucdp_actors.TABLES, *mmp.TABLES)]
-lineage_core_assets = [sql_model_asset("core", name, GROUP) for name in ("group_external_ids", "group_relation_sources")]
+lineage_core_assets = [
+    sql_model_asset("core", name, GROUP) for name in ("group_external_ids", "group_relation_sources")
+]
 lineage_assets = [*lineage_staging_assets, *lineage_core_assets]

@@ -66,8 +66,12 @@ def loglinear(sources: list[str], histories: dict[str, int]) -> tuple[str, float
         return "none: no log-linear model fits", None, None, None
     _, interactions, intercept, se = best
     name = "loglinear: " + (", ".join(f"{sources[i]}*{sources[j]}" for i, j in interactions) or "independence")
-    return (name, observed + math.exp(intercept), observed + math.exp(intercept - Z * se),
-            observed + math.exp(intercept + Z * se))
+    return (
+        name,
+        observed + math.exp(intercept),
+        observed + math.exp(intercept - Z * se),
+        observed + math.exp(intercept + Z * se),
+    )
 
 
 CELL = ["period_start", "country", "admin1", "event_class", "group_family"]
@@ -79,13 +83,13 @@ def fill_linked_event_estimates(con: duckdb.DuckDBPyConnection) -> int:
     if cells.empty:
         return 0
     histories = con.execute("select * from marts.linked_event_histories").df()
-    by_cell = {key: dict(zip(g.capture_history, g.events))
-               for key, g in histories.groupby(CELL, dropna=False)}
+    by_cell = {key: dict(zip(g.capture_history, g.events)) for key, g in histories.groupby(CELL, dropna=False)}
     rows = []
     for cell in cells.itertuples(index=False):
         key = tuple(getattr(cell, c) for c in CELL)
-        sources = sorted(cell.source_events.keys()) if isinstance(cell.source_events, dict) else sorted(
-            cell.source_events)
+        sources = (
+            sorted(cell.source_events.keys()) if isinstance(cell.source_events, dict) else sorted(cell.source_events)
+        )
         observed = int(cell.distinct_events)
         if len(sources) < 2:
             rows.append((cell.row_id, "none: one source", None, None, None))
@@ -111,6 +115,9 @@ def fill_linked_event_estimates(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _same_cell(a: tuple, b: tuple) -> bool:
-    return all((x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NaT) and
-               (y is None or (isinstance(y, float) and math.isnan(y)) or y is pd.NaT) or x == y
-               for x, y in zip(a, b))
+    return all(
+        (x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NaT)
+        and (y is None or (isinstance(y, float) and math.isnan(y)) or y is pd.NaT)
+        or x == y
+        for x, y in zip(a, b)
+    )

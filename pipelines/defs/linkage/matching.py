@@ -30,10 +30,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.engine.config import SQL_DIR
+from pipelines.engine.config import PROJECT_ROOT, SQL_DIR
 from pipelines.engine.reader import clear_raw_rows, read_raw_file
 from pipelines.engine.warehouse import transaction
-from pipelines.engine.config import PROJECT_ROOT
 
 MODEL_PATH = Path(__file__).with_name("linkage_model.json")
 # A pair is a link when Splink's match probability is at least LINK_THRESHOLD, or, between two different
@@ -49,9 +48,25 @@ CHANGED_VARIABLE = "link_changed_ids"
 # by the drone model when both sides are drone strikes, else by the general model.
 DOMAINS = {"drone_strike": "event_class = 'drone_strike'", "general": "event_class <> 'drone_strike'"}
 # The columns Splink compares (and keeps in core.event_links as the values that decided a pair).
-COMPARED = ["country", "event_year", "date_start", "date_end", "date_precision", "event_class", "place_key",
-            "place_text", "admin2_key", "admin1", "latitude", "longitude", "group_family", "target", "deaths_best",
-            "deaths_low", "deaths_high"]
+COMPARED = [
+    "country",
+    "event_year",
+    "date_start",
+    "date_end",
+    "date_precision",
+    "event_class",
+    "place_key",
+    "place_text",
+    "admin2_key",
+    "admin1",
+    "latitude",
+    "longitude",
+    "group_family",
+    "target",
+    "deaths_best",
+    "deaths_low",
+    "deaths_high",
+]
 
 
 def input_sql() -> str:
@@ -65,7 +80,7 @@ def candidate_sql() -> str:
 # ---------------------------------------------------------------------------------------------- the model
 def _gap():
     # days between the two periods (0 when they overlap); both day-precise or not
-    return ("greatest(0, date_diff('day', date_end_l, date_start_r), date_diff('day', date_end_r, date_start_l))")
+    return "greatest(0, date_diff('day', date_end_l, date_start_r), date_diff('day', date_end_r, date_start_l))"
 
 
 def settings(probability_two_random_records_match: float = 1e-4):
@@ -82,38 +97,58 @@ def settings(probability_two_random_records_match: float = 1e-4):
             # m fixed, not estimated (docs/linkage.md, "Estimation": EM on date confounds one event with one
             # place's many events); u is estimated by random sampling like every other level
             {"sql_condition": f"{both_days} and {_gap()} = 0", "label_for_charts": "same day", "m_probability": 0.70},
-            {"sql_condition": f"{both_days} and {_gap()} = 1", "label_for_charts": "one day apart",
-             "m_probability": 0.20},
-            {"sql_condition": f"{both_days} and {_gap()} <= 3", "label_for_charts": "2-3 days apart",
-             "m_probability": 0.06},
-            {"sql_condition": f"{_gap()} = 0", "label_for_charts": "an imprecise period contains the other",
-             "m_probability": 0.03},
+            {
+                "sql_condition": f"{both_days} and {_gap()} = 1",
+                "label_for_charts": "one day apart",
+                "m_probability": 0.20,
+            },
+            {
+                "sql_condition": f"{both_days} and {_gap()} <= 3",
+                "label_for_charts": "2-3 days apart",
+                "m_probability": 0.06,
+            },
+            {
+                "sql_condition": f"{_gap()} = 0",
+                "label_for_charts": "an imprecise period contains the other",
+                "m_probability": 0.03,
+            },
             {**cll.ElseLevel().create_level_dict("duckdb"), "m_probability": 0.01},
         ],
     }
-    distance = ("2 * 6371 * asin(sqrt(pow(sin(radians(latitude_r - latitude_l) / 2), 2) + cos(radians(latitude_l))"
-                " * cos(radians(latitude_r)) * pow(sin(radians(longitude_r - longitude_l) / 2), 2)))")
+    distance = (
+        "2 * 6371 * asin(sqrt(pow(sin(radians(latitude_r - latitude_l) / 2), 2) + cos(radians(latitude_l))"
+        " * cos(radians(latitude_r)) * pow(sin(radians(longitude_r - longitude_l) / 2), 2)))"
+    )
     no_place = "(%s is null and admin2_key_{s} is null and admin1_{s} is null and latitude_{s} is null)"
     place = {
         "output_column_name": "place",
         "comparison_description": "place name, distance, district, province",
         "comparison_levels": [
-            {"sql_condition": " or ".join((no_place % "place_key_{s}").format(s=s) for s in "lr"),
-             "label_for_charts": "one side has no place", "is_null_level": True},
+            {
+                "sql_condition": " or ".join((no_place % "place_key_{s}").format(s=s) for s in "lr"),
+                "label_for_charts": "one side has no place",
+                "is_null_level": True,
+            },
             # one list's name inside the other's description counts: "Zeralita" / "Zeralita in the Azam
             # Warsak region", "Shaktoi" / "Bichi village near Shaktoi"
-            {"sql_condition": "(jaro_winkler_similarity(place_key_l, place_key_r) >= 0.92 "
-                              "or (length(place_key_l) >= 4 and contains(place_text_r, place_key_l)) "
-                              "or (length(place_key_r) >= 4 and contains(place_text_l, place_key_r))) "
-                              f"and coalesce({distance} <= 25, true)",
-             "label_for_charts": "place names agree"},
+            {
+                "sql_condition": "(jaro_winkler_similarity(place_key_l, place_key_r) >= 0.92 "
+                "or (length(place_key_l) >= 4 and contains(place_text_r, place_key_l)) "
+                "or (length(place_key_r) >= 4 and contains(place_text_l, place_key_r))) "
+                f"and coalesce({distance} <= 25, true)",
+                "label_for_charts": "place names agree",
+            },
             {"sql_condition": f"{distance} <= 5", "label_for_charts": "within 5 km"},
-            {"sql_condition": "jaro_winkler_similarity(place_key_l, place_key_r) >= 0.8 "
-                              "and admin2_key_l = admin2_key_r",
-             "label_for_charts": "similar place names, same district"},
+            {
+                "sql_condition": "jaro_winkler_similarity(place_key_l, place_key_r) >= 0.8 "
+                "and admin2_key_l = admin2_key_r",
+                "label_for_charts": "similar place names, same district",
+            },
             {"sql_condition": "admin2_key_l = admin2_key_r", "label_for_charts": "same district, names differ"},
-            {"sql_condition": f"admin1_l = admin1_r or coalesce({distance} <= 50, false)",
-             "label_for_charts": "same province or within 50 km"},
+            {
+                "sql_condition": f"admin1_l = admin1_r or coalesce({distance} <= 50, false)",
+                "label_for_charts": "same province or within 50 km",
+            },
             cll.ElseLevel(),
         ],
     }
@@ -123,7 +158,10 @@ def settings(probability_two_random_records_match: float = 1e-4):
             cll.NullLevel("event_class"),
             # not estimated (every EM round blocks on it): sources nearly always agree on the class of one event
             {**cll.ExactMatchLevel("event_class").create_level_dict("duckdb"), "m_probability": 0.95},
-            {**cll.ElseLevel().create_level_dict("duckdb"), "m_probability": 0.05},  # compatible classes only: blocking never pairs a drone strike with a bombing
+            {
+                **cll.ElseLevel().create_level_dict("duckdb"),
+                "m_probability": 0.05,
+            },  # compatible classes only: blocking never pairs a drone strike with a bombing
         ],
     }
     family = {
@@ -138,21 +176,31 @@ def settings(probability_two_random_records_match: float = 1e-4):
     deaths = {
         "output_column_name": "deaths",
         "comparison_description": "death tolls: the same toll of 5+, a published range meeting the other, the "
-                                  "same toll of 1-4, both none, within half (or 2), else",
+        "same toll of 1-4, both none, within half (or 2), else",
         "comparison_levels": [
             cll.NullLevel("deaths_best"),
             # a shared toll of 7 says much, a shared 0 little (most events kill no one): separate levels, fixed
             # bins rather than term frequencies so that a score never depends on the other rows (an
             # incremental re-link then equals a full one)
-            {"sql_condition": "deaths_best_l = deaths_best_r and deaths_best_l >= 5", "label_for_charts": "same toll, 5+"},
+            {
+                "sql_condition": "deaths_best_l = deaths_best_r and deaths_best_l >= 5",
+                "label_for_charts": "same toll, 5+",
+            },
             # a published range (low < high) that meets the other's: the lists give a low and a high figure
-            {"sql_condition": f"{overlap} and (deaths_low_l < deaths_high_l or deaths_low_r < deaths_high_r)",
-             "label_for_charts": "a published range meets the other"},
-            {"sql_condition": "deaths_best_l = deaths_best_r and deaths_best_l >= 1",
-             "label_for_charts": "same toll, 1-4"},
+            {
+                "sql_condition": f"{overlap} and (deaths_low_l < deaths_high_l or deaths_low_r < deaths_high_r)",
+                "label_for_charts": "a published range meets the other",
+            },
+            {
+                "sql_condition": "deaths_best_l = deaths_best_r and deaths_best_l >= 1",
+                "label_for_charts": "same toll, 1-4",
+            },
             {"sql_condition": "deaths_best_l = 0 and deaths_best_r = 0", "label_for_charts": "both none"},
-            {"sql_condition": "abs(deaths_best_l - deaths_best_r) <= greatest(2, 0.5 * greatest(deaths_best_l, "
-                              "deaths_best_r))", "label_for_charts": "within half (or 2)"},
+            {
+                "sql_condition": "abs(deaths_best_l - deaths_best_r) <= greatest(2, 0.5 * greatest(deaths_best_l, "
+                "deaths_best_r))",
+                "label_for_charts": "within half (or 2)",
+            },
             cll.ElseLevel(),
         ],
     }
@@ -177,8 +225,10 @@ def _linker(con: duckdb.DuckDBPyConnection, model, where: str = "true"):
     from splink import DuckDBAPI, Linker
 
     db_api = DuckDBAPI(connection=con)
-    con.execute(f"create or replace temp table link_records as "
-                f"select incident_id, source, {', '.join(COMPARED)} from link_input where {where}")
+    con.execute(
+        f"create or replace temp table link_records as "
+        f"select incident_id, source, {', '.join(COMPARED)} from link_input where {where}"
+    )
     frame = db_api.register("link_records")
     return Linker(frame, model), db_api
 
@@ -188,8 +238,11 @@ PRIOR_RULE = "l.date_start = r.date_start and l.place_key = r.place_key and l.so
 
 def _m(model: dict, comparison: str, label: str) -> float:
     comp = next(c for c in model["comparisons"] if c["output_column_name"] == comparison)
-    return next(lv["m_probability"] for lv in comp["comparison_levels"]
-                if lv.get("label_for_charts") == label or lv["sql_condition"].startswith(label))
+    return next(
+        lv["m_probability"]
+        for lv in comp["comparison_levels"]
+        if lv.get("label_for_charts") == label or lv["sql_condition"].startswith(label)
+    )
 
 
 def estimate_models(con: duckdb.DuckDBPyConnection) -> dict:
@@ -209,7 +262,8 @@ def estimate_model(con: duckdb.DuckDBPyConnection, where: str = "true") -> dict:
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=20)
     linker.training.estimate_parameters_using_expectation_maximisation(
         f"l.country = r.country and l.date_start = r.date_start and l.event_class = r.event_class and {compared}",
-        fix_u_probabilities=True)
+        fix_u_probabilities=True,
+    )
     model = linker.misc.save_model_to_json()
     recall = _m(model, "date", "same day") * _m(model, "place", "place names agree")
     linker.training.estimate_probability_two_random_records_match([PRIOR_RULE], recall=recall)
@@ -241,20 +295,25 @@ def _score(con: duckdb.DuckDBPyConnection, changed_ids: list[str] | None, models
     con.execute(f"create or replace temp table link_candidates as {candidate_sql()}")
     con.execute(f"set variable {CHANGED_VARIABLE} = null")
     pairs = con.execute("select count(*) from link_candidates").fetchall()[0][0]
-    cols = ", ".join(f"{c}_l, {c}_r" for c in COMPARED if c not in ("country", "event_year"))  # blocked on, not compared
+    cols = ", ".join(
+        f"{c}_l, {c}_r" for c in COMPARED if c not in ("country", "event_year")
+    )  # blocked on, not compared
     if pairs == 0:
         con.execute("create or replace temp table scored_links as select * from core.event_links where false")
         return 0
     levels = ", ".join(f"gamma_{c}" for c in ("date", "place", "event_class", "group_family", "target", "deaths"))
-    con.execute(f"create or replace temp table scored_links as select * from core.event_links where false")
+    con.execute("create or replace temp table scored_links as select * from core.event_links where false")
     con.execute("""create or replace temp table link_candidates_all as
                    select c.*, l.event_class = 'drone_strike' and r.event_class = 'drone_strike' as drone_pair
                    from link_candidates c join link_input l on l.incident_id = c.join_key_l
                    join link_input r on r.incident_id = c.join_key_r""")
     for domain in DOMAINS:
         drone = domain == "drone_strike"
-        con.execute("create or replace temp table link_candidates as "
-                    "select match_key, join_key_l, join_key_r from link_candidates_all where drone_pair = ?", [drone])
+        con.execute(
+            "create or replace temp table link_candidates as "
+            "select match_key, join_key_l, join_key_r from link_candidates_all where drone_pair = ?",
+            [drone],
+        )
         if not con.execute("select count(*) from link_candidates").fetchall()[0][0]:
             continue
         # the drone model's records are the drone strikes; the general model sees every record (a battle may
@@ -288,13 +347,20 @@ def _cluster(con: duckdb.DuckDBPyConnection) -> int:
 
     db_api = DuckDBAPI(connection=con)
     con.execute("create or replace temp table link_nodes as select incident_id from link_input")
-    con.execute("create or replace temp table link_edges as select incident_id_a as incident_id_l, "
-                "incident_id_b as incident_id_r, 1.0 as match_probability from core.event_links where is_link")
+    con.execute(
+        "create or replace temp table link_edges as select incident_id_a as incident_id_l, "
+        "incident_id_b as incident_id_r, 1.0 as match_probability from core.event_links where is_link"
+    )
     nodes, edges = db_api.register("link_nodes"), db_api.register("link_edges")
     clusters = cluster_pairwise_predictions_at_threshold(
-        nodes, edges, db_api=db_api, node_id_column_name="incident_id",
-        edge_id_column_name_left="incident_id_l", edge_id_column_name_right="incident_id_r",
-        threshold_match_probability=0.5)  # the edges are the links (is_link), weight 1
+        nodes,
+        edges,
+        db_api=db_api,
+        node_id_column_name="incident_id",
+        edge_id_column_name_left="incident_id_l",
+        edge_id_column_name_right="incident_id_r",
+        threshold_match_probability=0.5,
+    )  # the edges are the links (is_link), weight 1
     con.execute(f"""
         create or replace temp table link_components as
         select c.incident_id, min(c.incident_id) over (partition by c.cluster_id) as cluster_id
@@ -339,38 +405,55 @@ def relink(con: duckdb.DuckDBPyConnection, full: bool = False, model: dict | Non
     _load_input(con)
     _row_keys(con)
     recorded = con.execute("select distinct model from meta.event_link_inputs").fetchall()
-    why = ("asked for" if full else "nothing recorded" if not recorded
-           else "model changed" if len(recorded) > 1 or recorded[0][0] != model_digest else None)
+    why = (
+        "asked for"
+        if full
+        else "nothing recorded"
+        if not recorded
+        else "model changed"
+        if len(recorded) > 1 or recorded[0][0] != model_digest
+        else None
+    )
     with transaction(con):
         if why is not None:
             con.execute("delete from core.event_links")
             pairs = _score(con, None, model)
             files = [r[0] for r in con.execute("select source_file from link_row_keys order by 1").fetchall()]
         else:
-            files = [r[0] for r in con.execute("""
+            files = [
+                r[0]
+                for r in con.execute("""
                 select distinct source_file from (
                     (select source_file, row_key from meta.event_link_inputs
                      except select source_file, row_key from link_row_keys)
                     union
                     (select source_file, row_key from link_row_keys
                      except select source_file, row_key from meta.event_link_inputs))
-                order by 1""").fetchall()]
-            changed = [r[0] for r in con.execute(
-                "select incident_id from link_input where list_contains(?::varchar[], source_file)",
-                [files]).fetchall()]
+                order by 1""").fetchall()
+            ]
+            changed = [
+                r[0]
+                for r in con.execute(
+                    "select incident_id from link_input where list_contains(?::varchar[], source_file)", [files]
+                ).fetchall()
+            ]
             # links of changed files' incidents and of incidents that are gone
-            con.execute("""delete from core.event_links
+            con.execute(
+                """delete from core.event_links
                            where list_contains(?::varchar[], incident_id_a) or list_contains(?::varchar[], incident_id_b)
                               or incident_id_a not in (select incident_id from link_input)
-                              or incident_id_b not in (select incident_id from link_input)""", [changed, changed])
+                              or incident_id_b not in (select incident_id from link_input)""",
+                [changed, changed],
+            )
             pairs = _score(con, changed, model) if changed else 0
             if not changed:
                 con.execute("create or replace temp table scored_links as select * from core.event_links where false")
         _store(con)
         clusters = _cluster(con)
         con.execute("delete from meta.event_link_inputs")
-        con.execute("insert into meta.event_link_inputs select source_file, row_key, ? from link_row_keys",
-                    [model_digest])
+        con.execute(
+            "insert into meta.event_link_inputs select source_file, row_key, ? from link_row_keys", [model_digest]
+        )
     links = con.execute("select count(*) from core.event_links where is_link").fetchall()[0][0]
     if why is not None:
         return Relink("full", why, pairs, links, clusters, files)
@@ -403,15 +486,28 @@ def evaluate(con: duckdb.DuckDBPyConnection, labels: Path = EVALUATION_PAIRS) ->
         precision = tp / (tp + fp) if tp + fp else float("nan")
         recall = tp / (tp + fn) if tp + fn else float("nan")
         f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
-        rows.append({"domain": domain, "pairs": len(group), "matches": int(group.is_match.sum()), "true_positives": tp,
-                     "false_positives": fp, "false_negatives": fn, "precision": precision, "recall": recall, "f1": f1})
+        rows.append(
+            {
+                "domain": domain,
+                "pairs": len(group),
+                "matches": int(group.is_match.sum()),
+                "true_positives": tp,
+                "false_positives": fp,
+                "false_negatives": fn,
+                "precision": precision,
+                "recall": recall,
+                "f1": f1,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # ------------------------------------------------------------------------------------------------- CLI
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.defs.linkage.matching",
-                                     description="Estimate the record-linkage model (no labels) from a warehouse.")
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.defs.linkage.matching",
+        description="Estimate the record-linkage model (no labels) from a warehouse.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     est = sub.add_parser("estimate", help=f"estimate Splink's parameters and write {MODEL_PATH.name}")
     est.add_argument("--warehouse", type=Path, required=True, help="a built warehouse (read only)")

@@ -25,8 +25,13 @@ class AcledAuthError(ApiError):
 
 
 class AcledClient:
-    def __init__(self, settings: LiveSettings, http: RetryingClient | None = None, limit: int = PAGE_LIMIT,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        settings: LiveSettings,
+        http: RetryingClient | None = None,
+        limit: int = PAGE_LIMIT,
+        clock: Callable[[], float] = time.time,
+    ):
         if settings.missing_acled():
             raise AcledAuthError(f"ACLED credentials not set: {', '.join(settings.missing_acled())}")
         self.settings, self.limit, self.clock = settings, limit, clock
@@ -52,8 +57,14 @@ class AcledClient:
             raise MalformedResponse(f"POST {safe_url(url)}: no access_token in the answer") from None
 
     def _login(self) -> None:
-        self._token({"grant_type": "password", "username": self.settings.acled_username,
-                     "password": self.settings.acled_password, "scope": "authenticated"})
+        self._token(
+            {
+                "grant_type": "password",
+                "username": self.settings.acled_username,
+                "password": self.settings.acled_password,
+                "scope": "authenticated",
+            }
+        )
 
     def _renew(self) -> None:
         if self._refresh:
@@ -82,10 +93,15 @@ class AcledClient:
             body = response.json()
         except ValueError:
             raise MalformedResponse(f"GET {safe_url(url)} page {params.get('page')}: not JSON") from None
-        if not (isinstance(body, dict) and isinstance(body.get("data"), list)
-                and all(isinstance(r, dict) for r in body["data"])):
-            raise MalformedResponse(f"GET {safe_url(url)} page {params.get('page')}: not an ACLED page "
-                                    "(expected status, success, count and a data list)")
+        if not (
+            isinstance(body, dict)
+            and isinstance(body.get("data"), list)
+            and all(isinstance(r, dict) for r in body["data"])
+        ):
+            raise MalformedResponse(
+                f"GET {safe_url(url)} page {params.get('page')}: not an ACLED page "
+                "(expected status, success, count and a data list)"
+            )
         if body.get("success") is False:
             raise ApiError(f"GET {safe_url(url)}: ACLED answered success=false")
         return body
@@ -103,8 +119,12 @@ class AcledClient:
     def events(self, since: int | None) -> Iterator[list[dict]]:
         """Pages of events of the configured countries from the start date, changed at or after ``since``
         (Unix seconds; ACLED's ``timestamp``) when given."""
-        params = {"_format": "json", "country": "|".join(self.settings.countries),
-                  "event_date": f"{self.settings.start_date.isoformat()}|9999-12-31", "event_date_where": "BETWEEN"}
+        params = {
+            "_format": "json",
+            "country": "|".join(self.settings.countries),
+            "event_date": f"{self.settings.start_date.isoformat()}|9999-12-31",
+            "event_date_where": "BETWEEN",
+        }
         if since is not None:
             params.update(timestamp=since, timestamp_where=">=")
         return self._paged(f"{self.settings.acled_base_url}/api/acled/read", params)

@@ -56,8 +56,11 @@ def raw_as_of(raw_dir: Path, as_of: dt.date, parent: Path) -> Iterator[tuple[Pat
             target.parent.mkdir(parents=True, exist_ok=True)
             in_source = relative.parts[0] in folders
             if relative.as_posix() == f"acled/{ACLED_STATE}":
-                pulls = [p for p in json.loads(path.read_text())["pulls"]
-                         if dt.datetime.fromisoformat(p["pulled_at"]) < limit]
+                pulls = [
+                    p
+                    for p in json.loads(path.read_text())["pulls"]
+                    if dt.datetime.fromisoformat(p["pulled_at"]) < limit
+                ]
                 if pulls:
                     target.write_text(json.dumps({"pulls": pulls}, indent=1) + "\n")
                 continue

@@ -8,18 +8,17 @@ build and load jobs) contains these assets: that run never reaches the network. 
 by the next build (``daily_build``).
 """
 
-
 import datetime as dt
 
 import dagster as dg
 
+from pipelines.defs.incidents.sources import acled
+from pipelines.defs.incidents.sources.registry import adapter
 from pipelines.defs.live.acled import AcledClient
 from pipelines.defs.live.pull import pull_acled, pull_ucdp, stamp
 from pipelines.defs.live.settings import live_settings
 from pipelines.defs.live.ucdp import UcdpClient, VersionNotPublished, is_candidate
 from pipelines.engine.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
-from pipelines.defs.incidents.sources import acled
-from pipelines.defs.incidents.sources.registry import adapter
 
 GROUP = "live"
 UCDP_VERSIONS = dg.DynamicPartitionsDefinition(name="ucdp_ged_versions")
@@ -35,8 +34,12 @@ def _stage(warehouse: WarehouseResource, raw: RawDirectoryResource, source: str,
         load = adapter(source).stage(con, path, raw.root)
     if load.rows_read != load.rows_loaded + load.rows_quarantined:
         raise AssertionError(f"{load.source_file}: rows do not add up")
-    return {"source_file": load.source_file, "rows_read": load.rows_read, "rows_loaded": load.rows_loaded,
-            "rows_quarantined": load.rows_quarantined}
+    return {
+        "source_file": load.source_file,
+        "rows_read": load.rows_read,
+        "rows_loaded": load.rows_loaded,
+        "rows_quarantined": load.rows_quarantined,
+    }
 
 
 def _register_file(context: dg.AssetExecutionContext, source: str, raw: RawDirectoryResource, path) -> None:
@@ -45,11 +48,18 @@ def _register_file(context: dg.AssetExecutionContext, source: str, raw: RawDirec
     context.instance.add_dynamic_partitions(f"{source}_files", [key])
 
 
-@dg.asset(key=["raw", "ucdp_ged_api"], partitions_def=UCDP_VERSIONS, group_name=GROUP, pool=WAREHOUSE_POOL,
-          kinds={"duckdb"}, description="One UCDP GED version (yearly YY.1 or candidate YY.0.M) pulled from the "
-          "UCDP API for the configured countries and start date into raw/ucdp_ged/, and staged.")
-def ucdp_ged_api(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                 raw: RawDirectoryResource) -> dg.MaterializeResult:
+@dg.asset(
+    key=["raw", "ucdp_ged_api"],
+    partitions_def=UCDP_VERSIONS,
+    group_name=GROUP,
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb"},
+    description="One UCDP GED version (yearly YY.1 or candidate YY.0.M) pulled from the "
+    "UCDP API for the configured countries and start date into raw/ucdp_ged/, and staged.",
+)
+def ucdp_ged_api(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw: RawDirectoryResource
+) -> dg.MaterializeResult:
     settings = live_settings()
     if settings.missing_ucdp():
         raise dg.Failure(f"UCDP pull needs the environment variable(s) {', '.join(settings.missing_ucdp())}")
@@ -66,19 +76,31 @@ def ucdp_ged_api(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     _register_file(context, "ucdp_ged", raw, path)
     staged = _stage(warehouse, raw, "ucdp_ged", path)
     context.log.info(f"UCDP {version}: {result.rows[path.name]} events -> {staged}")
-    return dg.MaterializeResult(metadata={
-        "version": version, "kind": "candidate" if is_candidate(version) else "yearly",
-        "countries": dg.MetadataValue.json(list(settings.countries)), "start_date": settings.start_date.isoformat(),
-        "events_pulled": dg.MetadataValue.int(result.rows[path.name]),
-        **{k: (dg.MetadataValue.int(v) if isinstance(v, int) else v) for k, v in staged.items()},
-        "dagster/row_count": dg.MetadataValue.int(staged["rows_loaded"])})
+    return dg.MaterializeResult(
+        metadata={
+            "version": version,
+            "kind": "candidate" if is_candidate(version) else "yearly",
+            "countries": dg.MetadataValue.json(list(settings.countries)),
+            "start_date": settings.start_date.isoformat(),
+            "events_pulled": dg.MetadataValue.int(result.rows[path.name]),
+            **{k: (dg.MetadataValue.int(v) if isinstance(v, int) else v) for k, v in staged.items()},
+            "dagster/row_count": dg.MetadataValue.int(staged["rows_loaded"]),
+        }
+    )
 
 
-@dg.asset(key=["raw", "acled_api"], partitions_def=ACLED_PULLS, group_name=GROUP, pool=WAREHOUSE_POOL,
-          kinds={"duckdb"}, description="One ACLED pull: the events of the configured countries changed since the "
-          "previous pull, and the deletions since then, into raw/acled/ and raw/acled/deletions/, staged.")
-def acled_api(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-              raw: RawDirectoryResource) -> dg.MaterializeResult:
+@dg.asset(
+    key=["raw", "acled_api"],
+    partitions_def=ACLED_PULLS,
+    group_name=GROUP,
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb"},
+    description="One ACLED pull: the events of the configured countries changed since the "
+    "previous pull, and the deletions since then, into raw/acled/ and raw/acled/deletions/, staged.",
+)
+def acled_api(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw: RawDirectoryResource
+) -> dg.MaterializeResult:
     settings = live_settings()
     if settings.missing_acled():
         raise dg.Failure(f"ACLED pull needs the environment variable(s) {', '.join(settings.missing_acled())}")
@@ -91,13 +113,15 @@ def acled_api(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
             with warehouse.connect() as con:
                 for load in acled.stage_deletions(con, raw.root):
                     metadata[f"{load.source_file}: rows read / loaded / quarantined"] = (
-                        f"{load.rows_read} / {load.rows_loaded} / {load.rows_quarantined}")
+                        f"{load.rows_read} / {load.rows_loaded} / {load.rows_quarantined}"
+                    )
         else:
             _register_file(context, "acled", raw, path)
             staged = _stage(warehouse, raw, "acled", path)
             loaded += staged["rows_loaded"]
             metadata[f"{staged['source_file']}: rows read / loaded / quarantined"] = (
-                f"{staged['rows_read']} / {staged['rows_loaded']} / {staged['rows_quarantined']}")
+                f"{staged['rows_read']} / {staged['rows_loaded']} / {staged['rows_quarantined']}"
+            )
     metadata["dagster/row_count"] = dg.MetadataValue.int(loaded)
     return dg.MaterializeResult(metadata=metadata)
 
@@ -116,10 +140,18 @@ def ucdp_versions_due(today: dt.date) -> list[str]:
 
 
 def build_live_schedules() -> tuple[list[dg.JobDefinition], list[dg.ScheduleDefinition]]:
-    ucdp_job = dg.define_asset_job(UCDP_JOB, selection=[ucdp_ged_api], partitions_def=UCDP_VERSIONS,
-                                   description="Pull one UCDP GED version and stage it.")
-    acled_job = dg.define_asset_job(ACLED_JOB, selection=[acled_api], partitions_def=ACLED_PULLS,
-                                    description="Pull ACLED's changes and deletions since the last pull, stage them.")
+    ucdp_job = dg.define_asset_job(
+        UCDP_JOB,
+        selection=[ucdp_ged_api],
+        partitions_def=UCDP_VERSIONS,
+        description="Pull one UCDP GED version and stage it.",
+    )
+    acled_job = dg.define_asset_job(
+        ACLED_JOB,
+        selection=[acled_api],
+        partitions_def=ACLED_PULLS,
+        description="Pull ACLED's changes and deletions since the last pull, stage them.",
+    )
     settings = live_settings()
 
     def status(missing: list[str]) -> dg.DefaultScheduleStatus:
@@ -128,10 +160,15 @@ def build_live_schedules() -> tuple[list[dg.JobDefinition], list[dg.ScheduleDefi
     def off(missing: list[str]) -> str:
         return f" Off: set {', '.join(missing)} to turn it on." if missing else ""
 
-    @dg.schedule(name="ucdp_monthly_pull", cron_schedule=UCDP_CRON, execution_timezone="UTC", job=ucdp_job,
-                 default_status=status(settings.missing_ucdp()),
-                 description="Monthly: pulls last month's UCDP GED candidate release and, from June, this year's "
-                             "yearly release (needs UCDP_API_TOKEN)." + off(settings.missing_ucdp()))
+    @dg.schedule(
+        name="ucdp_monthly_pull",
+        cron_schedule=UCDP_CRON,
+        execution_timezone="UTC",
+        job=ucdp_job,
+        default_status=status(settings.missing_ucdp()),
+        description="Monthly: pulls last month's UCDP GED candidate release and, from June, this year's "
+        "yearly release (needs UCDP_API_TOKEN)." + off(settings.missing_ucdp()),
+    )
     def ucdp_monthly_pull(context: dg.ScheduleEvaluationContext):
         missing = live_settings().missing_ucdp()
         if missing:
@@ -142,10 +179,15 @@ def build_live_schedules() -> tuple[list[dg.JobDefinition], list[dg.ScheduleDefi
         context.instance.add_dynamic_partitions(UCDP_VERSIONS.name, versions)
         return [dg.RunRequest(partition_key=v, run_key=f"ucdp-{v}") for v in versions]
 
-    @dg.schedule(name="acled_weekly_pull", cron_schedule=ACLED_CRON, execution_timezone="UTC", job=acled_job,
-                 default_status=status(settings.missing_acled()),
-                 description="Weekly: pulls ACLED's events changed and deleted since the last pull (needs "
-                             "ACLED_API_USERNAME and ACLED_API_PASSWORD)." + off(settings.missing_acled()))
+    @dg.schedule(
+        name="acled_weekly_pull",
+        cron_schedule=ACLED_CRON,
+        execution_timezone="UTC",
+        job=acled_job,
+        default_status=status(settings.missing_acled()),
+        description="Weekly: pulls ACLED's events changed and deleted since the last pull (needs "
+        "ACLED_API_USERNAME and ACLED_API_PASSWORD)." + off(settings.missing_acled()),
+    )
     def acled_weekly_pull(context: dg.ScheduleEvaluationContext):
         missing = live_settings().missing_acled()
         if missing:

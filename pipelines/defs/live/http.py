@@ -52,10 +52,21 @@ class RetryingClient:
     ``retries`` times, waiting Retry-After when the server says, else ``backoff * 2**attempt`` seconds
     (capped at ``max_wait``). ``sleep`` is injectable so that tests do not wait."""
 
-    def __init__(self, timeout: float = 60.0, retries: int = 5, backoff: float = 1.0, max_wait: float = 120.0,
-                 sleep: Callable[[float], None] = time.sleep, transport: httpx.BaseTransport | None = None):
-        self.client = httpx.Client(timeout=httpx.Timeout(timeout), transport=transport, follow_redirects=True,
-                                   headers={"User-Agent": "pipelines-warehouse/0.1"})
+    def __init__(
+        self,
+        timeout: float = 60.0,
+        retries: int = 5,
+        backoff: float = 1.0,
+        max_wait: float = 120.0,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+            follow_redirects=True,
+            headers={"User-Agent": "pipelines-warehouse/0.1"},
+        )
         self.retries, self.backoff, self.max_wait, self.sleep = retries, backoff, max_wait, sleep
         self.requests = 0  # requests sent, retries included (tests bound it)
 
@@ -68,22 +79,22 @@ class RetryingClient:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def request(self, method: str, url: str, *, retry_statuses: set[int] = RETRY_STATUSES,
-                **kwargs) -> httpx.Response:
+    def request(self, method: str, url: str, *, retry_statuses: set[int] = RETRY_STATUSES, **kwargs) -> httpx.Response:
         for attempt in range(self.retries + 1):
             self.requests += 1
             try:
                 response = self.client.request(method, url, **kwargs)
             except httpx.TransportError as exc:
                 if attempt == self.retries:
-                    raise ApiError(f"{method} {safe_url(url)}: {type(exc).__name__} after "
-                                   f"{attempt + 1} tries") from None
-                wait = min(self.max_wait, self.backoff * 2 ** attempt)
+                    raise ApiError(
+                        f"{method} {safe_url(url)}: {type(exc).__name__} after {attempt + 1} tries"
+                    ) from None
+                wait = min(self.max_wait, self.backoff * 2**attempt)
                 log.warning("%s %s: %s, retrying in %.1fs", method, safe_url(url), type(exc).__name__, wait)
                 self.sleep(wait)
                 continue
             if response.status_code in retry_statuses and attempt < self.retries:
-                wait = min(self.max_wait, retry_after_seconds(response, self.backoff * 2 ** attempt))
+                wait = min(self.max_wait, retry_after_seconds(response, self.backoff * 2**attempt))
                 log.warning("%s %s: HTTP %s, retrying in %.1fs", method, safe_url(url), response.status_code, wait)
                 self.sleep(wait)
                 continue
@@ -98,5 +109,6 @@ class RetryingClient:
         try:
             return response.json()
         except ValueError:
-            raise MalformedResponse(f"{method} {safe_url(response.request.url)}: the answer is not JSON "
-                                    f"({len(response.content)} bytes)") from None
+            raise MalformedResponse(
+                f"{method} {safe_url(response.request.url)}: the answer is not JSON ({len(response.content)} bytes)"
+            ) from None

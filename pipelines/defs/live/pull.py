@@ -92,6 +92,7 @@ class PendingFile:
 
 # ---- UCDP -------------------------------------------------------------------------------------------------
 
+
 def ucdp_file(raw_dir: Path, version: str, moment: dt.datetime) -> Path:
     return raw_dir / "ucdp_ged" / f"ucdp_ged_api_v{version}_pulled-{stamp(moment)}.csv"
 
@@ -113,7 +114,9 @@ class PullResult:
 def pull_ucdp(client: UcdpClient, raw_dir: Path, version: str, now: dt.datetime | None = None) -> PullResult:
     """Pull one UCDP GED version into raw/ucdp_ged/ (nothing when that version was pulled already)."""
     if version in pulled_ucdp_versions(raw_dir):
-        return PullResult([], {}, skipped=f"version {version} already pulled: {pulled_ucdp_versions(raw_dir)[version].name}")
+        return PullResult(
+            [], {}, skipped=f"version {version} already pulled: {pulled_ucdp_versions(raw_dir)[version].name}"
+        )
     pending = PendingFile(ucdp_file(raw_dir, version, now or dt.datetime.now(dt.UTC)))
     try:
         pending.write(client.pages(version))
@@ -128,6 +131,7 @@ def pull_ucdp(client: UcdpClient, raw_dir: Path, version: str, now: dt.datetime 
 
 
 # ---- ACLED ------------------------------------------------------------------------------------------------
+
 
 def acled_pulls(raw_dir: Path) -> list[dict]:
     path = raw_dir / "acled" / ACLED_STATE
@@ -145,8 +149,9 @@ def pull_acled(client: AcledClient, raw_dir: Path, now: dt.datetime | None = Non
     last = last_acled_pull(raw_dir)
     since = int(last.replace(tzinfo=dt.UTC).timestamp()) if last else None
     events = PendingFile(raw_dir / "acled" / f"acled_api_pulled-{stamp(moment.replace(tzinfo=dt.UTC))}.csv")
-    deletions = PendingFile(raw_dir / "acled" / DELETIONS_FOLDER /
-                            f"acled_deletions_pulled-{stamp(moment.replace(tzinfo=dt.UTC))}.csv")
+    deletions = PendingFile(
+        raw_dir / "acled" / DELETIONS_FOLDER / f"acled_deletions_pulled-{stamp(moment.replace(tzinfo=dt.UTC))}.csv"
+    )
     try:
         events.write(client.events(since))
         deletions.write(_deletion_rows(client.deletions(since)), columns=DELETION_COLUMNS)
@@ -162,8 +167,16 @@ def pull_acled(client: AcledClient, raw_dir: Path, now: dt.datetime | None = Non
         deletions.discard()
         raise
     state = raw_dir / "acled" / ACLED_STATE
-    pulls = [*acled_pulls(raw_dir), {"pulled_at": moment.isoformat(), "since": since, "events": events.rows,
-                                     "deletions": deletions.rows, "files": [p.name for p in files]}]
+    pulls = [
+        *acled_pulls(raw_dir),
+        {
+            "pulled_at": moment.isoformat(),
+            "since": since,
+            "events": events.rows,
+            "deletions": deletions.rows,
+            "files": [p.name for p in files],
+        },
+    ]
     temp = state.with_name(f".{state.name}.partial")
     temp.write_text(json.dumps({"pulls": pulls}, indent=1) + "\n")
     os.replace(temp, state)

@@ -24,8 +24,16 @@ DEFAULT_COUNTRIES = ("Pakistan", "Afghanistan")
 DEFAULT_START_DATE = dt.date(2007, 1, 1)
 
 # UCDP filters countries by their Gleditsch-Ward number (GED codebook: country_id); ACLED by name.
-GLEDITSCH_WARD = {"Afghanistan": 700, "Pakistan": 770, "India": 750, "Iran": 630, "Tajikistan": 702,
-                  "Turkmenistan": 701, "Uzbekistan": 704, "China": 710}
+GLEDITSCH_WARD = {
+    "Afghanistan": 700,
+    "Pakistan": 770,
+    "India": 750,
+    "Iran": 630,
+    "Tajikistan": 702,
+    "Turkmenistan": 701,
+    "Uzbekistan": 704,
+    "China": 710,
+}
 
 
 @dataclass(frozen=True, repr=False)
@@ -39,8 +47,10 @@ class LiveSettings:
     acled_password: str | None = field(default=None)
 
     def __repr__(self) -> str:  # never the credentials
-        return (f"LiveSettings(countries={self.countries}, start_date={self.start_date}, "
-                f"ucdp_base_url={self.ucdp_base_url!r}, acled_base_url={self.acled_base_url!r})")
+        return (
+            f"LiveSettings(countries={self.countries}, start_date={self.start_date}, "
+            f"ucdp_base_url={self.ucdp_base_url!r}, acled_base_url={self.acled_base_url!r})"
+        )
 
     @property
     def ucdp_country_codes(self) -> list[int]:
@@ -53,8 +63,11 @@ class LiveSettings:
         return [] if self.ucdp_token else [UCDP_TOKEN_ENV]
 
     def missing_acled(self) -> list[str]:
-        return [name for name, value in ((ACLED_USERNAME_ENV, self.acled_username),
-                                         (ACLED_PASSWORD_ENV, self.acled_password)) if not value]
+        return [
+            name
+            for name, value in ((ACLED_USERNAME_ENV, self.acled_username), (ACLED_PASSWORD_ENV, self.acled_password))
+            if not value
+        ]
 
 
 def live_settings(environ: dict | None = None) -> LiveSettings:

@@ -34,9 +34,12 @@ class UcdpClient:
         if not VERSION.fullmatch(version):
             raise ValueError(f"UCDP version {version!r} is neither yearly (YY.1) nor candidate (YY.0.M)")
         url = f"{self.settings.ucdp_base_url}/gedevents/{version}"
-        params = {"pagesize": self.page_size, "page": 0,
-                  "Country": ",".join(str(c) for c in self.settings.ucdp_country_codes),
-                  "StartDate": self.settings.start_date.isoformat()}
+        params = {
+            "pagesize": self.page_size,
+            "page": 0,
+            "Country": ",".join(str(c) for c in self.settings.ucdp_country_codes),
+            "StartDate": self.settings.start_date.isoformat(),
+        }
         seen = 0
         while url:
             response = self.http.request("GET", url, params=params, headers=self._headers())
@@ -48,11 +51,16 @@ class UcdpClient:
                 body = response.json()
             except ValueError:
                 raise MalformedResponse(f"GET {safe_url(url)} page {seen}: not JSON") from None
-            if not (isinstance(body, dict) and isinstance(body.get("Result"), list)
-                    and isinstance(body.get("TotalPages"), int)
-                    and all(isinstance(r, dict) for r in body["Result"])):
-                raise MalformedResponse(f"GET {safe_url(url)} page {seen}: not a UCDP page "
-                                        "(expected TotalCount, TotalPages, NextPageUrl and a Result list)")
+            if not (
+                isinstance(body, dict)
+                and isinstance(body.get("Result"), list)
+                and isinstance(body.get("TotalPages"), int)
+                and all(isinstance(r, dict) for r in body["Result"])
+            ):
+                raise MalformedResponse(
+                    f"GET {safe_url(url)} page {seen}: not a UCDP page "
+                    "(expected TotalCount, TotalPages, NextPageUrl and a Result list)"
+                )
             yield body["Result"]
             seen += 1
             if seen > body["TotalPages"] + 1:

@@ -100,8 +100,13 @@ def quasi_poisson_rate_ratio(counts: np.ndarray, after: np.ndarray, confidence: 
         scale = max(1.0, poisson.pearson_chi2 / poisson.df_resid)
         fit = GLMResults(model, poisson.params, poisson.normalized_cov_params, scale)
     low, high = fit.conf_int(alpha=1 - confidence)[1]
-    return dict(rate_ratio=math.exp(fit.params[1]), rr_ci_low=math.exp(low), rr_ci_high=math.exp(high),
-                dispersion=float(fit.scale), rr_p_value=float(fit.pvalues[1]))
+    return dict(
+        rate_ratio=math.exp(fit.params[1]),
+        rr_ci_low=math.exp(low),
+        rr_ci_high=math.exp(high),
+        dispersion=float(fit.scale),
+        rr_p_value=float(fit.pvalues[1]),
+    )
 
 
 def benjamini_hochberg(p_values: pd.Series) -> pd.Series:
@@ -121,8 +126,9 @@ def newey_west_lags(n: int) -> int:
     return int(math.floor(4 * (n / 100) ** (2 / 9)))
 
 
-def segmented_design(rel_month: np.ndarray, month_of_year: np.ndarray, break_months: list[int],
-                     seasonal: bool) -> tuple[np.ndarray, list[str]]:
+def segmented_design(
+    rel_month: np.ndarray, month_of_year: np.ndarray, break_months: list[int], seasonal: bool
+) -> tuple[np.ndarray, list[str]]:
     """Constant, trend, one level (t > k) and slope ((t - k) (t > k)) column per break month k, and
     month-of-year indicators (January the reference) when seasonal."""
     t = np.asarray(rel_month, dtype=float)
@@ -138,8 +144,9 @@ def segmented_design(rel_month: np.ndarray, month_of_year: np.ndarray, break_mon
     return np.column_stack(columns), names
 
 
-def fit_segmented(rel: np.ndarray, covered: np.ndarray, counts: np.ndarray, month_of_year: np.ndarray,
-                  break_months: list[int]):
+def fit_segmented(
+    rel: np.ndarray, covered: np.ndarray, counts: np.ndarray, month_of_year: np.ndarray, break_months: list[int]
+):
     """Poisson GLM of the monthly counts on the segmented design with Newey-West errors, on the covered months
     other than the break months, in time order. Returns (fit, term names, model description) or None."""
     import statsmodels.api as sm
@@ -161,15 +168,15 @@ def fit_segmented(rel: np.ndarray, covered: np.ndarray, counts: np.ndarray, mont
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = sm.GLM(counts, design, family=sm.families.Poisson()).fit(cov_type="HAC",
-                                                                           cov_kwds={"maxlags": lags})
+            fit = sm.GLM(counts, design, family=sm.families.Poisson()).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
     except Exception:  # noqa: BLE001 - a series that does not converge gets no estimate, not a crash
         return None
     if not np.all(np.isfinite(fit.params)) or not np.all(np.isfinite(fit.bse)):
         return None
     terms = "level+slope" if len(break_months) == 1 else f"{len(break_months)} x level+slope"
-    model = (f"poisson glm, {terms}{', month of year' if seasonal else ''}, newey-west hac {lags} lags, "
-             f"{len(rel)} months")
+    model = (
+        f"poisson glm, {terms}{', month of year' if seasonal else ''}, newey-west hac {lags} lags, {len(rel)} months"
+    )
     return fit, names, model
 
 
@@ -183,15 +190,28 @@ def _term(fit, names: list[str], name: str, confidence: float) -> tuple:
     return math.exp(fit.params[i]), math.exp(low), math.exp(high), float(fit.pvalues[i])
 
 
-ITS_COLUMNS = ["its_level_change", "its_level_ci_low", "its_level_ci_high", "its_level_p", "its_slope_change",
-               "its_slope_ci_low", "its_slope_ci_high", "its_slope_p", "its_model"]
+ITS_COLUMNS = [
+    "its_level_change",
+    "its_level_ci_low",
+    "its_level_ci_high",
+    "its_level_p",
+    "its_slope_change",
+    "its_slope_ci_low",
+    "its_slope_ci_high",
+    "its_slope_p",
+    "its_model",
+]
 ITS_SPAN = 24  # months each side of the event; its_fitted has one value per rel_month -24..24
 
 
 def series_arrays(series: pd.DataFrame) -> tuple[np.ndarray, ...]:
     """rel_month, in_coverage, incidents, month of year of one series, as arrays."""
-    return (series["rel_month"].to_numpy(dtype=int), series["in_coverage"].to_numpy(dtype=bool),
-            series["incidents"].to_numpy(dtype=float), series["month_of_year"].to_numpy(dtype=int))
+    return (
+        series["rel_month"].to_numpy(dtype=int),
+        series["in_coverage"].to_numpy(dtype=bool),
+        series["incidents"].to_numpy(dtype=float),
+        series["month_of_year"].to_numpy(dtype=int),
+    )
 
 
 def interrupted_time_series(arrays: tuple[np.ndarray, ...], confidence: float = CONFIDENCE) -> dict:
@@ -216,8 +236,9 @@ def interrupted_time_series(arrays: tuple[np.ndarray, ...], confidence: float = 
 def read_series(con) -> pd.DataFrame:
     columns = ", ".join(SERIES_KEY + ["rel_month", "month_start", "in_coverage", "incidents"])
     # A fixed order: the same build gives the same floating-point sums, to the last bit.
-    series = con.execute(f"select {columns} from marts.event_monthly_series "
-                         f"order by {', '.join(SERIES_KEY)}, rel_month").df()
+    series = con.execute(
+        f"select {columns} from marts.event_monthly_series order by {', '.join(SERIES_KEY)}, rel_month"
+    ).df()
     series["month_start"] = pd.to_datetime(series["month_start"])
     series["month_of_year"] = series["month_start"].dt.month
     return series
@@ -226,9 +247,11 @@ def read_series(con) -> pd.DataFrame:
 def fill_policy_outcome_statistics(con) -> int:
     """Compute the statistics columns of marts.policy_outcomes from marts.event_monthly_series."""
     keys = ", ".join(SERIES_KEY)
-    outcomes = con.execute(f"select rowid as row_id, {keys}, window_months, incidents_before, incidents_after, "
-                           "n_months_pre, n_months_post, not_estimable_reason from marts.policy_outcomes "
-                           "order by row_id").df()
+    outcomes = con.execute(
+        f"select rowid as row_id, {keys}, window_months, incidents_before, incidents_after, "
+        "n_months_pre, n_months_post, not_estimable_reason from marts.policy_outcomes "
+        "order by row_id"
+    ).df()
     if outcomes.empty:
         return 0
     series = read_series(con)
@@ -238,11 +261,13 @@ def fill_policy_outcome_statistics(con) -> int:
     for key, arr in arrays.items():
         data = (arr[0].tobytes(), arr[1].tobytes(), arr[2].tobytes(), arr[3].tobytes())
         if data not in fitted_its:  # events of one month and place have the same series: fit it once
-            fitted_its[data] = (interrupted_time_series(arr) if arr[2].sum() > 0
-                                else dict.fromkeys(ITS_COLUMNS + ["its_fitted"]))
+            fitted_its[data] = (
+                interrupted_time_series(arr) if arr[2].sum() > 0 else dict.fromkeys(ITS_COLUMNS + ["its_fitted"])
+            )
         its[key] = fitted_its[data]
-    exact = exact_rate_ratios(outcomes["incidents_after"], outcomes["incidents_before"],
-                              outcomes["n_months_post"], outcomes["n_months_pre"])
+    exact = exact_rate_ratios(
+        outcomes["incidents_after"], outcomes["incidents_before"], outcomes["n_months_post"], outcomes["n_months_pre"]
+    )
     empty = dict(rate_ratio=None, rr_ci_low=None, rr_ci_high=None, dispersion=None, rr_p_value=None)
     fitted_windows: dict[tuple, dict] = {}
     rows = []
@@ -269,8 +294,15 @@ def fill_policy_outcome_statistics(con) -> int:
             if data not in fitted_windows:
                 fitted_windows[data] = quasi_poisson_rate_ratio(counts[inside], rel[inside] > 0)
             quasi = fitted_windows[data]
-        rows.append({"row_id": row["row_id"], **quasi, **its.get(key, dict.fromkeys(ITS_COLUMNS + ["its_fitted"])),
-                     "not_estimable_reason": reason, "uncovered": False})
+        rows.append(
+            {
+                "row_id": row["row_id"],
+                **quasi,
+                **its.get(key, dict.fromkeys(ITS_COLUMNS + ["its_fitted"])),
+                "not_estimable_reason": reason,
+                "uncovered": False,
+            }
+        )
     frame = pd.DataFrame(rows)
     # The exact columns: the ratio itself is defined when the quasi-Poisson one is not (after = 0); a window
     # the source does not fully cover keeps none of them.
@@ -279,14 +311,31 @@ def fill_policy_outcome_statistics(con) -> int:
     # One family of tests: every non-null p-value of the mart (all events, scopes, windows, sources and violence
     # classes together), as the data dictionary states.
     frame["rr_q_value"] = benjamini_hochberg(frame["rr_p_value"].astype(float))
-    columns = ["rate_ratio", "rr_ci_low", "rr_ci_high", "dispersion", "rr_exact_ci_low", "rr_exact_ci_high",
-               "rr_p_value", "rr_q_value", *ITS_COLUMNS, "its_fitted", "not_estimable_reason"]
+    columns = [
+        "rate_ratio",
+        "rr_ci_low",
+        "rr_ci_high",
+        "dispersion",
+        "rr_exact_ci_low",
+        "rr_exact_ci_high",
+        "rr_p_value",
+        "rr_q_value",
+        *ITS_COLUMNS,
+        "its_fitted",
+        "not_estimable_reason",
+    ]
     _update(con, "marts.policy_outcomes", frame, columns)
     return len(frame)
 
 
-TEXT_COLUMNS = {"its_model", "did_model", "model_first_month", "model_last_month", "its_fitted",
-                "not_estimable_reason"}  # not floats
+TEXT_COLUMNS = {
+    "its_model",
+    "did_model",
+    "model_first_month",
+    "model_last_month",
+    "its_fitted",
+    "not_estimable_reason",
+}  # not floats
 
 
 def _update(con, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
@@ -304,8 +353,9 @@ def joint_series(series: pd.DataFrame, focal_month: pd.Timestamp) -> pd.DataFram
     """The monthly counts of the events' national series (one country, one source: the same counts wherever
     they overlap), each month once, with rel_month counted from the focal event's month."""
     months = series.drop_duplicates("month_start").copy()
-    months["rel_month"] = ((months["month_start"].dt.year - focal_month.year) * 12
-                           + months["month_start"].dt.month - focal_month.month)
+    months["rel_month"] = (
+        (months["month_start"].dt.year - focal_month.year) * 12 + months["month_start"].dt.month - focal_month.month
+    )
     return months.sort_values("rel_month")
 
 
@@ -318,8 +368,10 @@ def joint_parts(by_event: dict, events: list[str], place: tuple) -> list[pd.Data
     *where, violence_class = place
     if violence_class != "all":
         return [by_event[(e, *place)] for e in events if (e, *place) in by_event]
-    classes = sorted({k[-1] for k in by_event if k[0] == events[0] and tuple(k[1:-1]) == tuple(where)}
-                     - {"all", "not_political_violence"})
+    classes = sorted(
+        {k[-1] for k in by_event if k[0] == events[0] and tuple(k[1:-1]) == tuple(where)}
+        - {"all", "not_political_violence"}
+    )
     frames = []
     for c in classes:
         parts = [by_event[(e, *where, c)] for e in events if (e, *where, c) in by_event]
@@ -328,8 +380,10 @@ def joint_parts(by_event: dict, events: list[str], place: tuple) -> list[pd.Data
         return []
     long = pd.concat(frames).drop_duplicates(["month_start", "violence_class"])
     summed = long.groupby("month_start", as_index=False, sort=True).agg(
-        in_coverage=("in_coverage", "all"), incidents=("incidents", lambda v: v.sum(min_count=1)),
-        n_classes=("violence_class", "nunique"))
+        in_coverage=("in_coverage", "all"),
+        incidents=("incidents", lambda v: v.sum(min_count=1)),
+        n_classes=("violence_class", "nunique"),
+    )
     summed = summed[summed["n_classes"] == len(classes)].drop(columns="n_classes")
     summed["month_of_year"] = summed["month_start"].dt.month
     return [summed]
@@ -339,8 +393,10 @@ def fill_policy_outcomes_joint(con) -> int:
     """One segmented model per (focal policy, source): a level and a slope term per event month, fitted on the
     monthly counts from 24 months before the first event to 24 after the last."""
     keys = ", ".join(SERIES_KEY)
-    models = con.execute(f"select rowid as row_id, {keys}, event_date, term_event_id, term_rel_month "
-                         "from marts.policy_outcomes_joint order by row_id").df()
+    models = con.execute(
+        f"select rowid as row_id, {keys}, event_date, term_event_id, term_rel_month "
+        "from marts.policy_outcomes_joint order by row_id"
+    ).df()
     if models.empty:
         return 0
     series = read_series(con)
@@ -365,8 +421,16 @@ def fill_policy_outcomes_joint(con) -> int:
             if fitted is not None:
                 fit, names, model = fitted
                 k = int(row["term_rel_month"])
-                values = dict(zip(ITS_COLUMNS, [*_term(fit, names, f"level_{k}", CONFIDENCE),
-                                                *_term(fit, names, f"slope_{k}", CONFIDENCE), model]))
+                values = dict(
+                    zip(
+                        ITS_COLUMNS,
+                        [
+                            *_term(fit, names, f"level_{k}", CONFIDENCE),
+                            *_term(fit, names, f"slope_{k}", CONFIDENCE),
+                            model,
+                        ],
+                    )
+                )
             rows.append({"row_id": row["row_id"], "model_first_month": first, "model_last_month": last, **values})
     frame = pd.DataFrame(rows)
     _update(con, "marts.policy_outcomes_joint", frame, ["model_first_month", "model_last_month", *ITS_COLUMNS])
@@ -388,9 +452,9 @@ def pooled_intervals(stacked: pd.DataFrame, confidence: float = CONFIDENCE) -> d
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             # hasconst: the indicators sum to one (statsmodels would otherwise look for that with an SVD)
-            fit = sm.GLM(stacked["ratio"].to_numpy(dtype=float), design, family=sm.families.Poisson(),
-                         hasconst=True).fit(
-                cov_type="cluster", cov_kwds={"groups": pd.factorize(stacked["event"])[0]})
+            fit = sm.GLM(
+                stacked["ratio"].to_numpy(dtype=float), design, family=sm.families.Poisson(), hasconst=True
+            ).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(stacked["event"])[0]})
     except Exception:  # noqa: BLE001 - no interval rather than a crash
         return {}
     bounds = fit.conf_int(alpha=1 - confidence)
@@ -411,8 +475,13 @@ def fill_decapitation_pooled(con) -> int:
     rows = []
     for _, cells in pooled.groupby(dims, dropna=False, sort=False):
         stacked = pd.DataFrame(
-            [(e, r["rel_month"], v) for r in cells.to_dict("records")
-             for e, v in zip(r["event_ids"], r["event_ratios"])], columns=["event", "rel_month", "ratio"])
+            [
+                (e, r["rel_month"], v)
+                for r in cells.to_dict("records")
+                for e, v in zip(r["event_ids"], r["event_ratios"])
+            ],
+            columns=["event", "rel_month", "ratio"],
+        )
         intervals = pooled_intervals(stacked)
         for r in cells.to_dict("records"):
             low, high = intervals.get(r["rel_month"], (None, None))
@@ -422,8 +491,15 @@ def fill_decapitation_pooled(con) -> int:
 
 
 # ---- marts.policy_did ---------------------------------------------------------------------------------------
-DID_COLUMNS = ["did_ratio", "did_ci_low", "did_ci_high", "did_p_value", "pretrend_ratio", "pretrend_p_value",
-               "did_model"]
+DID_COLUMNS = [
+    "did_ratio",
+    "did_ci_low",
+    "did_ci_high",
+    "did_p_value",
+    "pretrend_ratio",
+    "pretrend_p_value",
+    "did_model",
+]
 
 
 def difference_in_differences(monthly: pd.DataFrame, confidence: float = CONFIDENCE) -> dict:
@@ -449,9 +525,9 @@ def difference_in_differences(monthly: pd.DataFrame, confidence: float = CONFIDE
         lags = newey_west_lags(frame["rel_month"].nunique())
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return sm.GLM(frame["y"].to_numpy(dtype=float), design, family=sm.families.Poisson(),
-                          hasconst=True).fit(
-                cov_type="hac-groupsum", cov_kwds={"time": time, "maxlags": lags}), lags
+            return sm.GLM(frame["y"].to_numpy(dtype=float), design, family=sm.families.Poisson(), hasconst=True).fit(
+                cov_type="hac-groupsum", cov_kwds={"time": time, "maxlags": lags}
+            ), lags
 
     try:
         did, lags = fit(long, (long["arm"] * (long["rel_month"] > 0)).to_numpy(dtype=float))
@@ -462,18 +538,23 @@ def difference_in_differences(monthly: pd.DataFrame, confidence: float = CONFIDE
     low, high = did.conf_int(alpha=1 - confidence)[0]
     if not _finite(did.params[0], low, high):
         return result
-    result.update(did_ratio=math.exp(did.params[0]), did_ci_low=math.exp(low), did_ci_high=math.exp(high),
-                  did_p_value=float(did.pvalues[0]),
-                  did_model=f"poisson glm, arm + month fixed effects, driscoll-kraay {lags} lags, "
-                            f"{monthly['rel_month'].nunique()} months")
+    result.update(
+        did_ratio=math.exp(did.params[0]),
+        did_ci_low=math.exp(low),
+        did_ci_high=math.exp(high),
+        did_p_value=float(did.pvalues[0]),
+        did_model=f"poisson glm, arm + month fixed effects, driscoll-kraay {lags} lags, "
+        f"{monthly['rel_month'].nunique()} months",
+    )
     if _finite(trend.params[0], trend.bse[0]):
         result.update(pretrend_ratio=math.exp(trend.params[0]), pretrend_p_value=float(trend.pvalues[0]))
     return result
 
 
 def fill_policy_did(con) -> int:
-    did = con.execute("select rowid as row_id, monthly, not_estimable_reason from marts.policy_did "
-                      "order by row_id").df()
+    did = con.execute(
+        "select rowid as row_id, monthly, not_estimable_reason from marts.policy_did order by row_id"
+    ).df()
     if did.empty:
         return 0
     rows = []

@@ -35,26 +35,35 @@ def incremental_selection(build_selection: dg.AssetSelection, sources: Sequence[
         raise KeyError(f"not incident sources: {sorted(set(sources) - {a.name for a in adapters()})}")
     reached = dg.AssetSelection.assets(*staged).downstream() - dg.AssetSelection.assets(*staging_assets)
     # meta.run_inputs (prune removed files, stamp the inputs) starts every build.
-    return (reached & build_selection) | dg.AssetSelection.assets(RUN_INPUTS_KEY) | dg.AssetSelection.checks_for_assets(
-        *staged)
+    return (
+        (reached & build_selection)
+        | dg.AssetSelection.assets(RUN_INPUTS_KEY)
+        | dg.AssetSelection.checks_for_assets(*staged)
+    )
 
 
-def planned_selection(build_selection: dg.AssetSelection, graph, plan) -> tuple[list[dg.AssetKey],
-                                                                                list[dg.AssetCheckKey]]:
+def planned_selection(
+    build_selection: dg.AssetSelection, graph, plan
+) -> tuple[list[dg.AssetKey], list[dg.AssetCheckKey]]:
     """The assets and checks of the build ``plan`` (pipelines/defs/operations/planner.py) chose: the whole build job, or for an
     incremental build what the changed incident sources reach. The CLI runs this subset of BUILD_JOB in
     process; the sensor and the daily schedule request it from the daemon."""
-    selection = incremental_selection(build_selection, plan.build.sources) if plan.build.incremental \
-        else build_selection
+    selection = (
+        incremental_selection(build_selection, plan.build.sources) if plan.build.incremental else build_selection
+    )
     return sorted(selection.resolve(graph)), sorted(selection.resolve_checks(graph))
 
 
 def build_run_request(plan, build_selection: dg.AssetSelection, graph, job_name: str) -> dg.RunRequest:
     """The build run of ``plan``: the planned subset of the build job, tagged with the inputs it was planned for."""
     assets, checks = planned_selection(build_selection, graph, plan)
-    return dg.RunRequest(run_key=plan.build_run_key, job_name=job_name, asset_selection=assets,
-                         asset_check_keys=checks,
-                         tags={INPUTS_TAG: plan.inputs.fingerprint, BUILD_TAG: plan.describe()})
+    return dg.RunRequest(
+        run_key=plan.build_run_key,
+        job_name=job_name,
+        asset_selection=assets,
+        asset_check_keys=checks,
+        tags={INPUTS_TAG: plan.inputs.fingerprint, BUILD_TAG: plan.describe()},
+    )
 
 
 def job_contents(definitions: dg.Definitions, job_name: str) -> tuple[set[dg.AssetKey], set[dg.AssetCheckKey]]:

@@ -21,10 +21,17 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.engine.accounting import sha256_of
-from pipelines.engine.fingerprint import BuildPlan, PublishedBuild, RunInputs, plan_build, published_build, run_inputs, \
-    working_copy_build
 from pipelines.defs.incidents.sources.registry import adapter, adapters
+from pipelines.engine.accounting import sha256_of
+from pipelines.engine.fingerprint import (
+    BuildPlan,
+    PublishedBuild,
+    RunInputs,
+    plan_build,
+    published_build,
+    run_inputs,
+    working_copy_build,
+)
 from pipelines.engine.warehouse import build_path_for, connect_build, writer_lock
 
 # Run tags: the inputs a build run was planned for (its meta.run_inputs stamp is only written when the raw
@@ -80,23 +87,26 @@ class RunPlan:
         return add, delete
 
 
-def staged_changes(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def staged_changes(
+    con: duckdb.DuckDBPyConnection, raw_dir: Path
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(loads, removed) of the incident sources against the working copy ``con``: (source, partition key) of
     every raw file not staged in its current version, and (source, source_file) of every staged file gone."""
     current = set(con.execute("select source, source_file, sha256 from dq.file_loads where is_current").fetchall())
     loads, removed = [], []
-    for adapter in adapters():
+    for source_adapter in adapters():
         present = {}
-        for path in adapter.files(raw_dir):
-            present[adapter.source_file(path, raw_dir)] = path
-            if (adapter.name, adapter.source_file(path, raw_dir), sha256_of(path)) not in current:
-                loads.append((adapter.name, adapter.partition_key(path, raw_dir)))
-        removed += sorted((s, f) for s, f, _ in current if s == adapter.name and f not in present)
+        for path in source_adapter.files(raw_dir):
+            present[source_adapter.source_file(path, raw_dir)] = path
+            if (source_adapter.name, source_adapter.source_file(path, raw_dir), sha256_of(path)) not in current:
+                loads.append((source_adapter.name, source_adapter.partition_key(path, raw_dir)))
+        removed += sorted((s, f) for s, f, _ in current if s == source_adapter.name and f not in present)
     return sorted(loads), removed
 
 
-def inputs_as_loaded(con: duckdb.DuckDBPyConnection, inputs: RunInputs,
-                     raw_dir: Path) -> tuple[RunInputs, list[tuple[str, str]]]:
+def inputs_as_loaded(
+    con: duckdb.DuckDBPyConnection, inputs: RunInputs, raw_dir: Path
+) -> tuple[RunInputs, list[tuple[str, str]]]:
     """The run's inputs as the working copy ``con`` holds them, and the raw files still not staged.
 
     A file whose current version failed to load (dq.file_loads, status 'failed') keeps its previous version
@@ -105,8 +115,12 @@ def inputs_as_loaded(con: duckdb.DuckDBPyConnection, inputs: RunInputs,
     second element lists the files that are neither staged in their current version nor recorded as failed.
     """
     pending, _ = staged_changes(con, raw_dir)
-    failed = {(s, f, sha) for s, f, sha in con.execute(
-        "select source, source_file, sha256 from dq.file_loads where status = 'failed'").fetchall()}
+    failed = {
+        (s, f, sha)
+        for s, f, sha in con.execute(
+            "select source, source_file, sha256 from dq.file_loads where status = 'failed'"
+        ).fetchall()
+    }
     files, sources, still_pending = dict(inputs.raw_files), dict(inputs.sources), []
     for source, key in pending:
         a = adapter(source)
@@ -115,8 +129,10 @@ def inputs_as_loaded(con: duckdb.DuckDBPyConnection, inputs: RunInputs,
         if (source, source_file, sha256_of(path)) not in failed:
             still_pending.append((source, key))
             continue
-        row = con.execute("select sha256 from dq.file_loads where source = ? and source_file = ? and is_current",
-                          [source, source_file]).fetchone()
+        row = con.execute(
+            "select sha256 from dq.file_loads where source = ? and source_file = ? and is_current",
+            [source, source_file],
+        ).fetchone()
         if row:
             files[source_file] = row[0]
         else:

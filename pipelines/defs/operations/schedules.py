@@ -30,8 +30,8 @@ def build_schedules(build_job, refresh_job, build_selection: dg.AssetSelection) 
         job=build_job,
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description="Plans like `python -m pipelines run` (pipelines/defs/operations/planner.py) and runs the build it chose: "
-                    "nothing when no input changed since the published build, only what changed incident source "
-                    "files reach, or the whole build job (conform, every check, every table and mart, publish).",
+        "nothing when no input changed since the published build, only what changed incident source "
+        "files reach, or the whole build job (conform, every check, every table and mart, publish).",
     )
     def daily_build(context: dg.ScheduleEvaluationContext, raw: RawDirectoryResource, warehouse: WarehouseResource):
         try:
@@ -51,6 +51,6 @@ def build_schedules(build_job, refresh_job, build_selection: dg.AssetSelection) 
         job=refresh_job,
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description="Rebuilds every unpartitioned asset (curated data, core tables, marts), publishes, then "
-                    "writes every export profile of exports.yaml.",
+        "writes every export profile of exports.yaml.",
     )
     return [daily_build, weekly]

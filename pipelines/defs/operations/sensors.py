@@ -15,8 +15,13 @@ from pipelines.defs.operations.planner import plan_run
 from pipelines.engine.resources import RawDirectoryResource, WarehouseResource
 from pipelines.engine.warehouse import WarehouseBusyError
 
-IN_PROGRESS = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-               dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+IN_PROGRESS = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
 
 
 def build_raw_files_sensor(load_jobs, build_job, build_selection: dg.AssetSelection) -> dg.SensorDefinition:
@@ -24,15 +29,14 @@ def build_raw_files_sensor(load_jobs, build_job, build_selection: dg.AssetSelect
         name="raw_files_sensor",
         jobs=[*load_jobs, build_job],
         description="Watches raw/<source>/ folders and plans like `python -m pipelines run` (pipelines/defs/operations/planner.py): "
-                    "launches one load_<source>_file run per new or changed file, adds the partitions of new files "
-                    "and deletes those of removed ones, then launches build_warehouse with the build the planner "
-                    "chose (incremental for changed incident sources, else full). Waits while runs are queued or in "
-                    "progress.",
+        "launches one load_<source>_file run per new or changed file, adds the partitions of new files "
+        "and deletes those of removed ones, then launches build_warehouse with the build the planner "
+        "chose (incremental for changed incident sources, else full). Waits while runs are queued or in "
+        "progress.",
         minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.STOPPED,
     )
-    def raw_files_sensor(context: dg.SensorEvaluationContext, raw: RawDirectoryResource,
-                         warehouse: WarehouseResource):
+    def raw_files_sensor(context: dg.SensorEvaluationContext, raw: RawDirectoryResource, warehouse: WarehouseResource):
         if context.instance.get_run_records(dg.RunsFilter(statuses=IN_PROGRESS), limit=1):
             return dg.SkipReason("runs are queued or in progress: planning once they are done")
         try:
@@ -40,18 +44,25 @@ def build_raw_files_sensor(load_jobs, build_job, build_selection: dg.AssetSelect
         except WarehouseBusyError as exc:
             return dg.SkipReason(str(exc))
         add, delete = plan.partition_changes(
-            {name: set(context.instance.get_dynamic_partitions(name)) for name in
-             (f"{s}_files" for s in plan.files)})
-        partition_requests = [*(dg.AddDynamicPartitionsRequest(n, keys) for n, keys in add.items()),
-                              *(dg.DeleteDynamicPartitionsRequest(n, keys) for n, keys in delete.items())]
-        run_requests = [dg.RunRequest(run_key=plan.load_run_key(source, key), job_name=load_job_name(source),
-                                      partition_key=key) for source, key in plan.loads]
+            {name: set(context.instance.get_dynamic_partitions(name)) for name in (f"{s}_files" for s in plan.files)}
+        )
+        partition_requests = [
+            *(dg.AddDynamicPartitionsRequest(n, keys) for n, keys in add.items()),
+            *(dg.DeleteDynamicPartitionsRequest(n, keys) for n, keys in delete.items()),
+        ]
+        run_requests = [
+            dg.RunRequest(run_key=plan.load_run_key(source, key), job_name=load_job_name(source), partition_key=key)
+            for source, key in plan.loads
+        ]
         if plan.build is not None:
-            run_requests.append(build_run_request(plan, build_selection, context.repository_def.asset_graph,
-                                                  build_job.name))
+            run_requests.append(
+                build_run_request(plan, build_selection, context.repository_def.asset_graph, build_job.name)
+            )
         if not run_requests and not partition_requests:
             return dg.SkipReason(f"build: {plan.describe()}")
-        context.log.info(f"{len(plan.loads)} raw file(s) to load, {len(plan.removed)} removed; build: {plan.describe()}")
+        context.log.info(
+            f"{len(plan.loads)} raw file(s) to load, {len(plan.removed)} removed; build: {plan.describe()}"
+        )
         return dg.SensorResult(run_requests=run_requests, dynamic_partitions_requests=partition_requests)
 
     return raw_files_sensor

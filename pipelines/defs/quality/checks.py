@@ -5,7 +5,6 @@ downstream in the run (so nothing is published); WARN checks are recorded and sh
 is appended to ``dq.check_results``.
 """
 
-
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -55,28 +54,60 @@ def discover_sql_checks(root: Path = SQL_DIR / "checks") -> list[SqlCheck]:
 
 
 def record_check_result(
-    con, run_id: str, asset: str, check_name: str, severity: str, success: bool,
-    observed_value: str | None, unexpected_count: int | None, sample: list[str],
+    con,
+    run_id: str,
+    asset: str,
+    check_name: str,
+    severity: str,
+    success: bool,
+    observed_value: str | None,
+    unexpected_count: int | None,
+    sample: list[str],
 ) -> None:
     con.execute(
         "insert into dq.check_results by name select ? as run_id, ? as asset, ? as check_name, ? as severity, "
         "? as success, ? as observed_value, ? as unexpected_count, ?::varchar[] as unexpected_sample, "
         "? as checked_at",
-        [run_id, asset, check_name, severity, success, observed_value, unexpected_count, sample,
-         dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+        [
+            run_id,
+            asset,
+            check_name,
+            severity,
+            success,
+            observed_value,
+            unexpected_count,
+            sample,
+            dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        ],
     )
     fault_point("check", f"{asset}:{check_name}")
 
 
 def check_result(
-    context: dg.AssetCheckExecutionContext, con, asset: dg.AssetKey, name: str, severity: str,
-    description: str, failing: int, sample: list[str], observed_value: str | None = None,
+    context: dg.AssetCheckExecutionContext,
+    con,
+    asset: dg.AssetKey,
+    name: str,
+    severity: str,
+    description: str,
+    failing: int,
+    sample: list[str],
+    observed_value: str | None = None,
 ) -> dg.AssetCheckResult:
     """Record a check's outcome in dq.check_results and turn it into a Dagster result."""
     asset_name = ".".join(asset.path)
     passed = failing == 0
-    record_check_result(con, context.run.run_id, asset_name, name, severity, passed,
-                        observed_value if observed_value is not None else str(failing), failing, sample)
+    record_check_result(
+        con,
+        context.run.run_id,
+        asset_name,
+        name,
+        severity,
+        passed,
+        observed_value if observed_value is not None else str(failing),
+        failing,
+        sample,
+    )
     return dg.AssetCheckResult(
         passed=passed,
         asset_key=asset,
@@ -98,8 +129,11 @@ def staging_check_deps(asset: dg.AssetKey) -> list[dg.AssetKey]:
 
 
 def build_sql_check(check: SqlCheck) -> dg.AssetChecksDefinition:
-    deps = [dg.AssetKey(list(ref)) for ref in model_dependencies(check.sql)
-            if ref != (check.schema, check.table) and ref[0] in ("staging", "core", "marts")]
+    deps = [
+        dg.AssetKey(list(ref))
+        for ref in model_dependencies(check.sql)
+        if ref != (check.schema, check.table) and ref[0] in ("staging", "core", "marts")
+    ]
     deps += staging_check_deps(check.asset_key)
 
     @dg.asset_check(
@@ -114,8 +148,9 @@ def build_sql_check(check: SqlCheck) -> dg.AssetChecksDefinition:
         with warehouse.connect() as con:
             failing = con.execute(f"select count(*) from ({check.sql})").fetchone()[0]
             sample = [str(r[0]) for r in con.execute(f"select * from ({check.sql}) limit {SAMPLE_SIZE}").fetchall()]
-            return check_result(context, con, check.asset_key, check.name, check.severity, check.description,
-                                failing, sample)
+            return check_result(
+                context, con, check.asset_key, check.name, check.severity, check.description, failing, sample
+            )
 
     return _check
 

@@ -42,30 +42,32 @@ COLUMN_KWARGS = ("column", "column_A", "column_B")
 # across rows are SQL checks, expectations/README.md); note that, like every expectation here, they run
 # batch by batch, so a table-wide GX rule would not see the whole table even without the cache. (A
 # ``mostly`` is likewise judged per batch, as before the cache: a file's batches are the same either way.)
-CACHEABLE_EXPECTATIONS = frozenset({
-    "expect_column_values_to_not_be_null",
-    "expect_column_values_to_be_null",
-    "expect_column_values_to_be_in_set",
-    "expect_column_values_to_not_be_in_set",
-    "expect_column_values_to_be_between",
-    "expect_column_values_to_match_regex",
-    "expect_column_values_to_not_match_regex",
-    "expect_column_values_to_match_regex_list",
-    "expect_column_values_to_not_match_regex_list",
-    "expect_column_values_to_match_like_pattern",
-    "expect_column_values_to_not_match_like_pattern",
-    "expect_column_values_to_match_strftime_format",
-    "expect_column_values_to_be_dateutil_parseable",
-    "expect_column_values_to_be_json_parseable",
-    "expect_column_values_to_match_json_schema",
-    "expect_column_value_lengths_to_be_between",
-    "expect_column_value_lengths_to_equal",
-    "expect_column_pair_values_to_be_equal",
-    "expect_column_pair_values_to_be_in_set",
-    "expect_column_pair_values_a_to_be_greater_than_b",
-    "expect_select_column_values_to_be_unique_within_record",
-    "expect_multicolumn_sum_to_equal",
-})
+CACHEABLE_EXPECTATIONS = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_null",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_not_be_in_set",
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_not_match_regex",
+        "expect_column_values_to_match_regex_list",
+        "expect_column_values_to_not_match_regex_list",
+        "expect_column_values_to_match_like_pattern",
+        "expect_column_values_to_not_match_like_pattern",
+        "expect_column_values_to_match_strftime_format",
+        "expect_column_values_to_be_dateutil_parseable",
+        "expect_column_values_to_be_json_parseable",
+        "expect_column_values_to_match_json_schema",
+        "expect_column_value_lengths_to_be_between",
+        "expect_column_value_lengths_to_equal",
+        "expect_column_pair_values_to_be_equal",
+        "expect_column_pair_values_to_be_in_set",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "expect_select_column_values_to_be_unique_within_record",
+        "expect_multicolumn_sum_to_equal",
+    }
+)
 # Part of every cache key: bump it when the shape or meaning of a cached per-file result changes.
 CACHE_FORMAT = 1
 
@@ -137,11 +139,15 @@ class _Target:
         self.suite = suite
         self.table = f"{suite.schema}.{suite.table}"
         self.id_column = suite.id_column
-        self.select = list(dict.fromkeys(([self.id_column] if self.id_column else [])
-                                         + suite.columns(expectations)))
-        self.has_file = con.execute(
-            "select count(*) from information_schema.columns where table_schema = ? and table_name = ? "
-            "and column_name = 'source_file'", [suite.schema, suite.table]).fetchone()[0] > 0
+        self.select = list(dict.fromkeys(([self.id_column] if self.id_column else []) + suite.columns(expectations)))
+        self.has_file = (
+            con.execute(
+                "select count(*) from information_schema.columns where table_schema = ? and table_name = ? "
+                "and column_name = 'source_file'",
+                [suite.schema, suite.table],
+            ).fetchone()[0]
+            > 0
+        )
 
     def files(self, con) -> list[str | None]:
         """Every source file of the table in order (one None when the table has no source_file)."""
@@ -164,16 +170,25 @@ class _Target:
             sql = f"select NULL, {aggregates} from {self.table}"
         return [(f, n, h) for f, n, h in con.execute(sql).fetchall()]
 
-    def validate_file(self, con, source_file: str | None, expectations: list[dict], gx_suite, batch_definition,
-                      ) -> list[dict]:
+    def validate_file(
+        self,
+        con,
+        source_file: str | None,
+        expectations: list[dict],
+        gx_suite,
+        batch_definition,
+    ) -> list[dict]:
         """GX over one file's rows, batch by batch; one result per expectation."""
         result_format = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
         if self.id_column:
             result_format["unexpected_index_column_names"] = [self.id_column]
         where, params = "", []
         if self.has_file:
-            where, params = ("where source_file = ?", [source_file]) if source_file is not None \
+            where, params = (
+                ("where source_file = ?", [source_file])
+                if source_file is not None
                 else ("where source_file is null", [])
+            )
         results = [{"success": True, "unexpected_count": 0, "sample": [], "batches": 0} for _ in expectations]
         cursor = con.execute(f"select {', '.join(_quote(c) for c in self.select)} from {self.table} {where}", params)
         while not (frame := cursor.fetch_df_chunk(BATCH_VECTORS)).empty:
@@ -223,8 +238,17 @@ def _gx_runner(suite: Suite, expectations: list[dict]):
 def _merge(expectations: list[dict], per_file: list[list[dict]]) -> list[dict]:
     """One summary per expectation from its results per file, files in order: counts and batches add up,
     success is the AND, the sample keeps the first SAMPLE_SIZE ids, the last error or observed value wins."""
-    summary = [{"type": e["type"], "kwargs": e.get("kwargs", {}), "success": True, "unexpected_count": 0,
-                "sample": [], "batches": 0} for e in expectations]
+    summary = [
+        {
+            "type": e["type"],
+            "kwargs": e.get("kwargs", {}),
+            "success": True,
+            "unexpected_count": 0,
+            "sample": [],
+            "batches": 0,
+        }
+        for e in expectations
+    ]
     for results in per_file:
         for item, result in zip(summary, results, strict=True):
             item["batches"] += result["batches"]
@@ -232,7 +256,7 @@ def _merge(expectations: list[dict], per_file: list[list[dict]]) -> list[dict]:
             item["unexpected_count"] += result["unexpected_count"]
             if "error" in result:
                 item["error"] = result["error"]
-            item["sample"].extend(result["sample"][:SAMPLE_SIZE - len(item["sample"])])
+            item["sample"].extend(result["sample"][: SAMPLE_SIZE - len(item["sample"])])
             if "observed_value" in result:
                 item["observed_value"] = result["observed_value"]
     return summary
@@ -245,16 +269,15 @@ def validate(con, suite: Suite, expectations: list[dict]) -> list[dict]:
     if not files:
         return _merge(expectations, [])
     gx_suite, batch_definition = _gx_runner(suite, expectations)
-    return _merge(expectations, [target.validate_file(con, f, expectations, gx_suite, batch_definition)
-                                 for f in files])
+    return _merge(expectations, [target.validate_file(con, f, expectations, gx_suite, batch_definition) for f in files])
 
 
 @dataclass
 class Validation:
-    summary: list[dict]     # as validate() returns it
-    files: int              # source files in the table (1 for a table without source_file)
-    files_validated: int    # files GX ran on
-    files_cached: int       # files whose (cacheable) results came from meta.gx_results
+    summary: list[dict]  # as validate() returns it
+    files: int  # source files in the table (1 for a table without source_file)
+    files_validated: int  # files GX ran on
+    files_cached: int  # files whose (cacheable) results came from meta.gx_results
 
 
 @cache
@@ -266,8 +289,12 @@ def _versions() -> dict[str, str]:
 def expectations_hash(con, suite: Suite, target: _Target, expectations: list[dict]) -> str:
     """What a cached result depends on besides the rows: the expectations (canonical JSON), the id column,
     the columns' types, the batch and sample sizes, and the versions of GX, DuckDB (its hash()) and pandas."""
-    types = dict(con.execute("select column_name, data_type from information_schema.columns where table_schema = ? "
-                             "and table_name = ?", [suite.schema, suite.table]).fetchall())
+    types = dict(
+        con.execute(
+            "select column_name, data_type from information_schema.columns where table_schema = ? and table_name = ?",
+            [suite.schema, suite.table],
+        ).fetchall()
+    )
     key = {
         "format": CACHE_FORMAT,
         "expectations": expectations,
@@ -293,13 +320,19 @@ def validate_cached(con, suite: Suite, severity: str, expectations: list[dict] |
     always = [i for i, e in enumerate(expectations) if e["type"] not in CACHEABLE_EXPECTATIONS]
     key_hash = expectations_hash(con, suite, target, [expectations[i] for i in cacheable])
     fingerprints = target.fingerprints(con)
-    stored = con.execute("select source_file, expectations_hash, row_count, rows_hash, results from meta.gx_results "
-                         "where suite = ? and severity = ?", [suite.path.name, severity]).fetchall()
+    stored = con.execute(
+        "select source_file, expectations_hash, row_count, rows_hash, results from meta.gx_results "
+        "where suite = ? and severity = ?",
+        [suite.path.name, severity],
+    ).fetchall()
     cached: dict[str | None, list[dict]] = {}
     for source_file, stored_hash, rows, rows_hash, results in stored:
         results = json.loads(results)
-        if (stored_hash == key_hash and (source_file, rows, rows_hash) in fingerprints
-                and len(results) == len(cacheable)):
+        if (
+            stored_hash == key_hash
+            and (source_file, rows, rows_hash) in fingerprints
+            and len(results) == len(cacheable)
+        ):
             cached[source_file] = results
 
     runners: dict[tuple[int, ...], tuple] = {}
@@ -310,8 +343,12 @@ def validate_cached(con, suite: Suite, severity: str, expectations: list[dict] |
         if tuple(indexes) not in runners:
             runners[tuple(indexes)] = _gx_runner(suite, [expectations[i] for i in indexes])
         gx_suite, batch_definition = runners[tuple(indexes)]
-        return dict(zip(indexes, target.validate_file(con, source_file, [expectations[i] for i in indexes],
-                                                      gx_suite, batch_definition)))
+        return dict(
+            zip(
+                indexes,
+                target.validate_file(con, source_file, [expectations[i] for i in indexes], gx_suite, batch_definition),
+            )
+        )
 
     per_file, fresh, validated = [], [], 0
     for source_file, rows, rows_hash in fingerprints:
@@ -337,13 +374,17 @@ def _store(con, suite: Suite, severity: str, key_hash: str, stale: list[tuple], 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with transaction(con):
         for source_file, stored_hash, rows, rows_hash in stale:
-            con.execute("delete from meta.gx_results where suite = ? and severity = ? and source_file is not distinct "
-                        "from ? and expectations_hash = ? and row_count = ? and rows_hash = ?",
-                        [suite.path.name, severity, source_file, stored_hash, rows, rows_hash])
+            con.execute(
+                "delete from meta.gx_results where suite = ? and severity = ? and source_file is not distinct "
+                "from ? and expectations_hash = ? and row_count = ? and rows_hash = ?",
+                [suite.path.name, severity, source_file, stored_hash, rows, rows_hash],
+            )
         for source_file, rows, rows_hash, results in fresh:
-            con.execute("insert into meta.gx_results by name select ? as suite, ? as severity, ? as source_file, "
-                        "? as expectations_hash, ? as row_count, ? as rows_hash, ?::json as results, ? as checked_at",
-                        [suite.path.name, severity, source_file, key_hash, rows, rows_hash, json.dumps(results), now])
+            con.execute(
+                "insert into meta.gx_results by name select ? as suite, ? as severity, ? as source_file, "
+                "? as expectations_hash, ? as row_count, ? as rows_hash, ?::json as results, ? as checked_at",
+                [suite.path.name, severity, source_file, key_hash, rows, rows_hash, json.dumps(results), now],
+            )
 
 
 def build_gx_check(suite: Suite, severity: str) -> dg.AssetChecksDefinition:
@@ -357,7 +398,7 @@ def build_gx_check(suite: Suite, severity: str) -> dg.AssetChecksDefinition:
         blocking=severity == "ERROR",
         additional_deps=staging_check_deps(suite.asset_key),
         description=f"[{severity}] {len(expectations)} Great Expectations expectation(s) from "
-                    f"expectations/{suite.path.name}",
+        f"expectations/{suite.path.name}",
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         # warehouse.connect() is the read-write connection to the working copy, under the writer lock and
@@ -367,20 +408,38 @@ def build_gx_check(suite: Suite, severity: str) -> dg.AssetChecksDefinition:
             summary = validation.summary
             failed = [s for s in summary if not s["success"]]
             sample = [f"{s['type']}({s['kwargs'].get('column', '')}): {i}" for s in failed for i in s["sample"]]
-            observed = "; ".join(f"{s['type']}({s['kwargs'].get('column', '')}) {s['unexpected_count']} unexpected"
-                                 + (f" [{s['error']}]" if s.get("error") else "") for s in failed) or "all passed"
-            result = check_result(context, con, suite.asset_key, name, severity,
-                                  f"{len(expectations)} expectations", sum(s["unexpected_count"] for s in failed)
-                                  or len(failed), sample[:SAMPLE_SIZE], observed)
+            observed = (
+                "; ".join(
+                    f"{s['type']}({s['kwargs'].get('column', '')}) {s['unexpected_count']} unexpected"
+                    + (f" [{s['error']}]" if s.get("error") else "")
+                    for s in failed
+                )
+                or "all passed"
+            )
+            result = check_result(
+                context,
+                con,
+                suite.asset_key,
+                name,
+                severity,
+                f"{len(expectations)} expectations",
+                sum(s["unexpected_count"] for s in failed) or len(failed),
+                sample[:SAMPLE_SIZE],
+                observed,
+            )
         return dg.AssetCheckResult(
-            passed=result.passed, asset_key=result.asset_key, check_name=result.check_name,
-            severity=result.severity, description=result.description,
-            metadata={**result.metadata,
-                      "files": validation.files,
-                      "files_validated": validation.files_validated,
-                      "files_cached": validation.files_cached,
-                      "expectations": dg.MetadataValue.json(
-                          [{k: v for k, v in s.items() if k != "sample"} for s in summary])},
+            passed=result.passed,
+            asset_key=result.asset_key,
+            check_name=result.check_name,
+            severity=result.severity,
+            description=result.description,
+            metadata={
+                **result.metadata,
+                "files": validation.files,
+                "files_validated": validation.files_validated,
+                "files_cached": validation.files_cached,
+                "expectations": dg.MetadataValue.json([{k: v for k, v in s.items() if k != "sample"} for s in summary]),
+            },
         )
 
     return _check

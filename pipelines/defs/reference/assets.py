@@ -5,21 +5,25 @@ raw/curated/*.csv -> staging.curated_<table> (typed, every row loaded or quarant
 raw/acled_aggregates/*.csv -> staging.acled_aggregates -> core.published_aggregates (beside the curated totals)
 """
 
-
 import dagster as dg
 
-from pipelines.defs.reference import curated
-from pipelines.defs.reference import published_sources
-from pipelines.engine.groups import domain_group
-from pipelines.engine.sql_assets import sql_models, table_metadata
 from pipelines.defs.lineage.assets import lineage_staging_asset
 from pipelines.defs.quality.checks import check_result
+from pipelines.defs.reference import curated, published_sources
+from pipelines.engine.groups import domain_group
 from pipelines.engine.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
+from pipelines.engine.sql_assets import sql_models, table_metadata
 
 GROUP = "curated_reference"
 CORE_REFERENCE_TABLES = [
-    "groups", "group_aliases", "group_relations", "leaders", "leadership_events", "policy_events",
-    "claims", "published_aggregates",
+    "groups",
+    "group_aliases",
+    "group_relations",
+    "leaders",
+    "leadership_events",
+    "policy_events",
+    "claims",
+    "published_aggregates",
     "group_family_rulings",
 ]
 
@@ -33,17 +37,23 @@ def curated_staging_asset(table: curated.CuratedTable) -> dg.AssetsDefinition:
         kinds={"duckdb", "csv"},
         metadata={"raw_files": f"curated/{table.glob}"},
     )
-    def _stage(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-               raw: RawDirectoryResource) -> dg.MaterializeResult:
+    def _stage(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw: RawDirectoryResource
+    ) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             rows, loads = curated.stage_curated_table(con, table, raw.root)
             quarantined = sum(load.rows_quarantined for load in loads)
             for load in loads:
-                context.log.info(f"{load.source_file}: read {load.rows_read}, loaded {load.rows_loaded}, "
-                                 f"quarantined {load.rows_quarantined}")
+                context.log.info(
+                    f"{load.source_file}: read {load.rows_read}, loaded {load.rows_loaded}, "
+                    f"quarantined {load.rows_quarantined}"
+                )
             metadata = table_metadata(con, "staging", f"curated_{table.name}", rows)
-        metadata["files"] = dg.MetadataValue.json([load.source_file for load in loads]) if loads else \
-            f"none (no raw/curated/{table.glob})"
+        metadata["files"] = (
+            dg.MetadataValue.json([load.source_file for load in loads])
+            if loads
+            else f"none (no raw/curated/{table.glob})"
+        )
         metadata["rows_quarantined"] = dg.MetadataValue.int(quarantined)
         return dg.MaterializeResult(metadata=metadata)
 
@@ -54,8 +64,13 @@ def curated_clean_check(table: curated.CuratedTable) -> dg.AssetChecksDefinition
     """Our own data must parse completely: a quarantined curated row blocks the run."""
     key = dg.AssetKey(["staging", f"curated_{table.name}"])
 
-    @dg.asset_check(asset=key, pool=WAREHOUSE_POOL, name="no_quarantined_rows", blocking=True,
-                    description="[ERROR] every row of the curated file(s) parses (see dq.quarantine)")
+    @dg.asset_check(
+        asset=key,
+        pool=WAREHOUSE_POOL,
+        name="no_quarantined_rows",
+        blocking=True,
+        description="[ERROR] every row of the curated file(s) parses (see dq.quarantine)",
+    )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
             rows = con.execute(
@@ -64,8 +79,9 @@ def curated_clean_check(table: curated.CuratedTable) -> dg.AssetChecksDefinition
                 [table.name],
             ).fetchall()
             sample = [r[0] for r in rows[:20]]
-            return check_result(context, con, key, "no_quarantined_rows", "ERROR",
-                                "every curated row parses", len(rows), sample)
+            return check_result(
+                context, con, key, "no_quarantined_rows", "ERROR", "every curated row parses", len(rows), sample
+            )
 
     return _check
 

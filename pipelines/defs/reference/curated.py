@@ -17,9 +17,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines.engine.accounting import FileLoad, QuarantinedRow, forget_gone_files, record_file_load, sha256_of
+from pipelines.engine.config import PROJECT_ROOT
 from pipelines.engine.reader import RawFileError, number_raw_rows, read_raw_file
 from pipelines.engine.warehouse import transaction
-from pipelines.engine.config import PROJECT_ROOT
 
 PRECISIONS = ("day", "month", "year")
 # The source systems a curated alias or "not a group" row may name: the incident sources' systems, the lineage
@@ -30,8 +30,10 @@ BUILT_IN_SOURCE_SYSTEMS = ("gtd", "ucdp", "acled", "newamerica", "mmp", "curated
 
 
 def _shipped_mapping_names() -> tuple[str, ...]:
-    names = (re.search(r"^source_name:\s*([a-z0-9_]+)\s*$", p.read_text(encoding="utf-8"), re.M)
-             for p in sorted((PROJECT_ROOT / "mappings").glob("*.yaml")))
+    names = (
+        re.search(r"^source_name:\s*([a-z0-9_]+)\s*$", p.read_text(encoding="utf-8"), re.M)
+        for p in sorted((PROJECT_ROOT / "mappings").glob("*.yaml"))
+    )
     return tuple(sorted(m.group(1) for m in names if m))
 
 
@@ -55,8 +57,13 @@ class Column:
     @property
     def duckdb_type(self) -> str:
         return {
-            "text": "VARCHAR", "slug": "VARCHAR", "date": "DATE", "int": "BIGINT",
-            "float": "DOUBLE", "bool": "BOOLEAN", "list": "VARCHAR[]",
+            "text": "VARCHAR",
+            "slug": "VARCHAR",
+            "date": "DATE",
+            "int": "BIGINT",
+            "float": "DOUBLE",
+            "bool": "BOOLEAN",
+            "list": "VARCHAR[]",
         }[self.type]
 
 
@@ -91,24 +98,52 @@ class CuratedTable:
 
 
 # The cross-source taxonomy of core.incidents.violence_class (docs/data_dictionary.md, "Violence classes").
-VIOLENCE_CLASSES = ("non_state_attack", "state_vs_militant_clash", "militant_vs_militant_clash",
-                    "foreign_air_strike", "state_violence_against_civilians", "not_political_violence")
+VIOLENCE_CLASSES = (
+    "non_state_attack",
+    "state_vs_militant_clash",
+    "militant_vs_militant_clash",
+    "foreign_air_strike",
+    "state_violence_against_civilians",
+    "not_political_violence",
+)
 
-RELATION_TYPES = ("split_from", "faction_of", "merged_into", "rejoined", "pledged_allegiance_to",
-                  "renamed_to", "allied_with", "rival_of")
+RELATION_TYPES = (
+    "split_from",
+    "faction_of",
+    "merged_into",
+    "rejoined",
+    "pledged_allegiance_to",
+    "renamed_to",
+    "allied_with",
+    "rival_of",
+)
 
 TABLES: tuple[CuratedTable, ...] = (
     CuratedTable(
         "groups",
         _cols(
-            Column("group_id", "slug", required=True), Column("name", required=True), Column("short_name"),
-            Column("ideology", allowed=("deobandi_jihadist", "salafi_jihadist", "sectarian",
-                                        "ethnonationalist_separatist", "islamist_political",
-                                        "anti_taliban_resistance", "other")),
+            Column("group_id", "slug", required=True),
+            Column("name", required=True),
+            Column("short_name"),
+            Column(
+                "ideology",
+                allowed=(
+                    "deobandi_jihadist",
+                    "salafi_jihadist",
+                    "sectarian",
+                    "ethnonationalist_separatist",
+                    "islamist_political",
+                    "anti_taliban_resistance",
+                    "other",
+                ),
+            ),
             Column("base_country", allowed=COUNTRIES),
-            _date("founded_on", precision="founded_precision"), _precision("founded_precision"),
-            _date("dissolved_on", precision="dissolved_precision"), _precision("dissolved_precision"),
-            _date("proscribed_pk_on"), Column("note"),
+            _date("founded_on", precision="founded_precision"),
+            _precision("founded_precision"),
+            _date("dissolved_on", precision="dissolved_precision"),
+            _precision("dissolved_precision"),
+            _date("proscribed_pk_on"),
+            Column("note"),
         ),
         key=("group_id",),
         description="Militant organisations active in Pakistan and Afghanistan.",
@@ -116,9 +151,9 @@ TABLES: tuple[CuratedTable, ...] = (
     CuratedTable(
         "group_aliases",
         _cols(
-            Column("alias", required=True), Column("group_id", "slug", required=True),
-            Column("source_system", required=True,
-                   allowed=ALIAS_SOURCE_SYSTEMS),
+            Column("alias", required=True),
+            Column("group_id", "slug", required=True),
+            Column("source_system", required=True, allowed=ALIAS_SOURCE_SYSTEMS),
             Column("note"),
         ),
         key=("alias", "source_system"),
@@ -126,23 +161,31 @@ TABLES: tuple[CuratedTable, ...] = (
     ),
     CuratedTable(
         "non_group_perpetrators",
-        (Column("perpetrator_raw", required=True),
-         Column("source_system", required=True,
-                allowed=ALIAS_SOURCE_SYSTEMS),
-         Column("reason", required=True,
-                allowed=("unknown", "generic_description", "state_actor", "not_a_named_group", "other")),
-         Column("note")),
+        (
+            Column("perpetrator_raw", required=True),
+            Column("source_system", required=True, allowed=ALIAS_SOURCE_SYSTEMS),
+            Column(
+                "reason",
+                required=True,
+                allowed=("unknown", "generic_description", "state_actor", "not_a_named_group", "other"),
+            ),
+            Column("note"),
+        ),
         key=("perpetrator_raw", "source_system"),
         description="Perpetrator names that are deliberately not resolved to a group (Unknown, Gunmen, ...).",
     ),
     CuratedTable(
         "group_relations",
         _cols(
-            Column("relation_id", "slug", required=True), Column("from_group_id", "slug", required=True),
+            Column("relation_id", "slug", required=True),
+            Column("from_group_id", "slug", required=True),
             Column("to_group_id", "slug", required=True),
             Column("relation_type", required=True, allowed=RELATION_TYPES),
-            _date("start_date", precision="start_precision"), _precision("start_precision"),
-            _date("end_date", precision="end_precision"), _precision("end_precision"), Column("note"),
+            _date("start_date", precision="start_precision"),
+            _precision("start_precision"),
+            _date("end_date", precision="end_precision"),
+            _precision("end_precision"),
+            Column("note"),
         ),
         key=("relation_id",),
         description="Dated relations between groups: splits, factions, mergers, pledges, alliances.",
@@ -160,8 +203,10 @@ TABLES: tuple[CuratedTable, ...] = (
     CuratedTable(
         "mmp_group_crosswalk",
         _cols(
-            Column("mmp_group_id", "int", required=True), Column("group_id", "slug", required=True),
-            Column("mmp_name", required=True), Column("note"),
+            Column("mmp_group_id", "int", required=True),
+            Column("group_id", "slug", required=True),
+            Column("mmp_name", required=True),
+            Column("note"),
         ),
         key=("mmp_group_id",),
         description="Stanford Mapping Militants group ids that matter for Pakistan and Afghanistan, mapped to our groups.",
@@ -169,10 +214,13 @@ TABLES: tuple[CuratedTable, ...] = (
     CuratedTable(
         "leaders",
         _cols(
-            Column("leader_id", "slug", required=True), Column("name", required=True), Column("aliases", "list"),
+            Column("leader_id", "slug", required=True),
+            Column("name", required=True),
+            Column("aliases", "list"),
             Column("group_id", "slug"),
-            Column("role", allowed=("emir", "deputy_emir", "founder", "commander", "spokesman", "shura_member",
-                                    "other")),
+            Column(
+                "role", allowed=("emir", "deputy_emir", "founder", "commander", "spokesman", "shura_member", "other")
+            ),
             Column("note"),
         ),
         key=("leader_id",),
@@ -181,16 +229,33 @@ TABLES: tuple[CuratedTable, ...] = (
     CuratedTable(
         "leadership_events",
         _cols(
-            Column("leadership_event_id", "slug", required=True), Column("leader_id", "slug", required=True),
+            Column("leadership_event_id", "slug", required=True),
+            Column("leader_id", "slug", required=True),
             Column("group_id", "slug"),
             Column("event_type", required=True, allowed=("killed", "captured", "arrested", "died", "false_report")),
             _date("event_date", required=True, precision="event_precision"),
             _precision("event_precision", required=True),
-            _date("announced_date"), _date("confirmed_by_group_date"),
-            Column("method", allowed=("drone_strike", "raid", "military_operation", "arrest", "ied", "infighting",
-                                      "natural", "unknown")),
-            Column("perpetrator"), Column("country"), Column("admin1"), Column("location"),
-            Column("successor_leader_id", "slug"), Column("note"),
+            _date("announced_date"),
+            _date("confirmed_by_group_date"),
+            Column(
+                "method",
+                allowed=(
+                    "drone_strike",
+                    "raid",
+                    "military_operation",
+                    "arrest",
+                    "ied",
+                    "infighting",
+                    "natural",
+                    "unknown",
+                ),
+            ),
+            Column("perpetrator"),
+            Column("country"),
+            Column("admin1"),
+            Column("location"),
+            Column("successor_leader_id", "slug"),
+            Column("note"),
         ),
         key=("leadership_event_id",),
         description="Leaders killed, captured, arrested, died, or falsely reported dead.",
@@ -198,13 +263,20 @@ TABLES: tuple[CuratedTable, ...] = (
     CuratedTable(
         "policy_events",
         _cols(
-            Column("policy_event_id", "slug", required=True), Column("name", required=True),
-            Column("category", required=True, allowed=("policy", "legislation", "institution",
-                                                        "military_operation", "diplomatic", "external")),
+            Column("policy_event_id", "slug", required=True),
+            Column("name", required=True),
+            Column(
+                "category",
+                required=True,
+                allowed=("policy", "legislation", "institution", "military_operation", "diplomatic", "external"),
+            ),
             _date("start_date", required=True, precision="start_precision"),
             _precision("start_precision", required=True),
-            _date("end_date", precision="end_precision"), _precision("end_precision"),
-            Column("scope_country"), Column("scope_admin1"), Column("target_group_id", "slug"),
+            _date("end_date", precision="end_precision"),
+            _precision("end_precision"),
+            Column("scope_country"),
+            Column("scope_admin1"),
+            Column("target_group_id", "slug"),
             Column("description"),
         ),
         key=("policy_event_id",),
@@ -214,11 +286,24 @@ TABLES: tuple[CuratedTable, ...] = (
         "claims",
         _cols(
             Column("claim_id", required=True),
-            Column("subject_table", required=True,
-                   allowed=("groups", "group_relations", "leaders", "leadership_events", "policy_events",
-                            "incidents", "published_aggregates")),
-            Column("subject_id", required=True), Column("attribute", required=True), Column("value"),
-            Column("is_preferred", "bool", required=True), Column("note"),
+            Column(
+                "subject_table",
+                required=True,
+                allowed=(
+                    "groups",
+                    "group_relations",
+                    "leaders",
+                    "leadership_events",
+                    "policy_events",
+                    "incidents",
+                    "published_aggregates",
+                ),
+            ),
+            Column("subject_id", required=True),
+            Column("attribute", required=True),
+            Column("value"),
+            Column("is_preferred", "bool", required=True),
+            Column("note"),
         ),
         key=("claim_id",),
         pattern="claims*.csv",
@@ -227,11 +312,15 @@ TABLES: tuple[CuratedTable, ...] = (
     CuratedTable(
         "published_aggregates",
         _cols(
-            Column("publisher", required=True), Column("report"), Column("country", required=True),
+            Column("publisher", required=True),
+            Column("report"),
+            Column("country", required=True),
             _date("period_start", required=True, precision="period_grain"),
             Column("period_grain", required=True, allowed=("year", "month")),
             Column("measure", required=True, allowed=("attacks", "killed", "injured", "suicide_attacks")),
-            Column("value", "int", required=True), Column("definition"), Column("note"),
+            Column("value", "int", required=True),
+            Column("definition"),
+            Column("note"),
             Column("is_preferred", "bool", required=True),
         ),
         # several editions (reports) or definitions of one figure are several rows, one of them preferred
@@ -244,13 +333,32 @@ TABLES: tuple[CuratedTable, ...] = (
             Column("source_event_id", "slug", required=True),
             _date("event_date", required=True, precision="date_precision"),
             _precision("date_precision", required=True),
-            Column("country", required=True, allowed=COUNTRIES), Column("admin1"), Column("admin2"),
-            Column("location"), Column("latitude", "float"), Column("longitude", "float"),
-            Column("attack_type", allowed=("bombing", "suicide_bombing", "armed_assault", "hostage_taking",
-                                           "assassination", "complex_attack", "other")),
-            Column("target_type"), Column("perpetrator_raw"), Column("group_id", "slug"),
-            Column("fatalities_low", "int"), Column("fatalities_high", "int"), Column("wounded", "int"),
-            Column("is_suicide", "bool"), Column("note"),
+            Column("country", required=True, allowed=COUNTRIES),
+            Column("admin1"),
+            Column("admin2"),
+            Column("location"),
+            Column("latitude", "float"),
+            Column("longitude", "float"),
+            Column(
+                "attack_type",
+                allowed=(
+                    "bombing",
+                    "suicide_bombing",
+                    "armed_assault",
+                    "hostage_taking",
+                    "assassination",
+                    "complex_attack",
+                    "other",
+                ),
+            ),
+            Column("target_type"),
+            Column("perpetrator_raw"),
+            Column("group_id", "slug"),
+            Column("fatalities_low", "int"),
+            Column("fatalities_high", "int"),
+            Column("wounded", "int"),
+            Column("is_suicide", "bool"),
+            Column("note"),
         ),
         key=("source_event_id",),
         description="Notable incidents, authored by us from press and reports.",
@@ -258,8 +366,11 @@ TABLES: tuple[CuratedTable, ...] = (
     CuratedTable(
         "violence_classes",
         _cols(
-            Column("incident_source", required=True,
-                   allowed=("gtd", "ucdp_ged", "acled", "newamerica_drones", "mapped", "curated")),
+            Column(
+                "incident_source",
+                required=True,
+                allowed=("gtd", "ucdp_ged", "acled", "newamerica_drones", "mapped", "curated"),
+            ),
             Column("source_category", required=True),
             Column("violence_class", required=True, allowed=VIOLENCE_CLASSES),
             Column("rule", required=True),
@@ -307,8 +418,9 @@ def _parse(column: Column, value: str, row: dict[str, str]) -> str | None:
     return None
 
 
-def read_curated_file(con: duckdb.DuckDBPyConnection, table: CuratedTable, path: Path,
-                       raw_dir: Path) -> tuple[FileLoad, list[dict[str, str]]]:
+def read_curated_file(
+    con: duckdb.DuckDBPyConnection, table: CuratedTable, path: Path, raw_dir: Path
+) -> tuple[FileLoad, list[dict[str, str]]]:
     """Read one curated CSV: rows that parse, and a FileLoad accounting for every row.
 
     A row's number is its place among the file's data rows (the header is row 0), counting the lines the CSV
@@ -328,8 +440,12 @@ def read_curated_file(con: duckdb.DuckDBPyConnection, table: CuratedTable, path:
         raise CuratedFileError(f"{path}: header row: {'; '.join(parts)} (see docs/curated_data.md)")
     number_raw_rows(con)
     # a line the reader rejected is row (its line - 1): the header is line 1
-    unparsed = {line - 1: (column, reason, json.loads(raw)) for line, column, reason, raw in con.execute(
-        "select row_number, column_name, reason, raw_values from raw_rejects").fetchall()}
+    unparsed = {
+        line - 1: (column, reason, json.loads(raw))
+        for line, column, reason, raw in con.execute(
+            "select row_number, column_name, reason, raw_values from raw_rejects"
+        ).fetchall()
+    }
     parsed = con.execute("select * exclude (_row_number) from raw_rows order by _row_number").fetchall()
     numbers = (n for n in itertools.count(1) if n not in unparsed)
     records = sorted([*zip(numbers, parsed), *((n, None) for n in unparsed)], key=lambda record: record[0])
@@ -388,11 +504,16 @@ def stage_curated_table(
     for row in rows:
         key = tuple(row[k] for k in table.key)
         if key in seen:
-            load = next(l for l in loads if l.source_file == row["source_file"])
+            load = next(x for x in loads if x.source_file == row["source_file"])
             load.rows_loaded -= 1
-            load.quarantined.append(QuarantinedRow(
-                int(row["source_row"]), table.key[0], f"duplicate key {key} (also in {seen[key]})",
-                {k: v for k, v in row.items() if k not in ("source_row", "source_file")}))
+            load.quarantined.append(
+                QuarantinedRow(
+                    int(row["source_row"]),
+                    table.key[0],
+                    f"duplicate key {key} (also in {seen[key]})",
+                    {k: v for k, v in row.items() if k not in ("source_row", "source_file")},
+                )
+            )
             continue
         seen[key] = row["source_file"]
         unique_rows.append(row)
@@ -402,16 +523,19 @@ def stage_curated_table(
     for column in table.columns:
         value = f"nullif(\"{column.name}\", '')"
         if column.type == "list":
-            casts.append(f"list_filter(list_transform(string_split({value}, ';'), lambda x: trim(x)), lambda x: x <> '') "
-                         f"as \"{column.name}\"")
+            casts.append(
+                f"list_filter(list_transform(string_split({value}, ';'), lambda x: trim(x)), lambda x: x <> '') "
+                f'as "{column.name}"'
+            )
         else:
-            casts.append(f"cast({value} as {column.duckdb_type}) as \"{column.name}\"")
+            casts.append(f'cast({value} as {column.duckdb_type}) as "{column.name}"')
     casts += ["source_file", "cast(source_row as BIGINT) as source_row"]
     con.register("curated_frame", frame)
     try:
         with transaction(con):
-            con.execute(f"create or replace table staging.curated_{table.name} as select {', '.join(casts)} "
-                        f"from curated_frame")
+            con.execute(
+                f"create or replace table staging.curated_{table.name} as select {', '.join(casts)} from curated_frame"
+            )
             for load in loads:
                 record_file_load(con, load)
             forget_gone_files(con, "curated", table.name, {load.source_file for load in loads})

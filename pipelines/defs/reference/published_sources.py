@@ -58,7 +58,11 @@ from raw_rows r
 """
 
 ACLED_AGGREGATES = AcledAggregatesTable(
-    source="acled_aggregates", dataset="country_month", table="acled_aggregates", pattern="*.csv",
-    required_columns=("Country", "Event month", "Event Type"), typing_sql=TYPING_SQL,
+    source="acled_aggregates",
+    dataset="country_month",
+    table="acled_aggregates",
+    pattern="*.csv",
+    required_columns=("Country", "Event month", "Event Type"),
+    typing_sql=TYPING_SQL,
 )
 TABLES = (ACLED_AGGREGATES,)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.query import connect_published
 from pipelines.defs.report.data import collect
 from pipelines.defs.report.page import render_html, write_atomically
 from pipelines.defs.report.sections import build_sections
+from pipelines.query import connect_published
 
 REPORT_DIR = "report"
 REPORT_FILE = "index.html"
@@ -43,5 +43,9 @@ def build_report(warehouse: Path, out: Path) -> ReportResult:
     text = render_html(data, sections)
     write_atomically(out, text)
     figures = [fig for s in sections for fig in s.figures]
-    return ReportResult(path=out, charts=[f.chart_id for f in figures if f.spec is not None],
-                        too_little_data=[f.chart_id for f in figures if f.notice], bytes=len(text.encode()))
+    return ReportResult(
+        path=out,
+        charts=[f.chart_id for f in figures if f.spec is not None],
+        too_little_data=[f.chart_id for f in figures if f.notice],
+        bytes=len(text.encode()),
+    )

@@ -7,7 +7,6 @@ adds sources together.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
 from pathlib import Path
 
 import duckdb
@@ -53,12 +52,15 @@ def build_info(con) -> dict:
 
 def source_coverage(con) -> pd.DataFrame:
     """First and last dated event and incident count per source, Pakistan and Afghanistan only."""
-    return _df(con, """
+    return _df(
+        con,
+        """
         select source, country, count(*) as incidents, min(event_date) as first_event, max(event_date) as last_event,
                count(*) filter (where date_precision = 'year') as incidents_year_only
         from core.incidents where country in ('Pakistan', 'Afghanistan')
         group by source, country order by country desc, source
-    """)
+    """,
+    )
 
 
 # Per source and period of one violence class, with core.source_coverage: a covered period without events is 0,
@@ -105,19 +107,25 @@ def covered_periods(con, country: str, grain: str, since: str, violence_class: s
 def coverage_text(con, country: str) -> str:
     """Each countable source's covered months in the country as spans ('UCDP 1989-01–2021-12, 2023-10'), and
     the gaps between them: every figure states what it can and cannot see."""
-    rows = _df(con, """
+    rows = _df(
+        con,
+        """
         with m as (select distinct source, month_start from core.source_coverage where countable and country = ?),
         runs as (select source, month_start,
                         month_start - to_months(row_number() over (partition by source order by month_start)::int) as run
                  from m)
         select source, strftime(min(month_start), '%Y-%m') as first, strftime(max(month_start), '%Y-%m') as last
         from runs group by source, run order by source, first
-    """, [country])
+    """,
+        [country],
+    )
     if rows.empty:
         return f"no event data covers {country}"
     parts = []
     for source, spans in rows.groupby("source", sort=True):
-        parts.append(source + " " + ", ".join(a if a == b else f"{a}–{b}" for a, b in zip(spans["first"], spans["last"])))
+        parts.append(
+            source + " " + ", ".join(a if a == b else f"{a}–{b}" for a, b in zip(spans["first"], spans["last"]))
+        )
     return f"covered months in {country}: " + "; ".join(parts)
 
 
@@ -129,10 +137,18 @@ def yearly_trend(con, country: str) -> pd.DataFrame:
     # whole one: left out (the monthly chart shows its months)
     partial = events["covered_months"].notna() & (events["covered_months"] < 12)
     events.loc[partial, ["incidents", "fatalities"]] = None
-    events = pd.DataFrame({"year": pd.to_datetime(events["period_start"]).dt.year.astype(int), "source": events["source"],
-                           "kind": "event data", "incidents": events["incidents"].astype("Int64"),
-                           "fatalities": events["fatalities"]})
-    published = _df(con, """
+    events = pd.DataFrame(
+        {
+            "year": pd.to_datetime(events["period_start"]).dt.year.astype(int),
+            "source": events["source"],
+            "kind": "event data",
+            "incidents": events["incidents"].astype("Int64"),
+            "fatalities": events["fatalities"],
+        }
+    )
+    published = _df(
+        con,
+        """
         select year(period_start)::integer as year, publisher as source, 'published total' as kind,
                max(value) filter (where measure = 'attacks')::bigint as incidents,
                max(value) filter (where measure = 'killed')::double as fatalities
@@ -140,7 +156,9 @@ def yearly_trend(con, country: str) -> pd.DataFrame:
         where publisher = 'PIPS' and country = ? and period_grain = 'year' and measure in ('attacks', 'killed')
           and is_preferred
         group by all
-    """, [country])
+    """,
+        [country],
+    )
     frame = pd.concat([events, published], ignore_index=True).sort_values(["source", "year"], ignore_index=True)
     return frame[frame["year"] >= TRENDS_FROM_YEAR].reset_index(drop=True)
 
@@ -155,7 +173,9 @@ def monthly_trend(con, country: str) -> pd.DataFrame:
 
 def family_trend(con, country: str) -> pd.DataFrame:
     """Yearly incidents per source for the largest group families (and the unattributed)."""
-    return _df(con, """
+    return _df(
+        con,
+        """
         with fam as (
             select coalesce(t.group_family_id, '(unattributed)') as family_id, t.source,
                    year(t.period_start)::integer as year, sum(t.incidents)::bigint as incidents
@@ -169,31 +189,43 @@ def family_trend(con, country: str) -> pd.DataFrame:
         select fam.*, coalesce(g.short_name, fam.family_id) as family
         from fam join top using (family_id) left join core.groups g on g.group_id = fam.family_id
         order by family_id, source, year
-    """, [country, TRENDS_FROM_YEAR, DEFAULT_VIOLENCE_CLASS, TOP_FAMILIES + 1])
+    """,
+        [country, TRENDS_FROM_YEAR, DEFAULT_VIOLENCE_CLASS, TOP_FAMILIES + 1],
+    )
 
 
 def province_trend(con, country: str) -> pd.DataFrame:
-    return _df(con, """
+    return _df(
+        con,
+        """
         select coalesce(admin1_harmonized, '(province unknown)') as province, source,
                year(period_start)::integer as year, sum(incidents)::bigint as incidents
         from marts.attack_trends
         where period_grain = 'year' and country = ? and year(period_start) >= ? and violence_class = ?
         group by all order by province, source, year
-    """, [country, TRENDS_FROM_YEAR, DEFAULT_VIOLENCE_CLASS])
+    """,
+        [country, TRENDS_FROM_YEAR, DEFAULT_VIOLENCE_CLASS],
+    )
 
 
 def policy_markers(con, country: str) -> pd.DataFrame:
-    return _df(con, """
+    return _df(
+        con,
+        """
         select name, category, start_date as date, start_precision as precision
         from core.policy_events
         where scope_country = ? and start_precision in ('day', 'month')
         order by start_date
-    """, [country])
+    """,
+        [country],
+    )
 
 
 def leader_kill_markers(con, country: str) -> pd.DataFrame:
     """Leaders of TTP- and IS-family groups (their family on the day) removed (killed, captured, ...) in the country."""
-    return _df(con, f"""
+    return _df(
+        con,
+        f"""
         select distinct coalesce(l.name, e.leader_id) as leader, e.group_id, coalesce(g.short_name, e.group_id) as grp,
                e.event_type, e.event_date as date
         from core.leadership_events e
@@ -205,7 +237,9 @@ def leader_kill_markers(con, country: str) -> pd.DataFrame:
         left join core.groups g on g.group_id = e.group_id
         where e.event_type = 'killed' and e.country = ? and e.event_precision in ('day', 'month')
         order by date
-    """, [*LINEAGE_ROOTS, country])
+    """,
+        [*LINEAGE_ROOTS, country],
+    )
 
 
 def lineage(con) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -213,29 +247,41 @@ def lineage(con) -> tuple[pd.DataFrame, pd.DataFrame]:
     that a lineage relation (split, faction, merger, rejoining, pledge, renaming) links to them."""
     roots = ", ".join("?" * len(LINEAGE_ROOTS))
     kinds = ", ".join("?" * len(LINEAGE_RELATIONS))
-    members = _df(con, f"""
+    members = _df(
+        con,
+        f"""
         select descendant_group_id as group_id, ancestor_group_id as family_root
         from marts.group_lineage where ancestor_group_id in ({roots})
-    """, LINEAGE_ROOTS)
+    """,
+        LINEAGE_ROOTS,
+    )
     ids = list(members["group_id"])
     if not ids:
         return pd.DataFrame(), pd.DataFrame()
     marks = ", ".join("?" * len(ids))
-    relations = _df(con, f"""
+    relations = _df(
+        con,
+        f"""
         select r.from_group_id, r.to_group_id, r.relation_type, r.start_date, r.start_precision, r.end_date,
                r.source, coalesce(r.note, '') as note
         from core.group_relations r
         where r.relation_type in ({kinds}) and (r.from_group_id in ({marks}) or r.to_group_id in ({marks}))
           and r.start_date is not null
         order by r.start_date
-    """, [*LINEAGE_RELATIONS, *ids, *ids])
+    """,
+        [*LINEAGE_RELATIONS, *ids, *ids],
+    )
     linked = set(relations["from_group_id"]) | set(relations["to_group_id"]) | set(ids)
     marks = ", ".join("?" * len(linked))
-    groups = _df(con, f"""
+    groups = _df(
+        con,
+        f"""
         select group_id, coalesce(short_name, name) as short_name, name, founded_on, founded_precision,
                dissolved_on
         from core.groups where group_id in ({marks})
-    """, sorted(linked))
+    """,
+        sorted(linked),
+    )
     family = dict(zip(members["group_id"], members["family_root"]))
     # A group in both families (none today) is drawn in the first root's.
     groups["family"] = [
@@ -247,7 +293,9 @@ def lineage(con) -> tuple[pd.DataFrame, pd.DataFrame]:
 def event_study(con) -> pd.DataFrame:
     """Incidents by month relative to each leader's removal, for the sources with any incident in the window
     and the removals of curated leaders with at least EVENT_STUDY_MIN_INCIDENTS in one source."""
-    return _df(con, f"""
+    return _df(
+        con,
+        f"""
         with s as (
             select d.*, sum(d.incidents) over (partition by d.leadership_event_id, d.source) as source_total
             from marts.decapitation_event_study d where d.violence_class = '{OUTCOME_VIOLENCE_CLASS}'
@@ -270,11 +318,14 @@ def event_study(con) -> pd.DataFrame:
         join core.leaders l using (leader_id)
         left join core.groups g on g.group_id = k.group_family_id
         order by e.event_date, k.leadership_event_id, k.source, k.rel_month
-    """)
+    """,
+    )
 
 
 def policy_outcomes(con) -> pd.DataFrame:
-    return _df(con, """
+    return _df(
+        con,
+        """
         select p.name as policy, o.event_date, o.scope, o.scope_value, o.source, o.window_months,
                o.incidents_before::bigint as incidents_before, o.incidents_after::bigint as incidents_after,
                o.n_months_pre, o.n_months_post, o.rate_ratio, o.rr_ci_low, o.rr_ci_high,
@@ -285,13 +336,17 @@ def policy_outcomes(con) -> pd.DataFrame:
         where o.event_kind = 'policy' and o.window_months = ? and o.incidents_before + o.incidents_after > 0
           and o.violence_class = ?
         order by o.event_date, o.scope, o.scope_value, o.source
-    """, [OUTCOME_WINDOW, OUTCOME_VIOLENCE_CLASS])
+    """,
+        [OUTCOME_WINDOW, OUTCOME_VIOLENCE_CLASS],
+    )
 
 
 def decapitation_pooled(con) -> pd.DataFrame:
     """The pooled event study of every removal and of the TTP and IS families, for the sources where at least
     two removals are pooled (the outcome violence class)."""
-    return _df(con, f"""
+    return _df(
+        con,
+        f"""
         with p as (
             select d.*, max(d.n_events) over (partition by d.family_scope, d.source) as most_events
             from marts.decapitation_pooled d
@@ -304,12 +359,15 @@ def decapitation_pooled(con) -> pd.DataFrame:
         from p left join core.groups g on g.group_id = p.family_scope
         where p.most_events >= 2 and p.n_events > 0
         order by p.family_scope, p.source, p.rel_month
-    """)
+    """,
+    )
 
 
 def its_fits(con) -> pd.DataFrame:
     """UCDP national monthly counts around each policy event with the ITS fit, from the marts."""
-    return _df(con, f"""
+    return _df(
+        con,
+        f"""
         with o as (
             select event_id, source, scope, scope_value, violence_class, its_fitted, its_level_change,
                    its_slope_change
@@ -326,11 +384,14 @@ def its_fits(con) -> pd.DataFrame:
         join core.policy_events p on p.policy_event_id = s.event_id
         where s.in_coverage
         order by p.start_date, s.event_id, s.rel_month
-    """)
+    """,
+    )
 
 
 def reconciliation(con, country: str) -> pd.DataFrame:
-    return _df(con, """
+    return _df(
+        con,
+        """
         select year::integer as year, source, kind, counts, incidents::bigint as incidents,
                fatalities_best as fatalities
         from marts.source_reconciliation where country = ? and year >= ?
@@ -338,51 +399,68 @@ def reconciliation(con, country: str) -> pd.DataFrame:
           -- each published total; ACLED's aggregates by event type have their own section
           and ((kind = 'event_data' and violence_class = 'all') or (kind = 'published' and is_preferred and source <> 'ACLED'))
         order by source, year
-    """, [country, TRENDS_FROM_YEAR])
+    """,
+        [country, TRENDS_FROM_YEAR],
+    )
 
 
 def acled_aggregates(con, country: str) -> pd.DataFrame:
     """ACLED's published events and fatalities per year and event type (marts.source_reconciliation)."""
-    return _df(con, """
+    return _df(
+        con,
+        """
         select year::integer as year, regexp_extract(definition, '^ACLED event type ([^:]+):', 1) as event_type,
                incidents::bigint as events, fatalities_best::bigint as fatalities, published_months::integer as months,
                edition
         from marts.source_reconciliation
         where country = ? and source = 'ACLED' and kind = 'published' and is_preferred and year between 2021 and 2024
         order by year, event_type
-    """, [country])
+    """,
+        [country],
+    )
 
 
 def latest_checks(con) -> pd.DataFrame:
-    return _df(con, """
+    return _df(
+        con,
+        """
         select asset, check_name, severity, success, observed_value, unexpected_count, checked_at
         from dq.check_results
         qualify row_number() over (partition by asset, check_name order by checked_at desc) = 1
         order by success, severity, asset, check_name
-    """)
+    """,
+    )
 
 
 def file_loads(con) -> pd.DataFrame:
-    return _df(con, """
+    return _df(
+        con,
+        """
         select source, source_file, rows_read, rows_loaded, rows_quarantined, loaded_at
         from dq.file_loads where is_current order by rows_quarantined desc, source_file
-    """)
+    """,
+    )
 
 
 def unresolved(con) -> pd.DataFrame:
     """The names that should have resolved and did not ('not a group' names are left out on purpose)."""
-    return _df(con, f"""
+    return _df(
+        con,
+        f"""
         select source, perpetrator_raw, incidents, incidents_pak_afg
         from dq.unresolved_groups where not coalesce(is_not_a_group, false)
         order by incidents_pak_afg desc, incidents desc, source, perpetrator_raw limit {TOP_UNRESOLVED}
-    """)
+    """,
+    )
 
 
 def linked_yearly(con, event_class: str) -> pd.DataFrame:
     """Per year: each source's events, the distinct events after linkage and the multiple-systems estimate
     (the cells of marts.linked_event_counts summed over provinces and families; an interval is shown only when
     every cell of the year has an estimate)."""
-    return _df(con, """
+    return _df(
+        con,
+        """
         with cells as (select * from marts.linked_event_counts where event_class = ? and country = 'Pakistan'),
         entries as (
             select year(period_start)::integer as year, unnest(map_keys(source_events)) as source,
@@ -401,13 +479,17 @@ def linked_yearly(con, event_class: str) -> pd.DataFrame:
         select t.year, p.source, p.events, t.distinct_events, t.estimated, t.low, t.high, t.estimators
         from totals t left join per_source p using (year)
         order by t.year, p.source
-    """, [event_class])
+    """,
+        [event_class],
+    )
 
 
 def example_cluster(con) -> pd.DataFrame:
     """One strike as each source tells it: the largest cluster of drone strikes with one member per source,
     the earliest such."""
-    return _df(con, """
+    return _df(
+        con,
+        """
         with c as (
             select cluster_id, min(event_date) as first_day from core.event_clusters
             where event_class = 'drone_strike' group by cluster_id
@@ -418,7 +500,8 @@ def example_cluster(con) -> pd.DataFrame:
                i.fatalities_high, e.is_representative
         from c join core.event_clusters e using (cluster_id) join core.incidents i using (incident_id)
         order by i.source
-    """)
+    """,
+    )
 
 
 def collect(con: duckdb.DuckDBPyConnection) -> ReportData:
@@ -445,7 +528,10 @@ def collect(con: duckdb.DuckDBPyConnection) -> ReportData:
     f["unresolved"] = unresolved(con)
     f["linked_drone_strikes"] = linked_yearly(con, "drone_strike")
     f["linked_example_cluster"] = example_cluster(con)
-    f["not_a_group"] = _df(con, """
+    f["not_a_group"] = _df(
+        con,
+        """
         select count(*) as names, coalesce(sum(incidents_pak_afg), 0)::bigint as incidents_pak_afg
-        from dq.unresolved_groups where is_not_a_group""")
+        from dq.unresolved_groups where is_not_a_group""",
+    )
     return data

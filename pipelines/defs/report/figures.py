@@ -63,11 +63,11 @@ def html_table(frame: pd.DataFrame, formats: dict | None = None, row_class=None,
                 text = str(value)
             numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
             # the value a sortable table's script sorts by (other tables keep their plain cells)
-            value_attr = f" data-value=\"{value}\"" if sortable and numeric and text != "—" else ""
+            value_attr = f' data-value="{value}"' if sortable and numeric and text != "—" else ""
             cells.append(f"<td{' class=num' if numeric else ''}{value_attr}>{html.escape(text)}</td>")
-        css = f" class=\"{row_class(record)}\"" if row_class else ""
+        css = f' class="{row_class(record)}"' if row_class else ""
         rows.append(f"<tr{css}>{''.join(cells)}</tr>")
-    css = " class=\"sortable\"" if sortable else ""
+    css = ' class="sortable"' if sortable else ""
     return f"<table{css}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
@@ -80,5 +80,7 @@ def event_incidents(frame: pd.DataFrame, by: str) -> int:
 
 def too_little_data(frame: pd.DataFrame, by: str) -> str:
     total = int(frame["incidents"].sum()) if not frame.empty else 0
-    return (f"Too little data: {event_incidents(frame, by)} incidents from event datasets "
-            f"({total} including the curated notable attacks); at least {MIN_TREND_INCIDENTS} are needed.")
+    return (
+        f"Too little data: {event_incidents(frame, by)} incidents from event datasets "
+        f"({total} including the curated notable attacks); at least {MIN_TREND_INCIDENTS} are needed."
+    )

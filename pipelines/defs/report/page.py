@@ -146,7 +146,9 @@ def render_html(data, sections: list[Section]) -> str:
     body = []
     specs = {}
     for s in sections:
-        body.append(f'<section id="{s.section_id}"><h2>{html.escape(s.title)}</h2><p class="intro">{html.escape(s.intro)}</p>')
+        body.append(
+            f'<section id="{s.section_id}"><h2>{html.escape(s.title)}</h2><p class="intro">{html.escape(s.intro)}</p>'
+        )
         for fig in s.figures:
             body.append(f'<figure id="fig-{fig.chart_id}"><h3>{html.escape(fig.title)}</h3>')
             if fig.spec is not None:
@@ -161,7 +163,8 @@ def render_html(data, sections: list[Section]) -> str:
                 f"<p><b>Source:</b> {html.escape(fig.source)}</p>"
                 f"<p><b>Definitions:</b> {html.escape(fig.definitions)}</p>"
                 f"<p><b>Coverage:</b> {html.escape(fig.coverage)}</p>"
-                "</figcaption></figure>")
+                "</figcaption></figure>"
+            )
         body.append("</section>")
     too_little = [fig.chart_id for s in sections for fig in s.figures if fig.notice]
     built_at = data.build.get("built_at")

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.defs.incidents.sources.registry import adapters
 from pipelines.engine.accounting import FileLoad, record_file_load, rename_file, retire_source, sha256_of
 from pipelines.engine.config import SQL_DIR
-from pipelines.engine.reader import RawFileError, clear_raw_rows, number_raw_rows, quote, read_raw_file
 from pipelines.engine.faults import fault_point
+from pipelines.engine.reader import RawFileError, clear_raw_rows, number_raw_rows, quote, read_raw_file
 from pipelines.engine.warehouse import transaction
-from pipelines.defs.incidents.sources.registry import adapters
 
 
 class SourceFileError(RawFileError):
@@ -59,17 +59,21 @@ def near_miss_hint(missing: list[str], header: list[str]) -> str:
     if not found:
         return ""
     pairs = ", ".join(f"{column!r} is probably {actual!r}" for column, actual in found.items())
-    return f"; headers must match exactly: {pairs} (rename the header in the file, or load it as a mapped " \
-           "dataset, docs/mappings.md)"
+    return (
+        f"; headers must match exactly: {pairs} (rename the header in the file, or load it as a mapped "
+        "dataset, docs/mappings.md)"
+    )
 
 
 def looks_like(header: list[str], this: str) -> str:
     """A next step for a file in the wrong folder: the adapter whose format it matches, or a known export."""
     keys = {_header_key(h) for h in header}
     if "gtdid" in keys or "perpetratorgroup" in keys or ("eventid" in keys and "iyear" not in keys and "date" in keys):
-        return ("; this looks like a GTD website export (search results download), not the GTD data file: put it "
-                "in raw/mapped/<dataset>/ with a mapping.yaml (docs/mappings.md; alias_system: gtd resolves GTD's "
-                "spellings)")
+        return (
+            "; this looks like a GTD website export (search results download), not the GTD data file: put it "
+            "in raw/mapped/<dataset>/ with a mapping.yaml (docs/mappings.md; alias_system: gtd resolves GTD's "
+            "spellings)"
+        )
     for other in adapters():
         if other.name != this and other.required_columns and other.detect(header) is None:
             return f"; this looks like a {other.description} file: put it in raw/{other.name}/"
@@ -175,8 +179,9 @@ class SourceAdapter:
             other = [d for d in (";", "\t", "|") if len(header) == 1 and d in header[0]]
             hint = f" (the header looks delimited by {other[0]!r}; files must be comma-separated)" if other else ""
             if not hint:
-                hint = (near_miss_hint([c for c in self.required_columns if c not in header], header)
-                        or looks_like(header, self.name))
+                hint = near_miss_hint([c for c in self.required_columns if c not in header], header) or looks_like(
+                    header, self.name
+                )
             raise SourceFileError(f"{path}: {problem}{hint}")
         load.extra_columns = self.extra_columns(con, header)
         self.prepare(con)
@@ -198,8 +203,11 @@ class SourceAdapter:
         The model runs once over every row, inserting those it accepts. Only when fewer rows went in than
         were read does it run again over the file to find the rejected ones (most files have none).
         """
-        staged_columns = [r[0] for r in con.execute("select column_name from (describe typed)").fetchall()
-                          if not r[0].startswith("_reject")]
+        staged_columns = [
+            r[0]
+            for r in con.execute("select column_name from (describe typed)").fetchall()
+            if not r[0].startswith("_reject")
+        ]
         self._ensure_staging_table(con, staged_columns)
         with transaction(con):
             con.execute(f"delete from {self.staging_table} where source_file = ?", [source_file])
@@ -216,7 +224,8 @@ class SourceAdapter:
             # data_row: lines the CSV reader rejected are not in raw_rows, so a row's position there is behind
             # its place in the file by the number of rejected lines before it (a reader reject's row_number is
             # its line, the header being line 1: data row = row_number - 1).
-            con.execute("""
+            con.execute(
+                """
                 create or replace temp table typed_rejects as
                 select t._row_number, t._row_number + (
                            select count(*) from (select row_number - 1 - row_number() over (order by row_number)
@@ -224,7 +233,8 @@ class SourceAdapter:
                            where r.rows_before < t._row_number) as data_row,
                        t._reject_column, t._reject_reason
                 from (select _row_number, _reject_column, _reject_reason from typed REJECTED) t
-            """.replace("REJECTED", rejected))
+            """.replace("REJECTED", rejected)
+            )
             rejected_by_model = con.execute("select count(*) from typed_rejects").fetchone()[0]
             rejected_by_reader = con.execute("select count(*) from raw_rejects").fetchone()[0]
             load.rows_read = parsed + rejected_by_reader
@@ -233,7 +243,8 @@ class SourceAdapter:
             # (record_file_load refuses counts that do not add up.)
             load.quarantined_in_sql = rejected_by_model + rejected_by_reader
             record_file_load(
-                con, load,
+                con,
+                load,
                 "select t.data_row as row_number, t._reject_column as column_name, t._reject_reason as reason, "
                 "to_json(r) as raw_values from typed_rejects t join raw_rows r using (_row_number) "
                 "union all select row_number, column_name, reason, raw_values from raw_rejects",
@@ -241,8 +252,7 @@ class SourceAdapter:
             fault_point("ingest", source_file)
         return load
 
-    def _adopt_same_content(self, con: duckdb.DuckDBPyConnection, load: FileLoad, path: Path,
-                            raw_dir: Path) -> bool:
+    def _adopt_same_content(self, con: duckdb.DuckDBPyConnection, load: FileLoad, path: Path, raw_dir: Path) -> bool:
         """A file whose bytes are already loaded under another name of the same folder is not loaded twice.
 
         If that other file is gone, this is a rename: its staged rows, accounting and quarantine take the
@@ -251,17 +261,22 @@ class SourceAdapter:
         same = con.execute(
             "select source_file, rows_read, rows_loaded, rows_quarantined, extra_columns from dq.file_loads "
             "where source = ? and sha256 = ? and is_current and source_file <> ? order by source_file",
-            [self.name, load.sha256, load.source_file]).fetchall()
+            [self.name, load.sha256, load.source_file],
+        ).fetchall()
         same = [r for r in same if posixpath.dirname(r[0]) == posixpath.dirname(load.source_file)]
         if not same:
             return False
         old = same[0]
         if (raw_dir / old[0]).exists():
-            raise SourceFileError(f"{path}: same content (sha256 {load.sha256[:12]}) as {old[0]}, which is "
-                                  "already loaded; a copy is not loaded twice: remove one of the two files")
+            raise SourceFileError(
+                f"{path}: same content (sha256 {load.sha256[:12]}) as {old[0]}, which is "
+                "already loaded; a copy is not loaded twice: remove one of the two files"
+            )
         with transaction(con):
-            con.execute(f"update {self.staging_table} set source_file = ? where source_file = ? and sha256 = ?",
-                        [load.source_file, old[0], load.sha256])
+            con.execute(
+                f"update {self.staging_table} set source_file = ? where source_file = ? and sha256 = ?",
+                [load.source_file, old[0], load.sha256],
+            )
             rename_file(con, self.name, old[0], load.source_file, load.sha256)
         load.rows_read, load.rows_loaded, load.quarantined_in_sql = old[1], old[2], old[3]
         load.extra_columns, load.renamed_from = list(old[4] or []), old[0]
@@ -271,25 +286,36 @@ class SourceAdapter:
         """Create an empty staging.<name> if no file was ever staged, so models can always read it; when the
         staging model's columns changed, recreate it now, so that the run stages every file of the source again
         (their versions stop being current before the run plans its loads)."""
-        columns = ", ".join(f"null::varchar as {quote(c)}" for c in dict.fromkeys(
-            self.required_columns + self.known_columns))
+        columns = ", ".join(
+            f"null::varchar as {quote(c)}" for c in dict.fromkeys(self.required_columns + self.known_columns)
+        )
         con.execute(f"create or replace temp table raw_rows as select 0::bigint as _row_number, {columns} limit 0")
         con.execute(f"create or replace temp table typed as {self.stage_sql}")
-        columns = [r[0] for r in con.execute("select column_name from (describe typed)").fetchall()
-                   if not r[0].startswith("_reject")]
+        columns = [
+            r[0]
+            for r in con.execute("select column_name from (describe typed)").fetchall()
+            if not r[0].startswith("_reject")
+        ]
         self._ensure_staging_table(con, columns)
 
     def _ensure_staging_table(self, con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
         """Create staging.<name> from the model's columns; recreate it when the model's columns changed."""
         wanted = columns + ["source_file", "sha256"]
-        existing = [r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = 'staging' "
-            "and table_name = ? order by ordinal_position", [self.name]).fetchall()]
+        existing = [
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'staging' "
+                "and table_name = ? order by ordinal_position",
+                [self.name],
+            ).fetchall()
+        ]
         if existing == wanted:
             return
         if existing:
             # The model changed: every file of this source has to be staged again.
             con.execute(f"drop table {self.staging_table}")
             retire_source(con, self.name)
-        con.execute(f"create table {self.staging_table} as select * exclude (_reject_column, _reject_reason), "
-                    "''::varchar as source_file, ''::varchar as sha256 from typed limit 0")
+        con.execute(
+            f"create table {self.staging_table} as select * exclude (_reject_column, _reject_reason), "
+            "''::varchar as source_file, ''::varchar as sha256 from typed limit 0"
+        )

@@ -16,30 +16,59 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from pipelines.engine.reader import ENCODINGS, EXCEL_SUFFIXES, read_raw_file
 from pipelines.defs.incidents.sources.base import SourceAdapter, SourceFileError, near_miss_hint, quote
+from pipelines.engine.reader import ENCODINGS, EXCEL_SUFFIXES, read_raw_file
 
 MAPPING_FILE = "mapping.yaml"
 DATA_SUFFIXES = (".csv", *EXCEL_SUFFIXES)
 
 # Incident fields a mapping may fill, with the kind of value each holds in staging.mapped.
 FIELDS: dict[str, str] = {
-    "source_event_id": "text", "event_type": "text", "event_date": "date", "event_end_date": "date",
-    "country": "text", "admin1": "text", "admin2": "text", "location": "text",
-    "latitude": "number", "longitude": "number", "geo_precision": "text",
-    "attack_type": "text", "target_type": "text", "perpetrator_raw": "text",
-    "fatalities_best": "number", "fatalities_low": "number", "fatalities_high": "number",
-    "wounded": "number", "wounded_low": "number", "wounded_high": "number",
-    "is_suicide": "bool", "is_doubtful": "bool",
+    "source_event_id": "text",
+    "event_type": "text",
+    "event_date": "date",
+    "event_end_date": "date",
+    "country": "text",
+    "admin1": "text",
+    "admin2": "text",
+    "location": "text",
+    "latitude": "number",
+    "longitude": "number",
+    "geo_precision": "text",
+    "attack_type": "text",
+    "target_type": "text",
+    "perpetrator_raw": "text",
+    "fatalities_best": "number",
+    "fatalities_low": "number",
+    "fatalities_high": "number",
+    "wounded": "number",
+    "wounded_low": "number",
+    "wounded_high": "number",
+    "is_suicide": "bool",
+    "is_doubtful": "bool",
 }
-PARSERS = {"text": "text", "int": "number", "float": "number", "int_lenient": "number", "date": "date",
-           "bool": "bool"}
+PARSERS = {"text": "text", "int": "number", "float": "number", "int_lenient": "number", "date": "date", "bool": "bool"}
 DEFAULT_PARSER = {"text": "text", "number": "float", "date": "date", "bool": "bool"}
 EVENT_TYPES = ("attack", "drone_strike", "battle", "one_sided_violence", "other")
 BEST_ESTIMATES = ("none", "low", "high", "midpoint")
-TOP_KEYS = {"source_name", "description", "encoding", "sheet", "header_row", "required_columns", "id_column",
-            "columns", "constants", "date_formats", "drop_rows", "null_values", "best_estimate", "perpetrators",
-            "alias_system", "coverage"}
+TOP_KEYS = {
+    "source_name",
+    "description",
+    "encoding",
+    "sheet",
+    "header_row",
+    "required_columns",
+    "id_column",
+    "columns",
+    "constants",
+    "date_formats",
+    "drop_rows",
+    "null_values",
+    "best_estimate",
+    "perpetrators",
+    "alias_system",
+    "coverage",
+}
 COVERAGE_KEYS = {"from", "to", "countries"}
 # Source systems whose curated spellings (raw/curated/group_aliases.csv) a mapped dataset may borrow.
 ALIAS_SYSTEMS = ("gtd", "ucdp", "acled", "newamerica")
@@ -141,8 +170,10 @@ def load_mapping(path: Path) -> Mapping:
         return MappingError(f"{path}: key '{key}': {problem}")
 
     if not path.is_file():
-        raise MappingError(f"{path}: no mapping file: every folder under raw/mapped/ needs a {MAPPING_FILE} "
-                           "(see docs/mappings.md and the examples in mappings/)")
+        raise MappingError(
+            f"{path}: no mapping file: every folder under raw/mapped/ needs a {MAPPING_FILE} "
+            "(see docs/mappings.md and the examples in mappings/)"
+        )
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -157,8 +188,9 @@ def load_mapping(path: Path) -> Mapping:
             raise fail(key, "missing required key")
     source_name = str(doc["source_name"])
     if not re.fullmatch(r"[a-z][a-z0-9_]*", source_name):
-        raise fail("source_name", f"{source_name!r} must be lower case letters, digits and _ (it prefixes "
-                                  "incident ids)")
+        raise fail(
+            "source_name", f"{source_name!r} must be lower case letters, digits and _ (it prefixes incident ids)"
+        )
     if source_name in RESERVED_SOURCE_NAMES:
         raise fail("source_name", f"{source_name!r} is the name of a built-in source; choose another")
     mapping = Mapping(path=path, source_name=source_name, description=str(doc["description"]))
@@ -204,6 +236,7 @@ def load_mapping(path: Path) -> Mapping:
     constants = doc.get("constants") or {}
     if not isinstance(constants, dict):
         raise fail("constants", "must map incident fields to fixed values, e.g. 'country: Pakistan'")
+
     def unknown_codes(spec: dict, key: str) -> list[str]:
         codes = spec.get("unknown", [])
         if not isinstance(codes, list) or any(isinstance(c, (dict, list)) for c in codes):
@@ -216,8 +249,10 @@ def load_mapping(path: Path) -> Mapping:
         del columns["event_date"]
         unknown = sorted(set(date_spec) - set(DATE_PARTS))
         if unknown:
-            raise fail(f"columns.event_date.{unknown[0]}", "unknown key: a date from several columns has the keys "
-                                                          f"{', '.join(DATE_PARTS)}")
+            raise fail(
+                f"columns.event_date.{unknown[0]}",
+                f"unknown key: a date from several columns has the keys {', '.join(DATE_PARTS)}",
+            )
         if "year" not in date_spec:
             raise fail("columns.event_date.year", "missing required key (the year's column)")
         if "day" in date_spec and "month" not in date_spec:
@@ -233,8 +268,14 @@ def load_mapping(path: Path) -> Mapping:
             extra = sorted(set(part_spec) - DATE_PART_KEYS)
             if extra:
                 raise fail(f"{key}.{extra[0]}", f"unknown key (allowed: {', '.join(sorted(DATE_PART_KEYS))})")
-            mapping.fields.append(FieldSpec(field=f"event_date_{part}", column=str(part_spec["column"]), parser="int",
-                                            unknown=unknown_codes(part_spec, key)))
+            mapping.fields.append(
+                FieldSpec(
+                    field=f"event_date_{part}",
+                    column=str(part_spec["column"]),
+                    parser="int",
+                    unknown=unknown_codes(part_spec, key),
+                )
+            )
     perpetrators = doc.get("perpetrators")
     if perpetrators is not None:
         perpetrators = {"column": perpetrators} if isinstance(perpetrators, str) else perpetrators
@@ -248,15 +289,19 @@ def load_mapping(path: Path) -> Mapping:
             raise fail("perpetrators.separator", "must be the text between two names, e.g. ','")
         marker = perpetrators.get("suspected_marker")
         if marker is not None and (not isinstance(marker, str) or not marker.strip()):
-            raise fail("perpetrators.suspected_marker", "must be the text that marks a suspected group, "
-                                                        "e.g. '(suspected)'")
+            raise fail(
+                "perpetrators.suspected_marker", "must be the text that marks a suspected group, e.g. '(suspected)'"
+            )
         mapping.perpetrator_separator, mapping.suspected_marker = separator, marker
         mapping.fields.append(FieldSpec(field="perpetrators", column=str(perpetrators["column"]), parser="text"))
     for name, spec in columns.items():
         key = f"columns.{name}"
         if name not in FIELDS or name == "source_event_id":
-            raise fail(key, "not an incident field (allowed: "
-                       f"{', '.join(f for f in FIELDS if f != 'source_event_id')}; the id comes from id_column)")
+            raise fail(
+                key,
+                "not an incident field (allowed: "
+                f"{', '.join(f for f in FIELDS if f != 'source_event_id')}; the id comes from id_column)",
+            )
         if name in constants:
             raise fail(key, "given both as a column and in constants")
         if isinstance(spec, str):
@@ -282,8 +327,10 @@ def load_mapping(path: Path) -> Mapping:
         formats = spec.get("date_formats", default_formats)
         if kind == "date":
             if not isinstance(formats, list) or not formats or not all(isinstance(f, str) for f in formats):
-                raise fail(f"{key}.date_formats", "a date field needs a list of strptime formats (here or "
-                                                  "in the top-level date_formats)")
+                raise fail(
+                    f"{key}.date_formats",
+                    "a date field needs a list of strptime formats (here or in the top-level date_formats)",
+                )
         replace = spec.get("replace", [])
         if not isinstance(replace, list) or not all(isinstance(r, dict) and "pattern" in r for r in replace):
             raise fail(f"{key}.replace", "must be a list of {pattern: <regex>, with: <text>}")
@@ -291,34 +338,38 @@ def load_mapping(path: Path) -> Mapping:
             try:
                 re.compile(str(r["pattern"]))
             except re.error as exc:
-                raise fail(f"{key}.replace", f"pattern {r['pattern']!r} is not a regular expression ({exc})") \
-                    from exc
+                raise fail(f"{key}.replace", f"pattern {r['pattern']!r} is not a regular expression ({exc})") from exc
         values = spec.get("values", {})
         if not isinstance(values, dict):
             raise fail(f"{key}.values", "must map source values to field values")
-        mapping.fields.append(FieldSpec(
-            field=name, column=str(spec["column"]), parser=parser, on_error=on_error,
-            date_formats=list(formats) if kind == "date" else [],
-            replace=[(str(r["pattern"]), _text(r.get("with", "") or "")) for r in replace],
-            values={_text(k).strip(): (None if v is None else _text(v)) for k, v in values.items()},
-            unknown=unknown_codes(spec, key),
-        ))
+        mapping.fields.append(
+            FieldSpec(
+                field=name,
+                column=str(spec["column"]),
+                parser=parser,
+                on_error=on_error,
+                date_formats=list(formats) if kind == "date" else [],
+                replace=[(str(r["pattern"]), _text(r.get("with", "") or "")) for r in replace],
+                values={_text(k).strip(): (None if v is None else _text(v)) for k, v in values.items()},
+                unknown=unknown_codes(spec, key),
+            )
+        )
     for name, value in constants.items():
         key = f"constants.{name}"
         if name not in FIELDS or name == "source_event_id":
             raise fail(key, "not an incident field")
         if FIELDS[name] == "date":
             raise fail(key, "a date cannot be a constant")
-        mapping.fields.append(FieldSpec(field=name, constant=None if value is None else _text(value),
-                                        parser=DEFAULT_PARSER[FIELDS[name]]))
+        mapping.fields.append(
+            FieldSpec(field=name, constant=None if value is None else _text(value), parser=DEFAULT_PARSER[FIELDS[name]])
+        )
     given = {f.field: f for f in mapping.fields}
     if "event_date" not in given and "event_date_year" not in given:
         raise fail("columns.event_date", "missing required key (every incident needs a date)")
     if "event_type" not in given:
         raise fail("constants.event_type", "missing required key (event_type as a constant or a column)")
     if given["event_type"].constant is not None and given["event_type"].constant not in EVENT_TYPES:
-        raise fail("constants.event_type", f"{given['event_type'].constant!r} is not one of "
-                                           f"{', '.join(EVENT_TYPES)}")
+        raise fail("constants.event_type", f"{given['event_type'].constant!r} is not one of {', '.join(EVENT_TYPES)}")
 
     drops = doc.get("drop_rows") or []
     if not isinstance(drops, list):
@@ -344,8 +395,14 @@ def load_mapping(path: Path) -> Mapping:
                 re.compile(str(rule[kind]))
             except re.error as exc:
                 raise fail(f"{key}.matches", f"not a regular expression ({exc})") from exc
-        mapping.drop_rows.append(DropRule(str(rule["column"]), {"is_blank": "blank"}.get(kind, kind),
-                                          None if kind == "is_blank" else _text(rule[kind]), str(rule["reason"])))
+        mapping.drop_rows.append(
+            DropRule(
+                str(rule["column"]),
+                {"is_blank": "blank"}.get(kind, kind),
+                None if kind == "is_blank" else _text(rule[kind]),
+                str(rule["reason"]),
+            )
+        )
 
     required = doc.get("required_columns")
     if required is None:
@@ -371,43 +428,79 @@ def _resolve_header(mapping: Mapping, header: list[str], path: Path) -> dict[str
             continue
         resolved[column] = actual
     if missing:
-        raise SourceFileError(f"{path}: missing required column(s) {', '.join(missing)} named in "
-                              f"{mapping.path} (the file has: {', '.join(header)})"
-                              + near_miss_hint(missing, header).replace(
-                                  "(rename the header in the file, or load it as a mapped dataset, docs/mappings.md)",
-                                  "(correct the mapping or the header)"))
+        raise SourceFileError(
+            f"{path}: missing required column(s) {', '.join(missing)} named in "
+            f"{mapping.path} (the file has: {', '.join(header)})"
+            + near_miss_hint(missing, header).replace(
+                "(rename the header in the file, or load it as a mapped dataset, docs/mappings.md)",
+                "(correct the mapping or the header)",
+            )
+        )
     return resolved
 
 
-def install_mapping(con: duckdb.DuckDBPyConnection, mapping: Mapping | None, dataset: str,
-                    header: dict[str, str] | None = None, file_name: str = "") -> None:
+def install_mapping(
+    con: duckdb.DuckDBPyConnection,
+    mapping: Mapping | None,
+    dataset: str,
+    header: dict[str, str] | None = None,
+    file_name: str = "",
+) -> None:
     """The mapping as temp tables and variables for sql/staging/mapped.sql (empty when mapping is None)."""
     header = header or {}
     fields, values = [], []
     if mapping is not None:
         for order, column in enumerate(mapping.id_columns):
-            fields.append(("source_event_id", -len(mapping.id_columns) + order, header[column], None, "text",
-                           "quarantine", [], []))
+            fields.append(
+                (
+                    "source_event_id",
+                    -len(mapping.id_columns) + order,
+                    header[column],
+                    None,
+                    "text",
+                    "quarantine",
+                    [],
+                    [],
+                )
+            )
         for order, spec in enumerate(mapping.fields):
             column = header.get(spec.column) if spec.column else None
             if spec.column and column is None:
                 continue  # an optional column this file does not have: the field stays NULL
-            fields.append((spec.field, order, column, spec.constant, spec.parser, spec.on_error,
-                           [{"pattern": p, "replacement": w} for p, w in spec.replace], spec.unknown))
+            fields.append(
+                (
+                    spec.field,
+                    order,
+                    column,
+                    spec.constant,
+                    spec.parser,
+                    spec.on_error,
+                    [{"pattern": p, "replacement": w} for p, w in spec.replace],
+                    spec.unknown,
+                )
+            )
             values += [(spec.field, k, v) for k, v in spec.values.items()]
-    con.execute("create or replace temp table mapping_fields (field varchar, field_order integer, "
-                "source_column varchar, constant varchar, parser varchar, on_error varchar, "
-                "replacements struct(pattern varchar, replacement varchar)[], unknown varchar[])")
+    con.execute(
+        "create or replace temp table mapping_fields (field varchar, field_order integer, "
+        "source_column varchar, constant varchar, parser varchar, on_error varchar, "
+        "replacements struct(pattern varchar, replacement varchar)[], unknown varchar[])"
+    )
     if fields:
         con.executemany("insert into mapping_fields values (?, ?, ?, ?, ?, ?, ?, ?)", fields)
-    con.execute("create or replace temp table mapping_values (field varchar, source_value varchar, "
-                "field_value varchar)")
+    con.execute(
+        "create or replace temp table mapping_values (field varchar, source_value varchar, field_value varchar)"
+    )
     if values:
         con.executemany("insert into mapping_values values (?, ?, ?)", values)
-    con.execute("create or replace temp table mapping_drop_rules (rule_order integer, source_column varchar, "
-                "kind varchar, value varchar, reason varchar)")
-    rules = [(i, header.get(r.column, r.column), r.kind, r.value, r.reason)
-             for i, r in enumerate(mapping.drop_rows)] if mapping else []
+    con.execute(
+        "create or replace temp table mapping_drop_rules (rule_order integer, source_column varchar, "
+        "kind varchar, value varchar, reason varchar)"
+    )
+    rules = (
+        [(i, header.get(r.column, r.column), r.kind, r.value, r.reason) for i, r in enumerate(mapping.drop_rows)]
+        if mapping
+        else []
+    )
     if rules:
         con.executemany("insert into mapping_drop_rules values (?, ?, ?, ?, ?)", rules)
     # strptime formats must be constants in DuckDB: one variable per date field (all formats in order),
@@ -424,18 +517,26 @@ def install_mapping(con: duckdb.DuckDBPyConnection, mapping: Mapping | None, dat
     con.execute("set variable mapped_best_estimate = ?", [mapping.best_estimate if mapping else "none"])
     con.execute("set variable mapped_coverage_from = ?::date", [mapping.coverage_from if mapping else None])
     con.execute("set variable mapped_coverage_to = ?::date", [mapping.coverage_to if mapping else None])
-    con.execute("set variable mapped_coverage_countries = ?::varchar[]",
-                [mapping.coverage_countries if mapping and mapping.coverage_countries else None])
+    con.execute(
+        "set variable mapped_coverage_countries = ?::varchar[]",
+        [mapping.coverage_countries if mapping and mapping.coverage_countries else None],
+    )
     con.execute("set variable mapped_alias_system = ?", [mapping.alias_system if mapping else None])
     con.execute("set variable mapped_null_values = ?::varchar[]", [mapping.null_values if mapping else []])
-    con.execute("set variable mapped_id_columns = ?", [(ROW_NUMBER_ID if mapping.row_number_id else
-                                                        " + ".join(mapping.id_columns)) if mapping else ""])
+    con.execute(
+        "set variable mapped_id_columns = ?",
+        [(ROW_NUMBER_ID if mapping.row_number_id else " + ".join(mapping.id_columns)) if mapping else ""],
+    )
     # id_column: _row_number: '<file name without extension>#<row>' (two files of a dataset never share an id)
-    con.execute("set variable mapped_row_id_prefix = ?",
-                [f"{Path(file_name).stem}#" if mapping and mapping.row_number_id else None])
+    con.execute(
+        "set variable mapped_row_id_prefix = ?",
+        [f"{Path(file_name).stem}#" if mapping and mapping.row_number_id else None],
+    )
     con.execute("set variable mapped_perpetrator_separator = ?", [mapping.perpetrator_separator if mapping else ","])
-    con.execute("set variable mapped_suspected_marker = ?",
-                [re.escape(mapping.suspected_marker.strip()) if mapping and mapping.suspected_marker else None])
+    con.execute(
+        "set variable mapped_suspected_marker = ?",
+        [re.escape(mapping.suspected_marker.strip()) if mapping and mapping.suspected_marker else None],
+    )
 
 
 class MappedAdapter(SourceAdapter):
@@ -444,33 +545,52 @@ class MappedAdapter(SourceAdapter):
         folder = self.folder(raw_dir)
         if not folder.is_dir():
             return []
-        return sorted(p for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".")
-                      for p in d.iterdir()
-                      if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith((".", "~$")))
+        return sorted(
+            p
+            for d in folder.iterdir()
+            if d.is_dir() and not d.name.startswith(".")
+            for p in d.iterdir()
+            if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith((".", "~$"))
+        )
 
     def partition_key(self, path: Path, raw_dir: Path) -> str:
         return f"{path.parent.name}/{path.name}"
 
     def read_raw(self, con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         mapping = load_mapping(path.parent / MAPPING_FILE)
-        header = read_raw_file(con, path, encoding=mapping.encoding, encoding_declared_in=mapping.path,
-                               header_row=mapping.header_row, sheet=mapping.sheet,
-                               required=tuple(mapping.required_columns))
+        header = read_raw_file(
+            con,
+            path,
+            encoding=mapping.encoding,
+            encoding_declared_in=mapping.path,
+            header_row=mapping.header_row,
+            sheet=mapping.sheet,
+            required=tuple(mapping.required_columns),
+        )
         install_mapping(con, mapping, path.parent.name, _resolve_header(mapping, header, path), path.name)
         return header
 
     def extra_columns(self, con: duckdb.DuckDBPyConnection, header: list[str]) -> list[str]:
-        used = {r[0] for r in con.execute("select source_column from mapping_fields union "
-                                          "select source_column from mapping_drop_rules").fetchall()}
+        used = {
+            r[0]
+            for r in con.execute(
+                "select source_column from mapping_fields union select source_column from mapping_drop_rules"
+            ).fetchall()
+        }
         return [c for c in header if c not in used]
 
     def ensure_staging_table(self, con: duckdb.DuckDBPyConnection) -> None:
         install_mapping(con, None, "")
-        con.execute("create or replace temp table raw_rows as select 0::bigint as _row_number, "
-                    "null::varchar as column_1 limit 0")
+        con.execute(
+            "create or replace temp table raw_rows as select 0::bigint as _row_number, "
+            "null::varchar as column_1 limit 0"
+        )
         con.execute(f"create or replace temp table typed as {self.stage_sql}")
-        columns = [r[0] for r in con.execute("select column_name from (describe typed)").fetchall()
-                   if not r[0].startswith("_reject")]
+        columns = [
+            r[0]
+            for r in con.execute("select column_name from (describe typed)").fetchall()
+            if not r[0].startswith("_reject")
+        ]
         self._ensure_staging_table(con, columns)
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.defs.incidents.sources.base import SourceFileError
 from pipelines.engine.accounting import FileLoad, forget_gone_files, record_file_load, sha256_of
 from pipelines.engine.reader import number_raw_rows, read_raw_file
-from pipelines.defs.incidents.sources.base import SourceFileError
 from pipelines.engine.warehouse import transaction
 
 
@@ -53,16 +53,27 @@ def stage_table(con: duckdb.DuckDBPyConnection, spec: LineageTable, raw_dir: Pat
             if problem:
                 raise SourceFileError(f"{path}: {problem} (not a {spec.source} {spec.dataset} file)")
             con.execute(f"create or replace temp table typed_rows as {spec.typing_sql}")
-            con.execute(f"insert into staging.{spec.table} by name select * exclude (_reject_column, "
-                        f"_reject_reason, _row_number), ? as source_file, _row_number as source_row "
-                        f"from typed_rows where _reject_reason is null", [relative])
+            con.execute(
+                f"insert into staging.{spec.table} by name select * exclude (_reject_column, "
+                f"_reject_reason, _row_number), ? as source_file, _row_number as source_row "
+                f"from typed_rows where _reject_reason is null",
+                [relative],
+            )
             loaded = con.execute("select count(*) from typed_rows where _reject_reason is null").fetchone()[0]
             rejected = con.execute("select count(*) from typed_rows where _reject_reason is not null").fetchone()[0]
             unparsed = con.execute("select count(*) from raw_rejects").fetchone()[0]
-            load = FileLoad(spec.source, spec.dataset, relative, sha256_of(path), rows_read=loaded + rejected + unparsed,
-                            rows_loaded=loaded, quarantined_in_sql=rejected + unparsed)
+            load = FileLoad(
+                spec.source,
+                spec.dataset,
+                relative,
+                sha256_of(path),
+                rows_read=loaded + rejected + unparsed,
+                rows_loaded=loaded,
+                quarantined_in_sql=rejected + unparsed,
+            )
             record_file_load(
-                con, load,
+                con,
+                load,
                 "select t._row_number as row_number, t._reject_column as column_name, t._reject_reason as reason, "
                 "to_json(r) as raw_values from typed_rows t join raw_rows r using (_row_number) "
                 "where t._reject_reason is not null "

@@ -68,9 +68,11 @@ select _row_number, code_int("id") as map_id, nullif(trim("url"), '') as url, tr
 from raw_rows
 """
 
-LINKS = LineageTable(SOURCE, "links", "mmp_links", "links.csv",
-                     ("id", "type", "group1", "group2", "date", "description"), LINKS_SQL)
-MAP_GROUPS = LineageTable(SOURCE, "map_groups", "mmp_map_groups", "map_groups.csv",
-                          ("id", "map_id", "group_id"), MAP_GROUPS_SQL)
+LINKS = LineageTable(
+    SOURCE, "links", "mmp_links", "links.csv", ("id", "type", "group1", "group2", "date", "description"), LINKS_SQL
+)
+MAP_GROUPS = LineageTable(
+    SOURCE, "map_groups", "mmp_map_groups", "map_groups.csv", ("id", "map_id", "group_id"), MAP_GROUPS_SQL
+)
 MAPS = LineageTable(SOURCE, "maps", "mmp_maps", "maps.csv", ("id", "name"), MAPS_SQL)
 TABLES = (LINKS, MAP_GROUPS, MAPS)

@@ -11,8 +11,12 @@ from __future__ import annotations
 from pipelines.defs.lineage.sources.base import LineageTable
 
 SOURCE = "ucdp_actors"
-ID_LISTS = {"ActorIdPrev": "actor_ids_prev", "ActorIdSplitTemp": "actor_ids_split_temp",
-            "ActorIdAlliance": "actor_ids_alliance", "ActorIdGroup": "actor_ids_group"}
+ID_LISTS = {
+    "ActorIdPrev": "actor_ids_prev",
+    "ActorIdSplitTemp": "actor_ids_split_temp",
+    "ActorIdAlliance": "actor_ids_alliance",
+    "ActorIdGroup": "actor_ids_group",
+}
 
 
 def _items(column: str) -> str:
@@ -21,11 +25,12 @@ def _items(column: str) -> str:
 
 
 def _flag(column: str) -> str:
-    return f"code_int(\"{column}\") = 1"
+    return f'code_int("{column}") = 1'
 
 
 _bad_list = " when ".join(
-    f"len(list_filter({_items(c)}, lambda x: code_int(x) is null)) > 0 then '{c}'" for c in ID_LISTS)
+    f"len(list_filter({_items(c)}, lambda x: code_int(x) is null)) > 0 then '{c}'" for c in ID_LISTS
+)
 
 TYPING_SQL = f"""
 select
@@ -52,10 +57,27 @@ from raw_rows
 """
 
 ACTORS = LineageTable(
-    source=SOURCE, dataset="actors", table="ucdp_actors", pattern="*.csv",
-    required_columns=("ActorId", "NameData", "NameOrig", "NameChange", "NewName", "Splinter", "ActorIdPrev",
-                      "SplitTemp", "ActorIdSplitTemp", "Alliance", "ActorIdAlliance", "JoinGroup", "ActorIdGroup",
-                      "Org", "Location"),
+    source=SOURCE,
+    dataset="actors",
+    table="ucdp_actors",
+    pattern="*.csv",
+    required_columns=(
+        "ActorId",
+        "NameData",
+        "NameOrig",
+        "NameChange",
+        "NewName",
+        "Splinter",
+        "ActorIdPrev",
+        "SplitTemp",
+        "ActorIdSplitTemp",
+        "Alliance",
+        "ActorIdAlliance",
+        "JoinGroup",
+        "ActorIdGroup",
+        "Org",
+        "Location",
+    ),
     typing_sql=TYPING_SQL,
 )
 TABLES = (ACTORS,)
