@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from filelock import FileLock
 
 from tests import cli_zygote
 
@@ -167,15 +168,33 @@ def read_table(warehouse: Path, sql: str) -> list[tuple]:
         con.close()
 
 
+def build_once(tmp_path_factory, name: str, make_raw, warehouse_in: str) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    """A warehouse built by the CLI once per test session, shared by every pytest-xdist worker (the first to ask
+    builds it under a file lock, the others wait and read what it recorded): (raw dir, warehouse file, the run).
+    Tests only read it; a test that changes a warehouse copies it first."""
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / f"session_{name}"
+    record = root / "run.json"
+    with FileLock(f"{root}.lock"):
+        if not record.exists():
+            shutil.rmtree(root, ignore_errors=True)
+            root.mkdir(parents=True)
+            raw = make_raw(root)
+            warehouse = root / warehouse_in
+            result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
+            record.write_text(json.dumps({"raw": str(raw), "warehouse": str(warehouse), "args": result.args,
+                                          "returncode": result.returncode, "stdout": result.stdout,
+                                          "stderr": result.stderr}))
+        done = json.loads(record.read_text())
+    result = subprocess.CompletedProcess(done["args"], done["returncode"], done["stdout"], done["stderr"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    return Path(done["raw"]), Path(done["warehouse"]), result
+
+
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess]:
     """One warehouse built by the CLI from the curated data: (raw dir, warehouse file, the run)."""
-    root = tmp_path_factory.mktemp("built")
-    raw = copy_curated(root)
-    warehouse = root / "warehouse" / "warehouse.duckdb"
-    result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
-    assert result.returncode == 0, result.stdout + result.stderr
-    return raw, warehouse, result
+    return build_once(tmp_path_factory, "built", copy_curated, "warehouse/warehouse.duckdb")
 
 
 SHARED_LAYOUT = {
@@ -217,12 +236,7 @@ def shared_raw_dir(root: Path, shared: Path) -> Path:
 @pytest.fixture(scope="session")
 def shared_warehouse(shared_data, tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess]:
     """One warehouse built by the CLI from every shared dataset: (raw dir, warehouse, the run)."""
-    root = tmp_path_factory.mktemp("shared")
-    raw = shared_raw_dir(root, shared_data)
-    warehouse = root / "warehouse.duckdb"
-    result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
-    assert result.returncode == 0, result.stdout + result.stderr
-    return raw, warehouse, result
+    return build_once(tmp_path_factory, "shared", lambda root: shared_raw_dir(root, shared_data), "warehouse.duckdb")
 
 
 def read_frame(warehouse: Path, sql: str, params: list | None = None):
@@ -244,13 +258,13 @@ COVERAGE_EXTRA = {
 @pytest.fixture(scope="session")
 def shared_warehouse_with_candidate(shared_data, tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess]:
     """One warehouse built by the CLI from every shared dataset, the GED Candidate file and the ACLED sample."""
-    root = tmp_path_factory.mktemp("shared_candidate")
-    raw = shared_raw_dir(root, shared_data)
-    for folder, files in COVERAGE_EXTRA.items():
-        (raw / folder).mkdir(parents=True, exist_ok=True)
-        for name in files:
-            (raw / folder / Path(name).name).symlink_to(shared_data / name)
-    warehouse = root / "warehouse.duckdb"
-    result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
-    assert result.returncode == 0, result.stdout + result.stderr
-    return raw, warehouse, result
+
+    def make_raw(root: Path) -> Path:
+        raw = shared_raw_dir(root, shared_data)
+        for folder, files in COVERAGE_EXTRA.items():
+            (raw / folder).mkdir(parents=True, exist_ok=True)
+            for name in files:
+                (raw / folder / Path(name).name).symlink_to(shared_data / name)
+        return raw
+
+    return build_once(tmp_path_factory, "shared_candidate", make_raw, "warehouse.duckdb")
