@@ -4,7 +4,7 @@
 -- staging.* tables are created by the source loaders (one per source, typed, renamed); the lineage sources'
 -- staging tables are declared below so that they exist (empty) when their raw folders are absent.
 
--- Types are upper case here (pipelines/column_docs.py reads a column line by its upper-case type); noqa: CP05 on
+-- Types are upper case here (pipelines/engine/column_docs.py reads a column line by its upper-case type); noqa: CP05 on
 -- a macro's line because sqlfluff takes its parameters for types.
 -- sqlfluff:rules:capitalisation.types:extended_capitalisation_policy:upper
 

@@ -21,7 +21,7 @@ import json
 import os
 import sys
 
-# Read when a module is imported (pipelines/schedules.py's daily cron), or by the interpreter at start-up.
+# Read when a module is imported (pipelines/defs/operations/schedules.py's daily cron), or by the interpreter at start-up.
 IMPORT_TIME_ENV = ("PIPELINES_DAILY_CRON",)
 IMPORT_TIME_PREFIXES = ("PYTHON",)
 

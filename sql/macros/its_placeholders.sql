@@ -1,7 +1,7 @@
 -- A table macro, not a model: created (again) right before a model that calls it runs (create_macros in
--- pipelines/warehouse.py). Used by sql/marts/policy_outcomes.sql and sql/marts/policy_outcomes_joint.sql.
+-- pipelines/engine/warehouse.py). Used by sql/marts/policy_outcomes.sql and sql/marts/policy_outcomes_joint.sql.
 -- its_placeholders(): one row of the interrupted-time-series columns of both marts (ITS_COLUMNS in
--- pipelines/stats.py), NULL and typed: the model builds them empty, pipelines/stats.py fills them.
+-- pipelines/defs/marts/stats.py), NULL and typed: the model builds them empty, pipelines/defs/marts/stats.py fills them.
 create or replace macro its_placeholders() as table
 select
     cast(null as double) as its_level_change,

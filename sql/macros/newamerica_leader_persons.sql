@@ -1,5 +1,5 @@
 -- A table macro, not a model: created (again) right before a model that calls it runs (create_macros in
--- pipelines/warehouse.py), since DuckDB binds a table macro's tables when it is created; a model that calls it
+-- pipelines/engine/warehouse.py), since DuckDB binds a table macro's tables when it is created; a model that calls it
 -- depends on the tables it reads. Used by sql/core/leaders.sql and sql/core/leadership_events.sql.
 -- newamerica_leader_persons(): every person New America names as killed in a drone strike
 -- (staging.newamerica_drones.leaders_named), one row per strike and person (person_ordinal: its place in

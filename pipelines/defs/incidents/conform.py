@@ -140,18 +140,12 @@ def prune_removed_files(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> list[s
     return removed
 
 
-# A name is resolved with the source system's own spellings first, then the curated names, except when
-# it is classed "not a group" for that system (New America's "Taliban" is a generic label there).
-# Resolution works on distinct names (a few thousand), never per row: the regular expressions of
-# normalize_group_name then cost nothing at ten million incidents, and rows join on the raw name.
+# A name resolves through sql/macros/group_of.sql (the one statement of the rule), on distinct names (a few
+# thousand), never per row: the regular expressions of normalize_group_name then cost nothing at ten million
+# incidents, and rows join on the raw name.
 RESOLVE_NAMES = """
-    select n.name as perpetrator_raw, n.system, coalesce(own.group_id, cur.group_id) as group_id
-    from ({names}) n
-    left join alias_lookup own on own.source_system = n.system and own.alias_normalized = normalize_group_name(n.name)
-    left join alias_lookup cur on cur.source_system = 'curated' and cur.alias_normalized = normalize_group_name(n.name)
-        and not exists (select 1 from not_groups ng
-                        where ng.source_system = n.system and ng.alias_normalized = cur.alias_normalized)
-    where n.name is not null
+    select name as perpetrator_raw, system, group_of(system, normalize_group_name(name)) as group_id
+    from ({names}) where name is not null
 """
 
 
@@ -220,6 +214,8 @@ def _build_alias_lookup(con: duckdb.DuckDBPyConnection) -> None:
             from mapped_systems m
             join (select * from not_groups) n on n.source_system in (m.source_name, m.alias_system, 'mapped')
         """)
+    # group_of() binds alias_lookup and not_groups when it is created: after they are.
+    con.execute((SQL_DIR / "macros" / "group_of.sql").read_text())
 
 
 def _resolve_names(con: duckdb.DuckDBPyConnection, table: str, names_sql: str) -> None:
@@ -392,13 +388,9 @@ def _re_resolve(con: duckdb.DuckDBPyConnection, conformers: list[Conformer]) -> 
         return f"case{cases} else {folder} end" if cases else folder
 
     resolved = """
-        select s.source, x.alias_normalized, coalesce(own.group_id, cur.group_id) as group_id
+        select s.source, x.alias_normalized, group_of(s.source_system, x.alias_normalized) as group_id
         from source_systems s
         cross join (select distinct alias_normalized from alias_lookup) x
-        left join alias_lookup own on own.source_system = s.source_system and own.alias_normalized = x.alias_normalized
-        left join alias_lookup cur on cur.source_system = 'curated' and cur.alias_normalized = x.alias_normalized
-            and not exists (select 1 from not_groups ng
-                            where ng.source_system = s.source_system and ng.alias_normalized = x.alias_normalized)
     """
     con.execute(f"create or replace temp table resolved_names as select * from ({resolved}) where group_id is not null")
     with transaction(con):
