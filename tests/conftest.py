@@ -168,7 +168,9 @@ def read_table(warehouse: Path, sql: str) -> list[tuple]:
         con.close()
 
 
-def build_once(tmp_path_factory, name: str, make_raw, warehouse_in: str) -> tuple[Path, Path, subprocess.CompletedProcess]:
+def build_once(
+    tmp_path_factory, name: str, make_raw, warehouse_in: str
+) -> tuple[Path, Path, subprocess.CompletedProcess]:
     """A warehouse built by the CLI once per test session, shared by every pytest-xdist worker (the first to ask
     builds it under a file lock, the others wait and read what it recorded): (raw dir, warehouse file, the run).
     Tests only read it; a test that changes a warehouse copies it first."""
@@ -182,9 +184,18 @@ def build_once(tmp_path_factory, name: str, make_raw, warehouse_in: str) -> tupl
             raw = make_raw(root)
             warehouse = root / warehouse_in
             result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
-            record.write_text(json.dumps({"raw": str(raw), "warehouse": str(warehouse), "args": result.args,
-                                          "returncode": result.returncode, "stdout": result.stdout,
-                                          "stderr": result.stderr}))
+            record.write_text(
+                json.dumps(
+                    {
+                        "raw": str(raw),
+                        "warehouse": str(warehouse),
+                        "args": result.args,
+                        "returncode": result.returncode,
+                        "stdout": result.stdout,
+                        "stderr": result.stderr,
+                    }
+                )
+            )
         done = json.loads(record.read_text())
     result = subprocess.CompletedProcess(done["args"], done["returncode"], done["stdout"], done["stderr"])
     assert result.returncode == 0, result.stdout + result.stderr

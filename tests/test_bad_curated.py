@@ -9,6 +9,9 @@ import pytest
 
 from tests.conftest import copy_curated, read_table, run_cli
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 
 def rewrite(path, edit):
     rows = list(csv.DictReader(open(path, encoding="utf-8")))

@@ -639,6 +639,9 @@ def test_the_catalogue_documents_every_test():
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 ANY_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
 NUMBER_TEXT = st.one_of(
     st.integers(-100, 10_000).map(str),

@@ -5,8 +5,12 @@ import subprocess
 import sys
 
 import duckdb
+import pytest
 
 from tests.conftest import PROJECT_ROOT
+
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
 
 BENCHMARKS = PROJECT_ROOT / "benchmarks"
 

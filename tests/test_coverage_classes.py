@@ -13,6 +13,9 @@ import pytest
 from tests.conftest import CURATED_DIR, read_frame
 from tests.test_marts import family, lineage  # noqa: F401 - lineage is a fixture used below
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 HDX = "ucdp_ged/ged221_pakistan_hdx.csv"
 CANDIDATE = "ucdp_ged/ged_candidate_v23_0_10_global.csv"
 KAGGLE = "kaggle_pakistan/pakistan_suicide_attacks_ver11_plus2.csv"

@@ -26,6 +26,9 @@ import pytest
 from pipelines.defs.operations.planner import BUILD_TAG, INPUTS_TAG
 from tests.conftest import EPHEMERAL_ENV, PROJECT_ROOT, copy_curated, read_table, run_cli
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 PROJECT_YAML = PROJECT_ROOT / "dagster.yaml"
 RUN_WAIT = 420  # seconds: a tick (every 60 s), a load and a build, each a fresh process, on a busy machine
 STOP_WAIT = 15  # seconds: the bound for a clean stop

@@ -4,9 +4,13 @@ import subprocess
 import sys
 
 import dagster as dg
+import pytest
 
 from pipelines.definitions import BUILD_JOB, defs
 from tests.conftest import PROJECT_ROOT
+
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
 
 CORE_TABLES = [
     "groups",

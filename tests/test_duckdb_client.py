@@ -11,8 +11,12 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.conftest import CURATED_DIR, PROJECT_ROOT, run_cli
+
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
 
 DUCKDB_CLI = Path(sys.executable).parent / "duckdb"
 

@@ -8,6 +8,9 @@ import pytest
 
 from tests.conftest import copy_curated, read_table, run_cli
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 ACLED_RENAMED = (
     "event_id_cnty,event_date,time_precision,event_type,sub_event_type,Actor1,country,Fatalities,"
     "timestamp\nPAK1,2022-01-05,1,Battles,Armed clash,TTP,Pakistan,2,1650000000\n"

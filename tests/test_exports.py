@@ -16,6 +16,9 @@ import pytest
 from pipelines.defs.exports.profiles import ExportError, ExportProfile, load_profiles, parse_profile, run_export
 from tests.conftest import PROJECT_ROOT, read_frame, read_table, run_cli
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 SHIPPED = sorted(load_profiles())
 
 

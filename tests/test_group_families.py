@@ -13,6 +13,9 @@ from pipelines.engine.warehouse import sql_model
 from tests.conftest import CURATED_DIR, read_frame
 from tests.family_rules import Families
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def families() -> Families:

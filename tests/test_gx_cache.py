@@ -17,6 +17,9 @@ from pipelines.defs.quality import gx_checks
 from pipelines.engine.config import EXPECTATIONS_DIR
 from tests.conftest import PROJECT_ROOT, copy_curated, read_table, run_cli
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 FILES = ["gtd/a.csv", "gtd/b.csv", "gtd/c.csv"]  # core.incidents: the curated file plus three copies of it
 
 

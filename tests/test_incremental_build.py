@@ -22,6 +22,9 @@ from pipelines.engine.fingerprint import PublishedBuild, RunInputs, plan_build
 from pipelines.engine.warehouse import connect_build, model_dependencies, publish
 from tests.conftest import copy_curated, read_table, run_cli
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 GTD_FILE = "gtd/gtd_0814_extract_31col.csv"
 UCDP_FILE = "ucdp_ged/ged221_pakistan_hdx.csv"
 # Columns that say when or by which run something happened: they differ between any two builds.

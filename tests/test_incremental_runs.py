@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import csv
 
+import pytest
+
 from tests.conftest import copy_curated, read_table, run_cli
+
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
 
 HEADER = ["eventid", "iyear", "imonth", "iday", "country_txt", "provstate", "gname", "gname2", "nkill"]
 NEW_NAME = "Benchmark Fictional Front"  # resolves to no group until the test adds an alias

@@ -10,6 +10,9 @@ import pytest
 
 from tests.conftest import CURATED_DIR, copy_curated, read_frame, read_table, run_cli
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 UCDP_FILE = "ucdp_actors/ucdp_actor_list_221.csv"
 
 

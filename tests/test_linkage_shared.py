@@ -15,6 +15,9 @@ import statsmodels.formula.api as smf
 
 from tests.conftest import PROJECT_ROOT, read_frame
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 LABELS = PROJECT_ROOT / "tests" / "data" / "linkage_eval_pairs.csv"
 # The figures reported in benchmarks/RESULTS.md ("Record linkage"): true positives, false positives, false negatives.
 REPORTED = {"drone_strike": (66, 1, 1), "suicide_attack": (3, 0, 35)}

@@ -16,6 +16,9 @@ from pipelines.engine.warehouse import build_path_for
 from tests.conftest import copy_curated, read_table
 from tests.fake_apis import ACLED_PASSWORD, ACLED_USER, UCDP_TOKEN, FakeApis
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 LIVE_KEYS = {dg.AssetKey(["raw", "ucdp_ged_api"]), dg.AssetKey(["raw", "acled_api"])}
 CREDENTIALS = ("UCDP_API_TOKEN", "ACLED_API_USERNAME", "ACLED_API_PASSWORD")
 

@@ -23,6 +23,9 @@ from tests.conftest import copy_curated, read_frame, read_table, run_cli
 from tests.content_hash import file_sha256, table_hashes
 from tests.fake_apis import ACLED_PASSWORD, ACLED_USER, UCDP_TOKEN, FakeApis, Fault
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 T1 = dt.datetime(2023, 11, 15, 9, 30, tzinfo=dt.UTC)
 T2 = dt.datetime(2024, 7, 1, 9, 30, tzinfo=dt.UTC)
 EDIT_AT = T1 + dt.timedelta(days=20)

@@ -16,6 +16,9 @@ import pytest
 from pipelines.defs.incidents.sources import mapped
 from tests.conftest import PROJECT_ROOT, copy_curated, read_frame, read_table, run_cli
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 # A suicide-attack list with no event id and one row per attacker (rows 1 and 2 are exact copies), year and
 # month in separate columns (0 = unknown month), several perpetrators per cell, -1 for an unknown count.
 ATTACKS = """Year,Month,Day,Province,Killed,Injured,Group

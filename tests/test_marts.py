@@ -11,6 +11,9 @@ from scipy.stats import binomtest
 from tests.conftest import CURATED_DIR, read_frame
 from tests.family_rules import Families
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 SOURCES = ["gtd", "ucdp_ged"]
 
 

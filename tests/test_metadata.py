@@ -9,9 +9,13 @@ import shutil
 
 import dagster as dg
 import duckdb
+import pytest
 
 from pipelines.definitions import defs
 from pipelines.engine.config import SQL_DIR
+
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
 
 GRAPH = defs.resolve_asset_graph()
 

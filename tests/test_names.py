@@ -7,6 +7,9 @@ import pytest
 
 from tests.conftest import read_table
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 ISLAMABAD = [
     "F.C.T.",
     "FCT",

@@ -10,9 +10,13 @@ import time
 
 import dagster as dg
 import duckdb
+import pytest
 
 from pipelines.definitions import BUILD_JOB, REFRESH_JOB, defs
 from tests.conftest import PROJECT_ROOT, copy_curated, run_cli
+
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
 
 # The sensor and the daily schedule are tested under a real daemon (tests/test_daemon.py): calling their
 # functions directly would not catch what fails only under the daemon (a run request without a target).

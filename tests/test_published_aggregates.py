@@ -9,6 +9,9 @@ import pytest
 from pipelines.defs.reference.published_sources import ACLED_AGGREGATES
 from tests.conftest import CURATED_DIR, copy_curated, read_frame, run_cli
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 FILES = ["acled_country_month_events_2021_2024.csv", "acled_country_month_fatalities_2021_2024.csv"]
 # A made-up third file of a made-up country: every kind of bad row, beside two good ones.
 BAD_FILE = """Country,Event month,Event Type,Events

@@ -17,6 +17,9 @@ import pytest
 from tests.conftest import PROJECT_ROOT, copy_curated, read_table, run_cli
 from tests.content_hash import file_sha256, table_hashes
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 GTD_FILE = "gtd/gtd_0814_extract_31col.csv"
 UCDP_FILE = "ucdp_ged/ged221_pakistan_hdx.csv"
 

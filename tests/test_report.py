@@ -17,6 +17,9 @@ import pytest
 from tests.browser import Browser, chromium_path
 from tests.conftest import read_frame, run_cli
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 CHART_QUERY = """Array.from(document.querySelectorAll('div.chart[data-chart]')).map(function (el) {
   const svg = el.querySelector('svg');
   const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};

@@ -7,8 +7,12 @@ import io
 import json
 
 import pandas as pd
+import pytest
 
 from tests.conftest import CURATED_DIR, copy_curated, read_table, run_cli
+
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
 
 CORE_FROM_FILE = {
     "groups": "groups.csv",

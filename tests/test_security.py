@@ -13,6 +13,9 @@ import pytest
 
 from tests.conftest import copy_curated, read_table, run_cli
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 SECRET = "sk-test-7f3a9c-do-not-leak"
 
 

@@ -11,6 +11,9 @@ import pytest
 
 from tests.conftest import copy_curated, read_table, run_cli
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 SAMPLE = "acled_sample_2022h1_global.csv"
 
 

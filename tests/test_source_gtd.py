@@ -7,6 +7,9 @@ import pytest
 
 from tests.conftest import copy_curated, read_table, run_cli
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 GTD_FILE = "gtd/gtd_0814_extract_31col.csv"
 
 

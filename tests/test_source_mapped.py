@@ -13,6 +13,9 @@ import pytest
 from pipelines.defs.incidents.sources.mapped import ADAPTER, MappingError, load_mapping
 from tests.conftest import PROJECT_ROOT, copy_curated, read_table, run_cli
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 MAPPINGS = PROJECT_ROOT / "mappings"
 SUICIDE_V11 = "kaggle_pakistan/pakistan_suicide_attacks_ver11_plus2.csv"
 SUICIDE_OLDER = "kaggle_pakistan/pakistan_suicide_attacks_older_cleaned.csv"

@@ -20,6 +20,9 @@ from pipelines.defs.incidents.sources.newamerica_drones import ADAPTER
 from pipelines.engine.config import SQL_DIR
 from tests.conftest import CURATED_DIR, copy_curated, read_table, run_cli
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 NA_FILE = "newamerica_drones/newamerica_pakistan_strikes_2004_2018.csv"
 NA_PAGE = "https://www.newamerica.org/future-security/reports/americas-counterterrorism-wars/the-drone-war-in-pakistan/"
 SHIFTED_LEADER = "wali_ur_rehman"  # its curated killing is moved one day earlier in the test's raw copy

@@ -11,6 +11,9 @@ import pytest
 
 from tests.conftest import copy_curated, read_table, run_cli
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 HDX = "ged221_pakistan_hdx.csv"
 CANDIDATE = "ged_candidate_v23_0_10_global.csv"
 

@@ -18,6 +18,9 @@ from tests.conftest import CURATED_DIR, read_frame
 from tests.test_coverage_classes import normalize, ucdp_groups
 from tests.test_marts import family, lineage  # noqa: F401 - fixtures reused
 
+# builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
+pytestmark = pytest.mark.slow
+
 TOL = 1e-6
 KP_HARMONIZED = "Khyber Pakhtunkhwa incl. former FATA"
 # What GED 22.1 declares it covers (UCDP's release naming: events 1989-01 to 2021-12), Pakistan only.

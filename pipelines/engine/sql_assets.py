@@ -1,5 +1,7 @@
 """Helpers shared by asset factories: SQL models from files and materialization metadata."""
 
+import math
+
 import dagster as dg
 import duckdb
 
@@ -14,11 +16,23 @@ PREVIEW_ROWS_PER_SOURCE = 3  # a table with one: rows of every source, not the f
 PREVIEW_ROWS_MAX = 30
 
 
-def markdown_preview(frame) -> str:
-    """A Markdown table in which unknown values are blank cells, not ``nan`` / ``NaT`` / ``None``."""
-    if not len(frame):
+def markdown_preview(cursor: duckdb.DuckDBPyConnection) -> str:
+    """The rows of an executed query as a Markdown table in which unknown values are blank cells, not ``nan`` /
+    ``NaT`` / ``None``. Written from the rows directly: through pandas and tabulate it cost 27 ms a table, 55 times a
+    build."""
+    columns = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    if not rows:
         return "(empty)"
-    return frame.astype(object).where(frame.notna(), "").to_markdown(index=False)
+
+    def cell(value) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return ""
+        return str(value).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
 
 
 def table_schema(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dg.TableSchema:
@@ -53,16 +67,17 @@ def table_metadata(
             f"from {name} where {where}) where _n <= {PREVIEW_ROWS_PER_SOURCE} order by source nulls last, _n "
             f"limit {PREVIEW_ROWS_MAX}",
             params,
-        ).df()
+        )
+        preview_md = markdown_preview(preview)
         per_source = con.execute(
             f"select coalesce(source, '(none)'), count(*) from {name} where {where} group by all order by all", params
         ).fetchall()
         metadata["rows_per_source"] = dg.MetadataValue.json(dict(per_source)) if per_source else "none (empty)"
     else:
-        preview = con.execute(
-            f"select * from {name} where {where} order by hash(rowid) limit {PREVIEW_ROWS}", params
-        ).df()
-    metadata["preview"] = dg.MetadataValue.md(markdown_preview(preview))
+        preview_md = markdown_preview(
+            con.execute(f"select * from {name} where {where} order by hash(rowid) limit {PREVIEW_ROWS}", params)
+        )
+    metadata["preview"] = dg.MetadataValue.md(preview_md)
     return metadata
 
 
