@@ -8,7 +8,7 @@ import duckdb
 from pipelines.engine.column_docs import column_descriptions, header_comment
 from pipelines.engine.config import SQL_DIR
 from pipelines.engine.groups import domain_group
-from pipelines.engine.resources import WAREHOUSE_POOL, WarehouseResource
+from pipelines.engine.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
 from pipelines.engine.warehouse import create_table_as, model_dependencies, replace_table, sql_model
 
 PREVIEW_ROWS = 10  # a table without a source column
@@ -120,3 +120,38 @@ def sql_model_asset(layer: str, name: str, group_name: str, after=None) -> dg.As
 def sql_models(layer: str, group_name: str, names: list[str] | None = None) -> list[dg.AssetsDefinition]:
     names = names or sorted(p.stem for p in (SQL_DIR / layer).glob("*.sql"))
     return [sql_model_asset(layer, n, group_name) for n in names]
+
+
+def folder_staging_asset(table: str, description: str, raw_files: str, group_name: str, stage) -> dg.AssetsDefinition:
+    """The asset of ``staging.<table>``, staged from every file matching ``raw/<raw_files>`` by
+    ``stage(con, raw_root) -> (rows, loads)`` (curated tables, lineage and published-aggregate sources): one
+    unpartitioned asset per table, its files listed and accounted in the materialization's metadata."""
+
+    @dg.asset(
+        key=["staging", table],
+        group_name=domain_group(f"staging.{table}", group_name),
+        pool=WAREHOUSE_POOL,
+        description=f"{description} Typed rows of raw/{raw_files}.",
+        kinds={"duckdb", "csv"},
+        metadata={"raw_files": raw_files},
+    )
+    def _stage(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw: RawDirectoryResource
+    ) -> dg.MaterializeResult:
+        with warehouse.connect() as con:
+            rows, loads = stage(con, raw.root)
+            for load in loads:
+                context.log.info(
+                    f"{load.source_file}: read {load.rows_read}, loaded {load.rows_loaded}, "
+                    f"quarantined {load.rows_quarantined}"
+                )
+            if not loads:
+                context.log.info(f"no raw/{raw_files}: staging.{table} is empty")
+            metadata = table_metadata(con, "staging", table, rows)
+        metadata["files"] = (
+            dg.MetadataValue.json([load.source_file for load in loads]) if loads else f"none (no raw/{raw_files})"
+        )
+        metadata["rows_quarantined"] = dg.MetadataValue.int(sum(load.rows_quarantined for load in loads))
+        return dg.MaterializeResult(metadata=metadata)
+
+    return _stage

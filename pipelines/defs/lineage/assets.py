@@ -10,9 +10,7 @@ import dagster as dg
 
 from pipelines.defs.lineage.sources import mmp, ucdp_actors
 from pipelines.defs.lineage.sources.base import LineageTable, stage_table
-from pipelines.engine.groups import domain_group
-from pipelines.engine.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
-from pipelines.engine.sql_assets import sql_model_asset, table_metadata
+from pipelines.engine.sql_assets import folder_staging_asset, sql_model_asset
 
 GROUP = "lineage"
 DESCRIPTIONS = {
@@ -25,36 +23,13 @@ DESCRIPTIONS = {
 
 
 def lineage_staging_asset(spec: LineageTable, group_name: str = GROUP) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=["staging", spec.table],
-        group_name=domain_group(f"staging.{spec.table}", group_name),
-        pool=WAREHOUSE_POOL,
-        description=f"{DESCRIPTIONS[spec.table]} Typed rows of raw/{spec.source}/{spec.pattern}.",
-        kinds={"duckdb", "csv"},
-        metadata={"raw_files": f"{spec.source}/{spec.pattern}"},
+    return folder_staging_asset(
+        spec.table,
+        DESCRIPTIONS[spec.table],
+        f"{spec.source}/{spec.pattern}",
+        group_name,
+        lambda con, root: stage_table(con, spec, root),
     )
-    def _stage(
-        context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw: RawDirectoryResource
-    ) -> dg.MaterializeResult:
-        with warehouse.connect() as con:
-            rows, loads = stage_table(con, spec, raw.root)
-            for load in loads:
-                context.log.info(
-                    f"{load.source_file}: read {load.rows_read}, loaded {load.rows_loaded}, "
-                    f"quarantined {load.rows_quarantined}"
-                )
-            if not loads:
-                context.log.info(f"no raw/{spec.source}/{spec.pattern}: staging.{spec.table} is empty")
-            metadata = table_metadata(con, "staging", spec.table, rows)
-        metadata["files"] = (
-            dg.MetadataValue.json([load.source_file for load in loads])
-            if loads
-            else f"none (no raw/{spec.source}/{spec.pattern})"
-        )
-        metadata["rows_quarantined"] = dg.MetadataValue.int(sum(load.rows_quarantined for load in loads))
-        return dg.MaterializeResult(metadata=metadata)
-
-    return _stage
 
 
 lineage_staging_assets = [lineage_staging_asset(t) for t in (*ucdp_actors.TABLES, *mmp.TABLES)]

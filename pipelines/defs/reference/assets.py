@@ -10,9 +10,8 @@ import dagster as dg
 from pipelines.defs.lineage.assets import lineage_staging_asset
 from pipelines.defs.quality.checks import check_result
 from pipelines.defs.reference import curated, published_sources
-from pipelines.engine.groups import domain_group
-from pipelines.engine.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
-from pipelines.engine.sql_assets import sql_models, table_metadata
+from pipelines.engine.resources import WAREHOUSE_POOL, WarehouseResource
+from pipelines.engine.sql_assets import folder_staging_asset, sql_models
 
 GROUP = "curated_reference"
 CORE_REFERENCE_TABLES = [
@@ -29,35 +28,13 @@ CORE_REFERENCE_TABLES = [
 
 
 def curated_staging_asset(table: curated.CuratedTable) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=["staging", f"curated_{table.name}"],
-        group_name=domain_group(f"staging.curated_{table.name}", GROUP),
-        pool=WAREHOUSE_POOL,
-        description=f"{table.description} Typed rows of raw/curated/{table.glob}.",
-        kinds={"duckdb", "csv"},
-        metadata={"raw_files": f"curated/{table.glob}"},
+    return folder_staging_asset(
+        f"curated_{table.name}",
+        table.description,
+        f"curated/{table.glob}",
+        GROUP,
+        lambda con, root: curated.stage_curated_table(con, table, root),
     )
-    def _stage(
-        context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw: RawDirectoryResource
-    ) -> dg.MaterializeResult:
-        with warehouse.connect() as con:
-            rows, loads = curated.stage_curated_table(con, table, raw.root)
-            quarantined = sum(load.rows_quarantined for load in loads)
-            for load in loads:
-                context.log.info(
-                    f"{load.source_file}: read {load.rows_read}, loaded {load.rows_loaded}, "
-                    f"quarantined {load.rows_quarantined}"
-                )
-            metadata = table_metadata(con, "staging", f"curated_{table.name}", rows)
-        metadata["files"] = (
-            dg.MetadataValue.json([load.source_file for load in loads])
-            if loads
-            else f"none (no raw/curated/{table.glob})"
-        )
-        metadata["rows_quarantined"] = dg.MetadataValue.int(quarantined)
-        return dg.MaterializeResult(metadata=metadata)
-
-    return _stage
 
 
 def curated_clean_check(table: curated.CuratedTable) -> dg.AssetChecksDefinition:
