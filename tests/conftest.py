@@ -148,6 +148,32 @@ def _zygote(env: dict) -> Zygote | None:
     return zygote if zygote is not None and zygote.serves(env) else None
 
 
+# Scheduling only, never what a test asserts: with one module per worker (--dist loadfile), the modules that took
+# longest on CI's machine start first, so that no worker is left alone with a long one at the end. The rest keep
+# their order.
+LONGEST_FIRST = (
+    "test_bad_curated",
+    "test_reliability",
+    "test_incremental_build",
+    "test_daemon",
+    "test_failed_files",
+    "test_incremental_runs",
+    "test_source_gtd",
+    "test_benchmarks",
+    "test_bad_inputs",
+    "test_coverage_classes",
+    "test_live_history",
+    "test_source_acled",
+    "test_gx_cache",
+    "test_quality_gates",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))
+
+
 def pytest_sessionfinish(session, exitstatus):
     if _ZYGOTE and _ZYGOTE[0] is not None:
         _ZYGOTE[0].close()
