@@ -17,6 +17,7 @@ has exited. Requests are served one at a time. EOF on stdin stops the server.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -49,6 +50,9 @@ def serve() -> dict | None:
     if threading.active_count() != 1:  # forking a process with threads is not safe: refuse, run_cli falls back
         os.write(proto_out, json.dumps({"error": f"{threading.active_count()} threads after import"}).encode() + b"\n")
         return None
+    # The imported modules' objects move to the permanent generation: the children's garbage collections then
+    # skip them instead of touching (and so copying) every page they inherited.
+    gc.freeze()
     os.write(proto_out, b'{"ready": true}\n')
     while True:
         line = proto_in.readline()
