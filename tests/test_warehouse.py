@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
+
 import duckdb
 
 from pipelines.engine import warehouse as wh
@@ -80,3 +84,45 @@ def test_publish_swaps_atomically_and_old_readers_keep_their_snapshot(tmp_path):
 def test_model_dependencies_are_read_from_sql():
     sql = "-- core.ignored in a comment\nselect * from staging.curated_groups g join core.groups c using (x)"
     assert wh.model_dependencies(sql) == [("staging", "curated_groups"), ("core", "groups")]
+
+
+def _busy_elsewhere(published, in_thread: bool) -> bool:
+    """Whether another thread (or process) is refused the writer lock of ``published`` right now."""
+    if in_thread:
+        outcome = []
+
+        def try_lock():
+            try:
+                with wh.writer_lock(published, wait=False):
+                    outcome.append(False)
+            except wh.WarehouseBusyError:
+                outcome.append(True)
+
+        worker = threading.Thread(target=try_lock)
+        worker.start()
+        worker.join(30)
+        return outcome == [True]
+    probe = (
+        "import sys; from pathlib import Path; from pipelines.engine import warehouse as wh\n"
+        "try:\n    with wh.writer_lock(Path(sys.argv[1]), wait=False): sys.exit(0)\n"
+        "except wh.WarehouseBusyError: sys.exit(3)\n"
+    )
+    return subprocess.run([sys.executable, "-c", probe, str(published)], timeout=60).returncode == 3
+
+
+def test_a_run_holds_its_working_copy_and_the_writer_lock_for_its_whole_length(tmp_path):
+    published = tmp_path / "warehouse.duckdb"
+    with wh.working_copy_held_open(published):
+        # the run's own assets take the lock again and connect, as before
+        with wh.writer_lock(published, wait=True):
+            con = wh.connect_build(published)
+            con.execute("create table main.t as select 1 as x")
+            con.close()
+        # everyone else (another process, another thread of this one) is told the warehouse is busy
+        assert _busy_elsewhere(published, in_thread=False)
+        assert _busy_elsewhere(published, in_thread=True)
+    # the rows written through the shared database are in the file once the run let go of it
+    assert duckdb.connect(str(wh.build_path_for(published)), read_only=True).execute(
+        "select x from main.t"
+    ).fetchall() == [(1,)]
+    assert not _busy_elsewhere(published, in_thread=False)

@@ -14,6 +14,7 @@ import fcntl
 import os
 import re
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from functools import cache as functools_cache
@@ -53,18 +54,18 @@ def run_lock_path_for(published: Path) -> Path:
     return published.parent / ".build" / (published.name + ".run.lock")
 
 
-# Lock files this process holds, with their nesting depth: a lock taken again in the same process (an asset's
-# connection inside a run that holds the working copy open) is already held, where a second flock() on a new
-# descriptor would wait for itself.
-_held_locks: dict[Path, int] = {}
+# Lock files each thread of this process holds, with their nesting depth: a lock taken again by the same thread (an
+# asset's connection inside a run that holds the working copy open; Dagster's in-process executor runs the steps
+# in the caller's thread) is already held, where a second flock() on a new descriptor would wait for itself.
+_held_locks: dict[tuple[Path, int], int] = {}
 
 
 @contextlib.contextmanager
 def file_lock(lock_file: Path, published: Path, wait: bool = True) -> Iterator[None]:
     """An exclusive lock on ``lock_file`` across processes; without ``wait``, refuse when it is held.
-    Re-entrant within a process."""
+    Re-entrant within a thread; another thread of the same process waits (or is refused) like another process."""
     lock_file.parent.mkdir(parents=True, exist_ok=True)
-    key = lock_file.resolve()
+    key = (lock_file.resolve(), threading.get_ident())  # another thread of this process still waits
     if _held_locks.get(key):
         _held_locks[key] += 1
         try:
