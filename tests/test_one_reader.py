@@ -118,7 +118,7 @@ def test_a_short_line_is_a_reject_with_its_line_and_first_missing_column(con, tm
     path = tmp_path / "short.csv"
     path.write_text("id,city,killed\n1,Quetta,3\n2,Swat\n3,Kurram,0\n", encoding="utf-8")
     read(con, path)
-    assert rows(con) == [(1, "1", "Quetta", "3"), (2, "3", "Kurram", "0")]
+    assert rows(con) == [(1, "1", "Quetta", "3"), (3, "3", "Kurram", "0")]  # its place in the file, after the reject
     ((line, column, reason, raw),) = rejects(con)
     assert (line, column) == (3, "killed") and reason.startswith("MISSING COLUMNS")  # the header is line 1
     assert json.loads(raw) == {"line": "2,Swat"}
@@ -128,7 +128,7 @@ def test_strict_refuses_a_long_line_lenient_keeps_its_first_fields(con, tmp_path
     path = tmp_path / "long.csv"
     path.write_text("id,name\n1,TTP,extra\n2,JuA\n", encoding="utf-8")
     read(con, path)
-    assert rows(con) == [(1, "2", "JuA")] and rejects(con)[0][:2] == (2, None)
+    assert rows(con) == [(2, "2", "JuA")] and rejects(con)[0][:2] == (2, None)
     read(con, path, strict=False)
     assert rows(con) == [(1, "1", "TTP"), (2, "2", "JuA")] and rejects(con) == []
 
@@ -242,3 +242,32 @@ def test_rows_read_inside_a_transaction_are_numbered_from_one(con, tmp_path):
     read(con, path)
     assert [r[0] for r in rows(con)] == [1, 2, 3]
     con.execute("commit")
+
+
+def test_rows_after_a_rejected_or_an_empty_line_keep_their_place_in_the_file(con, tmp_path):
+    # DuckDB leaves rejected lines and empty lines out of what it reads: a row's number must still be its place
+    # among the file's data rows (the header is row 0), as every loader quarantines and identifies rows by it.
+    path = tmp_path / "gaps.csv"
+    path.write_text('id,place\n1,Quetta\n2,Peshawar,extra\n\n4,"Bannu\n\nDistrict"\n5,Swat\n')
+    read(con, path)
+    lines = path.read_text().split("\n")
+    assert rows(con) == [(1, "1", "Quetta"), (4, "4", "Bannu\n\nDistrict"), (5, "5", "Swat")]
+    assert [r[0] for r in rejects(con)] == [lines.index("2,Peshawar,extra") + 1]  # its line (the header is line 1)
+    assert con.execute("select row_number from raw_blank_rows").fetchall() == [(3,)]
+
+
+def test_an_empty_line_in_a_curated_file_is_a_quarantined_blank_row(con, tmp_path):
+    table = curated.TABLES_BY_NAME["violence_classes"]
+    folder = tmp_path / "raw" / "curated"
+    folder.mkdir(parents=True)
+    path = folder / "violence_classes.csv"
+    good = "gtd,Bombing/Explosion,non_state_attack,attacktype1 = 3,GTD codebook,https://start.umd.edu"
+    bad = "gtd,Hijacking,not_a_class,attacktype1 = 4,GTD codebook,https://start.umd.edu"
+    path.write_text("\n".join([",".join(table.column_names), good, "", bad]) + "\n")
+    load, kept = curated.read_curated_file(con, table, path, tmp_path / "raw")
+    assert [row["source_row"] for row in kept] == ["1"]
+    assert [(q.row_number, q.reason.split(" '")[0]) for q in load.quarantined] == [
+        (2, "blank row"),
+        (3, "violence_class"),
+    ]
+    assert (load.rows_read, load.rows_loaded, load.rows_quarantined) == (3, 1, 2)

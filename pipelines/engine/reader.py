@@ -6,11 +6,14 @@
   as the header says (DuckDB's names: trimmed, a repeated header gets a suffix, ``gname`` then ``gname_1``);
 - ``raw_rejects``: one row per line the CSV reader could not parse (row_number = its line, the header being
   line 1; the first column at fault; the reason; the line as raw_values), empty for a workbook;
+- ``raw_blank_rows``: the data rows (the header is row 0) that are empty lines, which DuckDB skips;
 
 and returns the header. ``number_raw_rows`` then turns ``raw_rows`` into a view with ``_row_number``, once a
-loader has dropped rows that are not data (an HXL hashtag row). Incident sources, mapped datasets, curated
-tables, lineage sources and ACLED deletions all read through here, so an encoding, a BOM or a broken line is
-handled the same way everywhere.
+loader has dropped rows that are not data (an HXL hashtag row): a row's place among the file's data rows (the
+header is row 0), counting the lines that are not in ``raw_rows`` (rejected or empty), so that a row is named by
+its place in the file whatever came before it. (A quoted field that spans lines counts as one row.) Incident
+sources, mapped datasets, curated tables, lineage sources and ACLED deletions all read through here, so an
+encoding, a BOM or a broken line is handled the same way everywhere.
 """
 
 from __future__ import annotations
@@ -53,6 +56,27 @@ def _mixes_line_endings(path: Path) -> bool:
     return 0 < crlf < lf
 
 
+def _empty_lines(path: Path) -> list[int]:
+    """The numbers (1-based) of the empty lines outside quoted fields: DuckDB skips them. Most files have none,
+    which one pass over the bytes tells; only a file with an empty line is read line by line."""
+    tail = b""
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 22), b""):
+            window = tail + chunk
+            if b"\n\n" in window or b"\n\r\n" in window or window.startswith((b"\n", b"\r\n")) and not tail:
+                break
+            tail = window[-2:]
+        else:
+            return []
+    found, quotes = [], 0
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if quotes % 2 == 0 and line.strip(b"\r\n") == b"":
+                found.append(number)
+            quotes += line.count(b'"')
+    return found
+
+
 def detect_encoding(path: Path, candidates: tuple[str, ...] = ("utf-8", "cp1252", "latin-1")) -> str:
     """The first encoding that decodes the whole file (UTF-8 first; cp1252 for Windows exports)."""
     with open(path, "rb") as handle:
@@ -72,7 +96,15 @@ def clear_raw_rows(con: duckdb.DuckDBPyConnection) -> None:
     ]
     for view in sorted(views):
         con.execute(f"drop view {view}")
-    for table in ("raw_rows", "raw_rows_read", "raw_rejects", "raw_reject_errors", "raw_reject_scans", "typed_rejects"):
+    for table in (
+        "raw_rows",
+        "raw_rows_read",
+        "raw_rejects",
+        "raw_blank_rows",
+        "raw_reject_errors",
+        "raw_reject_scans",
+        "typed_rejects",
+    ):
         con.execute(f"drop table if exists {table}")
 
 
@@ -144,6 +176,8 @@ def _read_csv(
         except duckdb.Error as exc:
             # from None: the message says it all, and the run's summary shows the innermost error
             raise RawFileError(f"{path}: cannot be read as CSV ({str(exc).splitlines()[0]})") from None
+        blank = [line - skip - 1 for line in _empty_lines(source) if line - skip - 1 > 0]
+    con.execute("create temp table raw_blank_rows as select unnest(?::bigint[]) as row_number", [blank])
     # DuckDB reports one error per column of a short line: one reject per line, with the first column at fault.
     con.execute(
         "create temp table raw_rejects as select line - ? as row_number, "
@@ -210,6 +244,7 @@ def _read_xlsx(
                 "create temp table raw_rejects as select 0::bigint as row_number, "
                 "''::varchar as column_name, ''::varchar as reason, '{}'::json as raw_values limit 0"
             )
+            con.execute("create temp table raw_blank_rows as select 0::bigint as row_number limit 0")
             return
     finally:
         workbook.close()
@@ -222,8 +257,8 @@ def number_raw_rows(con: duckdb.DuckDBPyConnection, added_columns: list[str] = (
     """Make ``raw_rows`` a view with ``_row_number`` (1-based, in file order) and ``added_columns`` as NULL
     VARCHARs, without copying the rows.
 
-    The rows as read stay in ``raw_rows_read``; their ``rowid`` is their position in the file. Only when a
-    loader removed rows (an HXL hashtag row) are they copied once and renumbered.
+    The rows as read stay in ``raw_rows_read``, their rowids in file order. Only when a loader removed rows (an
+    HXL hashtag row) are they copied once and renumbered.
     """
     con.execute("alter table raw_rows rename to raw_rows_read")
     # Rows a table gets inside an open transaction have rowids from DuckDB's MAX_ROW_ID on, not from 0: the
@@ -236,9 +271,18 @@ def number_raw_rows(con: duckdb.DuckDBPyConnection, added_columns: list[str] = (
         con.execute("alter table raw_rows_kept rename to raw_rows_read")
         count, first, positions = con.execute(span).fetchone()
     added = "".join(f", null::varchar as {quote(c)}" for c in added_columns)
-    con.execute(
-        f"create temp view raw_rows as select rowid - {int(first)} + 1 as _row_number, *{added} from raw_rows_read"
-    )
+    position = f"(rowid - {int(first)} + 1)"
+    # Data rows missing from raw_rows_read (rejected lines: data row = line - 1; empty lines): the k-th row read is
+    # the k-th number not among them, k + #{missing m_r (r-th smallest) with m_r - r < k}.
+    missing = con.execute(
+        "select list(m order by m) from (select row_number - 1 as m from raw_rejects "
+        "union select row_number from raw_blank_rows)"
+    ).fetchone()[0]
+    shift = ""
+    if missing:
+        offsets = [m - r for r, m in enumerate(missing, start=1)]
+        shift = f" + len(list_filter({offsets}::bigint[], lambda o: o < {position}))"
+    con.execute(f"create temp view raw_rows as select {position}{shift} as _row_number, *{added} from raw_rows_read")
 
 
 def quote(name: str) -> str:

@@ -8,7 +8,6 @@ quarantined with the row number, the column at fault and the reason. See docs/cu
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -424,7 +423,8 @@ def read_curated_file(
     """Read one curated CSV: rows that parse, and a FileLoad accounting for every row.
 
     A row's number is its place among the file's data rows (the header is row 0), counting the lines the CSV
-    reader could not parse, so that every quarantined row points at its row in the file.
+    reader could not parse and empty lines (engine/reader.py), so that every quarantined row points at its row in
+    the file. An empty line is a blank row, quarantined as one with ``,,,`` lines, as Python's csv reader had it.
     """
     relative = path.relative_to(raw_dir).as_posix() if path.is_relative_to(raw_dir) else str(path)
     load = FileLoad("curated", table.name, relative, sha256_of(path))
@@ -446,9 +446,9 @@ def read_curated_file(
             "select row_number, column_name, reason, raw_values from raw_rejects"
         ).fetchall()
     }
-    parsed = con.execute("select * exclude (_row_number) from raw_rows order by _row_number").fetchall()
-    numbers = (n for n in itertools.count(1) if n not in unparsed)
-    records = sorted([*zip(numbers, parsed), *((n, None) for n in unparsed)], key=lambda record: record[0])
+    parsed = [(r[0], r[1:]) for r in con.execute("select * from raw_rows order by _row_number").fetchall()]
+    blank = [(n, ()) for (n,) in con.execute("select row_number from raw_blank_rows").fetchall()]
+    records = sorted([*parsed, *blank, *((n, None) for n in unparsed)], key=lambda record: record[0])
     good: list[dict[str, str]] = []
     seen_keys: dict[tuple, int] = {}
     for number, values in records:

@@ -221,19 +221,11 @@ class SourceAdapter:
                 raise SourceFileError(f"{path}: staging failed ({exc})") from exc
             parsed = con.execute("select count(*) from raw_rows").fetchone()[0]
             rejected = "where _reject_reason is not null" if inserted < parsed else "limit 0"
-            # data_row: lines the CSV reader rejected are not in raw_rows, so a row's position there is behind
-            # its place in the file by the number of rejected lines before it (a reader reject's row_number is
-            # its line, the header being line 1: data row = row_number - 1).
+            # _row_number is the row's place in the file already (engine/reader.py counts the lines the CSV
+            # reader rejected); a reader reject's row_number is its line, the header being line 1.
             con.execute(
-                """
-                create or replace temp table typed_rejects as
-                select t._row_number, t._row_number + (
-                           select count(*) from (select row_number - 1 - row_number() over (order by row_number)
-                                                 as rows_before from raw_rejects) r
-                           where r.rows_before < t._row_number) as data_row,
-                       t._reject_column, t._reject_reason
-                from (select _row_number, _reject_column, _reject_reason from typed REJECTED) t
-            """.replace("REJECTED", rejected)
+                "create or replace temp table typed_rejects as select _row_number, _row_number as data_row, "
+                f"_reject_column, _reject_reason from typed {rejected}"
             )
             rejected_by_model = con.execute("select count(*) from typed_rejects").fetchone()[0]
             rejected_by_reader = con.execute("select count(*) from raw_rejects").fetchone()[0]
