@@ -27,8 +27,8 @@ from pipelines.defs.operations.jobs import (  # noqa: F401
 from pipelines.defs.operations.schedules import build_schedules
 from pipelines.defs.operations.sensors import build_raw_files_sensor
 from pipelines.defs.publish.assets import published_warehouse_asset
-from pipelines.defs.quality.checks import sql_asset_checks
-from pipelines.defs.quality.gx_checks import gx_asset_checks
+from pipelines.defs.quality.checks import check_steps, sql_checks
+from pipelines.defs.quality.gx_checks import gx_checks
 from pipelines.defs.reference.assets import (
     core_reference_assets,
     curated_checks,
@@ -107,7 +107,7 @@ def build_definitions(
     live_jobs, live_schedules = build_live_schedules()
     return dg.Definitions(
         assets=[*staging_assets, *unpartitioned, publish, report, *exports, *live_assets],
-        asset_checks=[*curated_checks, *sql_asset_checks(), *gx_asset_checks()],
+        asset_checks=check_steps([*curated_checks, *sql_checks(), *gx_checks()]),
         jobs=[build_job, *incremental_jobs, refresh_job, *load_jobs, *live_jobs],
         schedules=[*build_schedules(build_job, refresh_job, build_selection), *live_schedules],
         sensors=[build_raw_files_sensor(load_jobs, build_job, build_selection)],

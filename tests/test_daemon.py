@@ -349,8 +349,10 @@ def test_the_sensor_loads_a_dropped_file_then_runs_the_build_the_cli_would(base,
     cli_state = copy_state(base, tmp_path / "cli")
     daemon = Service(["daemon"], state_env(daemon_state), daemon_state["root"], tmp_path / "daemon.log")
     try:
-        dagster_cli(daemon_state, "sensor", "start", "raw_files_sensor")
+        # dropped before the sensor is turned on, so that its first tick sees the file (a tick before the drop
+        # would leave the test waiting out the sensor's 60 s interval)
         write_gtd(daemon_state["raw"] / "gtd" / "drop.csv")
+        dagster_cli(daemon_state, "sensor", "start", "raw_files_sensor")
         runs = wait_for_runs(daemon_state, daemon, built_after_load, "load and build after the drop")
         assert_clean_stop(daemon)
     finally:

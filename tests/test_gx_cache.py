@@ -320,7 +320,9 @@ def test_the_dagster_checks_write_the_cache_and_say_what_they_validated(built_wa
             "|| '#new' as incident_id) from core.incidents"
         )
     suite = incidents_suite()
-    checks = [gx_checks.build_gx_check(suite, severity) for severity in ("ERROR", "WARN")]
+    from pipelines.defs.quality.checks import check_steps
+
+    checks = check_steps([gx_checks.gx_check(suite, severity) for severity in ("ERROR", "WARN")])
     job = dg.Definitions(
         assets=[dg.AssetSpec(suite.asset_key)],
         asset_checks=checks,

@@ -7,10 +7,12 @@ is appended to ``dq.check_results``.
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from pipelines.defs.incidents.run_inputs import RUN_INPUTS_KEY
 from pipelines.defs.incidents.sources.registry import adapters
@@ -128,7 +130,15 @@ def staging_check_deps(asset: dg.AssetKey) -> list[dg.AssetKey]:
     return [RUN_INPUTS_KEY] if asset.path[0] == "staging" and asset.path[1] in {a.name for a in adapters()} else []
 
 
-def build_sql_check(check: SqlCheck) -> dg.AssetChecksDefinition:
+@dataclass(frozen=True)
+class CheckDefinition:
+    """One check: its Dagster spec and how it is evaluated on the warehouse's open connection."""
+
+    spec: dg.AssetCheckSpec
+    evaluate: Callable[[dg.AssetCheckExecutionContext, duckdb.DuckDBPyConnection], dg.AssetCheckResult]
+
+
+def sql_check(check: SqlCheck) -> CheckDefinition:
     deps = [
         dg.AssetKey(list(ref))
         for ref in model_dependencies(check.sql)
@@ -136,24 +146,67 @@ def build_sql_check(check: SqlCheck) -> dg.AssetChecksDefinition:
     ]
     deps += staging_check_deps(check.asset_key)
 
-    @dg.asset_check(
-        pool=WAREHOUSE_POOL,
+    def evaluate(context: dg.AssetCheckExecutionContext, con) -> dg.AssetCheckResult:
+        failing = con.execute(f"select count(*) from ({check.sql})").fetchone()[0]
+        sample = [str(r[0]) for r in con.execute(f"select * from ({check.sql}) limit {SAMPLE_SIZE}").fetchall()]
+        return check_result(
+            context, con, check.asset_key, check.name, check.severity, check.description, failing, sample
+        )
+
+    spec = dg.AssetCheckSpec(
+        check.name,
         asset=check.asset_key,
-        name=check.name,
         description=f"[{check.severity}] {check.description}",
         blocking=check.severity == "ERROR",
         additional_deps=deps,
     )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    return CheckDefinition(spec, evaluate)
+
+
+def sql_checks() -> list[CheckDefinition]:
+    return [sql_check(c) for c in discover_sql_checks()]
+
+
+def _step_name(asset: dg.AssetKey, blocking: bool) -> str:
+    return "checks__" + "__".join(asset.path) + ("__blocking" if blocking else "__warnings")
+
+
+def check_steps(checks: list[CheckDefinition]) -> list[dg.AssetChecksDefinition]:
+    """The checks as Dagster definitions, one step per asset and blocking-ness.
+
+    A step costs Dagster about as much as a small check itself (events stored, upstream versions read), and a
+    build runs 72 checks. The blocking checks of one asset share a step (what they block is the same: that
+    asset's downstream), and so do its warnings (they block nothing); a blocking and a non-blocking check
+    never do, so that a warning's extra dependencies never hold up what a blocking check gates. Each check
+    keeps its own key, result and dq.check_results row, and a run that selects some of an asset's checks
+    evaluates only those."""
+    grouped: dict[tuple[dg.AssetKey, bool], list[CheckDefinition]] = {}
+    for check in checks:
+        grouped.setdefault((check.spec.asset_key, check.spec.blocking), []).append(check)
+    return [_check_step(_step_name(asset, blocking), group) for (asset, blocking), group in grouped.items()]
+
+
+def _check_step(name: str, checks: list[CheckDefinition]) -> dg.AssetChecksDefinition:
+    @dg.multi_asset_check(
+        name=name,
+        specs=[c.spec for c in checks],
+        can_subset=True,
+        pool=WAREHOUSE_POOL,
+        description="; ".join(c.spec.description or c.spec.name for c in checks),
+    )
+    def _checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+        selected = context.selected_asset_check_keys
+        errors = []
         with warehouse.connect() as con:
-            failing = con.execute(f"select count(*) from ({check.sql})").fetchone()[0]
-            sample = [str(r[0]) for r in con.execute(f"select * from ({check.sql}) limit {SAMPLE_SIZE}").fetchall()]
-            return check_result(
-                context, con, check.asset_key, check.name, check.severity, check.description, failing, sample
-            )
+            for check in checks:
+                if check.spec.key not in selected:
+                    continue
+                try:
+                    yield check.evaluate(context, con)
+                except Exception as exc:  # the step's other checks still run; the step fails at the end
+                    context.log.error(f"{check.spec.key.to_user_string()}: {exc}")
+                    errors.append(exc)
+        if errors:
+            raise errors[0]
 
-    return _check
-
-
-def sql_asset_checks() -> list[dg.AssetChecksDefinition]:
-    return [build_sql_check(c) for c in discover_sql_checks()]
+    return _checks

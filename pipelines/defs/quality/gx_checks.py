@@ -24,9 +24,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.defs.quality.checks import check_result, staging_check_deps
+from pipelines.defs.quality.checks import CheckDefinition, check_result, staging_check_deps
 from pipelines.engine.config import EXPECTATIONS_DIR
-from pipelines.engine.resources import WAREHOUSE_POOL, WarehouseResource
 from pipelines.engine.warehouse import transaction
 
 BATCH_VECTORS = 100  # DuckDB hands out 2,048-row vectors: about 200,000 rows per batch
@@ -387,46 +386,36 @@ def _store(con, suite: Suite, severity: str, key_hash: str, stale: list[tuple], 
             )
 
 
-def build_gx_check(suite: Suite, severity: str) -> dg.AssetChecksDefinition:
+def gx_check(suite: Suite, severity: str) -> CheckDefinition:
     name = "gx_errors" if severity == "ERROR" else "gx_warnings"
     expectations = suite.expectations(severity)
 
-    @dg.asset_check(
-        pool=WAREHOUSE_POOL,
-        asset=suite.asset_key,
-        name=name,
-        blocking=severity == "ERROR",
-        additional_deps=staging_check_deps(suite.asset_key),
-        description=f"[{severity}] {len(expectations)} Great Expectations expectation(s) from "
-        f"expectations/{suite.path.name}",
-    )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        # warehouse.connect() is the read-write connection to the working copy, under the writer lock and
-        # this pool (one warehouse step at a time): the cache is written through it, like dq.check_results.
-        with warehouse.connect() as con:
-            validation = validate_cached(con, suite, severity, expectations)
-            summary = validation.summary
-            failed = [s for s in summary if not s["success"]]
-            sample = [f"{s['type']}({s['kwargs'].get('column', '')}): {i}" for s in failed for i in s["sample"]]
-            observed = (
-                "; ".join(
-                    f"{s['type']}({s['kwargs'].get('column', '')}) {s['unexpected_count']} unexpected"
-                    + (f" [{s['error']}]" if s.get("error") else "")
-                    for s in failed
-                )
-                or "all passed"
+    def evaluate(context: dg.AssetCheckExecutionContext, con) -> dg.AssetCheckResult:
+        # con is the read-write connection to the working copy, under the writer lock and the warehouse pool
+        # (one warehouse step at a time): the cache is written through it, like dq.check_results.
+        validation = validate_cached(con, suite, severity, expectations)
+        summary = validation.summary
+        failed = [s for s in summary if not s["success"]]
+        sample = [f"{s['type']}({s['kwargs'].get('column', '')}): {i}" for s in failed for i in s["sample"]]
+        observed = (
+            "; ".join(
+                f"{s['type']}({s['kwargs'].get('column', '')}) {s['unexpected_count']} unexpected"
+                + (f" [{s['error']}]" if s.get("error") else "")
+                for s in failed
             )
-            result = check_result(
-                context,
-                con,
-                suite.asset_key,
-                name,
-                severity,
-                f"{len(expectations)} expectations",
-                sum(s["unexpected_count"] for s in failed) or len(failed),
-                sample[:SAMPLE_SIZE],
-                observed,
-            )
+            or "all passed"
+        )
+        result = check_result(
+            context,
+            con,
+            suite.asset_key,
+            name,
+            severity,
+            f"{len(expectations)} expectations",
+            sum(s["unexpected_count"] for s in failed) or len(failed),
+            sample[:SAMPLE_SIZE],
+            observed,
+        )
         return dg.AssetCheckResult(
             passed=result.passed,
             asset_key=result.asset_key,
@@ -442,13 +431,21 @@ def build_gx_check(suite: Suite, severity: str) -> dg.AssetChecksDefinition:
             },
         )
 
-    return _check
+    spec = dg.AssetCheckSpec(
+        name,
+        asset=suite.asset_key,
+        blocking=severity == "ERROR",
+        additional_deps=staging_check_deps(suite.asset_key),
+        description=f"[{severity}] {len(expectations)} Great Expectations expectation(s) from "
+        f"expectations/{suite.path.name}",
+    )
+    return CheckDefinition(spec, evaluate)
 
 
-def gx_asset_checks() -> list[dg.AssetChecksDefinition]:
-    checks = []
-    for suite in discover_suites():
-        for severity in ("ERROR", "WARN"):
-            if suite.expectations(severity):
-                checks.append(build_gx_check(suite, severity))
-    return checks
+def gx_checks() -> list[CheckDefinition]:
+    return [
+        gx_check(suite, severity)
+        for suite in discover_suites()
+        for severity in ("ERROR", "WARN")
+        if suite.expectations(severity)
+    ]

@@ -8,9 +8,8 @@ raw/acled_aggregates/*.csv -> staging.acled_aggregates -> core.published_aggrega
 import dagster as dg
 
 from pipelines.defs.lineage.assets import lineage_staging_asset
-from pipelines.defs.quality.checks import check_result
+from pipelines.defs.quality.checks import CheckDefinition, check_result
 from pipelines.defs.reference import curated, published_sources
-from pipelines.engine.resources import WAREHOUSE_POOL, WarehouseResource
 from pipelines.engine.sql_assets import folder_staging_asset, sql_models
 
 GROUP = "curated_reference"
@@ -37,30 +36,28 @@ def curated_staging_asset(table: curated.CuratedTable) -> dg.AssetsDefinition:
     )
 
 
-def curated_clean_check(table: curated.CuratedTable) -> dg.AssetChecksDefinition:
+def curated_clean_check(table: curated.CuratedTable) -> CheckDefinition:
     """Our own data must parse completely: a quarantined curated row blocks the run."""
     key = dg.AssetKey(["staging", f"curated_{table.name}"])
 
-    @dg.asset_check(
+    def evaluate(context: dg.AssetCheckExecutionContext, con) -> dg.AssetCheckResult:
+        rows = con.execute(
+            "select source_file || ' row ' || row_number || ' [' || coalesce(column_name, '-') || ']: ' || reason "
+            "from dq.quarantine where source = 'curated' and dataset = ? order by source_file, row_number",
+            [table.name],
+        ).fetchall()
+        sample = [r[0] for r in rows[:20]]
+        return check_result(
+            context, con, key, "no_quarantined_rows", "ERROR", "every curated row parses", len(rows), sample
+        )
+
+    spec = dg.AssetCheckSpec(
+        "no_quarantined_rows",
         asset=key,
-        pool=WAREHOUSE_POOL,
-        name="no_quarantined_rows",
         blocking=True,
         description="[ERROR] every row of the curated file(s) parses (see dq.quarantine)",
     )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with warehouse.connect() as con:
-            rows = con.execute(
-                "select source_file || ' row ' || row_number || ' [' || coalesce(column_name, '-') || ']: ' || reason "
-                "from dq.quarantine where source = 'curated' and dataset = ? order by source_file, row_number",
-                [table.name],
-            ).fetchall()
-            sample = [r[0] for r in rows[:20]]
-            return check_result(
-                context, con, key, "no_quarantined_rows", "ERROR", "every curated row parses", len(rows), sample
-            )
-
-    return _check
+    return CheckDefinition(spec, evaluate)
 
 
 curated_staging_assets = [curated_staging_asset(t) for t in curated.TABLES]
