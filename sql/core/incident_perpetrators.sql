@@ -21,5 +21,5 @@ names as (
 select
     p.* exclude (perpetrator_system),
     n.group_id
-from parts as p
-left join names as n on p.perpetrator_system = n.perpetrator_system and p.perpetrator_raw = n.perpetrator_raw
+from parts p
+left join names n on p.perpetrator_system = n.perpetrator_system and p.perpetrator_raw = n.perpetrator_raw

@@ -29,7 +29,7 @@ select
     current_localtimestamp() as loaded_at,
     harmonize_admin1(p.country, p.admin1) as admin1_harmonized,
     vc.violence_class
-from parts as p
-left join names as n on p.perpetrator_system = n.perpetrator_system and p.perpetrator_raw = n.perpetrator_raw
-left join staging.curated_violence_classes as vc
+from parts p
+left join names n on p.perpetrator_system = n.perpetrator_system and p.perpetrator_raw = n.perpetrator_raw
+left join staging.curated_violence_classes vc
     on split_part(p.source_file, '/', 1) = vc.incident_source and p.source_category = vc.source_category

@@ -27,8 +27,8 @@ select
     a.alias_normalized,
     arg_min(a.group_id, case a.source_system when m.source_name then 1 when m.alias_system then 2 else 3 end)
         as group_id
-from mapped_systems as m
-inner join own as a on a.source_system in (m.source_name, m.alias_system, 'mapped')
+from mapped_systems m
+inner join own a on a.source_system in (m.source_name, m.alias_system, 'mapped')
 group by all;
 
 create or replace temp table not_groups as
@@ -43,20 +43,20 @@ union
 select distinct
     'mapped:' || m.source_name as source_system,
     n.alias_normalized
-from (select distinct source_name, alias_system from staging.mapped) as m
-inner join own as n on n.source_system in (m.source_name, m.alias_system, 'mapped');
+from (select distinct source_name, alias_system from staging.mapped) m
+inner join own n on n.source_system in (m.source_name, m.alias_system, 'mapped');
 
 create or replace temp macro group_of(system, spelling) as coalesce(
     (
-        select own.group_id from alias_lookup as own
+        select own.group_id from alias_lookup own
         where own.source_system = system and own.alias_normalized = spelling
     ),
     (
-        select cur.group_id from alias_lookup as cur
+        select cur.group_id from alias_lookup cur
         where
             cur.source_system = 'curated' and cur.alias_normalized = spelling
             and not exists (
-                select 1 from not_groups as ng
+                select 1 from not_groups ng
                 where ng.source_system = system and ng.alias_normalized = spelling
             )
     )
