@@ -1,5 +1,5 @@
 """Incident sources: one partitioned staging asset per adapter (a partition per raw file), then the
-conformed core.incidents / core.incident_perpetrators."""
+conformed core.incident_versions, core.incidents and core.incident_perpetrators."""
 
 import dagster as dg
 
@@ -9,9 +9,10 @@ from pipelines.defs.incidents.sources import acled
 from pipelines.defs.incidents.sources.base import SourceAdapter
 from pipelines.defs.incidents.sources.registry import adapters
 from pipelines.engine.accounting import record_failed_file, sha256_of
-from pipelines.engine.file_rows import Refresh
+from pipelines.engine.column_docs import header_comment
 from pipelines.engine.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
-from pipelines.engine.sql_assets import sql_model_asset, table_metadata
+from pipelines.engine.sql_assets import refresh_metadata, sql_model_asset, table_metadata
+from pipelines.engine.warehouse import sql_model
 
 GROUP = "incidents"
 
@@ -76,16 +77,6 @@ def staging_asset(adapter: SourceAdapter) -> dg.AssetsDefinition:
 staging_assets = [staging_asset(a) for a in adapters()]
 
 
-DESCRIPTIONS = {
-    "incident_versions": "Every version of every ACLED and UCDP GED event, with when it was known "
-    "(sql/core/incident_versions.sql over sql/core/incident_versions/); core.incidents holds the current ones.",
-    "incidents": "One row per source event, every incident source conformed (sql/core/incidents.sql over "
-    "sql/core/incidents/).",
-    "incident_perpetrators": "Every perpetrator of every incident (sql/core/incident_perpetrators.sql over "
-    "sql/core/incident_perpetrators/).",
-}
-
-
 # One asset writes the three tables, in order: core.incidents holds the current versions of core.incident_versions,
 # and the check that says so (sql/checks/core/incident_versions__one_current_version_per_event.sql) reads both.
 # Each table depends on what its SQL reads, except what this asset writes itself (the ACLED deletions it stages).
@@ -98,7 +89,7 @@ WRITTEN = {("core", table) for table in conform.TABLES} | {("staging", acled.DEL
             ["core", table],
             group_name=GROUP,
             kinds={"duckdb", "sql"},
-            description=DESCRIPTIONS[table],
+            description=header_comment(sql_model("core", table)),
             deps=[
                 *(dg.AssetKey(list(ref)) for ref in conform.dependencies(table) if ref not in WRITTEN),
                 RUN_INPUTS_KEY,
@@ -131,17 +122,6 @@ def core_incidents(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             f"{load.source_file}: read {load.rows_read}, loaded {load.rows_loaded}, quarantined {load.rows_quarantined}"
         )
     yield from results
-
-
-def refresh_metadata(refresh: Refresh) -> dict:
-    """How a table kept file by file was refreshed (the CLI's progress line shows mode and rows)."""
-    return {
-        "mode": refresh.mode,
-        "reason": refresh.reason,
-        "rows_inserted": dg.MetadataValue.int(refresh.rows_inserted),
-        "rows_deleted": dg.MetadataValue.int(refresh.rows_deleted),
-        "files_replaced": dg.MetadataValue.json(refresh.files_replaced) if refresh.files_replaced else "none",
-    }
 
 
 # What each source, release and file covers, by country and month (sql/core/source_coverage.sql).
