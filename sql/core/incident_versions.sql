@@ -23,7 +23,7 @@ names as (
 select
     p.* exclude (perpetrator_system),
     n.group_id,
-    current_localtimestamp() as loaded_at,
+    current_timestamp at time zone 'UTC' as loaded_at,  -- UTC, as every timestamp the pipeline writes
     harmonize_admin1(p.country, p.admin1) as admin1_harmonized,
     vc.violence_class
 from parts p
