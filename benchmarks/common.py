@@ -16,6 +16,15 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))  # this checkout's pipelines package, not an installed one
 
 
+def conform_incidents(con) -> None:
+    """What the asset core.incidents does once the files are staged: core.incident_versions, core.incidents and
+    core.incident_perpetrators refreshed from their SQL models, file by file (pipelines/defs/incidents/conform.py)."""
+    from pipelines.defs.incidents import conform
+
+    for table in conform.TABLES:
+        conform.refresh(con, table)
+
+
 # ---- measuring -----------------------------------------------------------------------------------------
 def _children() -> dict[int, list[int]]:
     tree: dict[int, list[int]] = {}

@@ -8,12 +8,22 @@ import shutil
 import time
 from pathlib import Path
 
-from common import build_mode, cli_run, copy_warehouse, count, median, note, raw_dir, runs_text, verdict
+from common import (
+    build_mode,
+    cli_run,
+    conform_incidents,
+    copy_warehouse,
+    count,
+    median,
+    note,
+    raw_dir,
+    runs_text,
+    verdict,
+)
 
 
 def month_ingest(published: Path, raw: Path, file: Path) -> float:
     """Stage and conform one new file into a copy of the built warehouse (the incremental ingest path)."""
-    from pipelines.defs.incidents import conform as incidents
     from pipelines.defs.incidents.sources.registry import adapters
     from pipelines.engine import accounting
     from pipelines.engine import warehouse as wh
@@ -24,7 +34,7 @@ def month_ingest(published: Path, raw: Path, file: Path) -> float:
     con = wh.connect_build(published)
     try:
         gtd.stage(con, file, raw)
-        incidents.sync_incidents(con, [incidents.curated_conformer(), *incidents.adapter_conformers()])
+        conform_incidents(con)
         con.execute("checkpoint")
     finally:
         con.close()
@@ -105,7 +115,7 @@ def report_lines(results: dict) -> list[str]:
         "",
         "| measure | median s | runs (s) | share of the full one |",
         "|---|---:|---|---:|",
-        f"| ingest path (`stage()` + `sync_incidents()`) | {inc['ingest_median']:.2f} | {runs_text(inc['ingest_s'])} | "
+        f"| ingest path (`stage()` + `conform_incidents()`) | {inc['ingest_median']:.2f} | {runs_text(inc['ingest_s'])} | "
         f"{inc['ingest_share']:.1%} |",
     ]
     if "run_median" in inc:

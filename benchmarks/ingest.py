@@ -1,5 +1,5 @@
 """Measure 1, full ingest of the 10x GTD file: the pipeline's staging + conforming path (adapter ``stage()`` and
-``sync_incidents()`` on a fresh copy of a curated-only warehouse), the least that design can cost, DuckDB's
+``conform_incidents()`` on a fresh copy of a curated-only warehouse), the least that design can cost, DuckDB's
 ``CREATE TABLE AS SELECT * FROM read_csv()`` into a database file, pandas ``read_csv`` + insert into a DuckDB file,
 and the whole ``python -m pipelines run`` (which leaves the 10x warehouse the later measures use)."""
 
@@ -9,7 +9,7 @@ import shutil
 import time
 from pathlib import Path
 
-from common import cli_run, count, median, median_value, note, runs_text, verdict
+from common import cli_run, conform_incidents, count, median, median_value, note, runs_text, verdict
 
 
 def wh_build_path(published: Path) -> Path:
@@ -42,7 +42,6 @@ def pipeline_ingest(
     """Stage one GTD file and conform it into core.incidents on a fresh copy of a curated-only warehouse.
 
     ``statements`` (if given) receives (seconds, statement) for every statement of 50 ms or more."""
-    from pipelines.defs.incidents import conform as incidents
     from pipelines.defs.incidents.sources.registry import adapters
     from pipelines.engine import accounting
     from pipelines.engine import warehouse as wh
@@ -59,7 +58,7 @@ def pipeline_ingest(
     timed_con = TimedConnection(con, statements) if statements is not None else con
     try:
         gtd.stage(timed_con, file, raw)
-        incidents.sync_incidents(timed_con, [incidents.curated_conformer(), *incidents.adapter_conformers()])
+        conform_incidents(timed_con)
         timed_con.execute("checkpoint")
         seconds = time.perf_counter() - started
         rows = con.execute("select count(*) from core.incidents where source = 'gtd'").fetchone()[0]
@@ -190,7 +189,7 @@ def report_lines(results: dict) -> list[str]:
         "|---|---:|---|---:|",
         f"| DuckDB `CREATE TABLE AS SELECT * FROM read_csv()` into a file (the limit) | {i['duckdb_median']:.2f} | "
         f"{runs_text(i['duckdb_s'])} | {i['rows']['duckdb']:,} |",
-        f"| pipeline: `stage()` + `sync_incidents()` (staging, quarantine, accounting, conforming, group resolution) | "
+        f"| pipeline: `stage()` + `conform_incidents()` (staging, quarantine, accounting, conforming, group resolution) | "
         f"{i['pipeline_median']:.2f} | {runs_text(i['pipeline_s'])} | {i['rows']['pipeline']:,} |",
         f"| pandas `read_csv` + insert into a DuckDB file | {i['pandas_median']:.2f} | {runs_text(i['pandas_s'])} | "
         f"{i['rows']['pandas']:,} |",

@@ -59,12 +59,13 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=5000)
     args = parser.parse_args()
 
-    from pipelines.defs.incidents.conform import adapter_conformers, curated_conformer, sync_incidents
+    from pipelines.defs.incidents import conform
     from pipelines.defs.incidents.sources.acled import ADAPTER, stage_deletions
     from pipelines.defs.live.acled import AcledClient
     from pipelines.defs.live.http import RetryingClient
     from pipelines.defs.live.pull import pull_acled
     from pipelines.defs.live.settings import live_settings
+    from pipelines.defs.reference.curated import TABLES, stage_curated_table
     from pipelines.engine.warehouse import connect_build
     from tests.fake_apis import ACLED_PASSWORD, ACLED_USER
 
@@ -95,15 +96,14 @@ def main() -> int:
                 started = time.perf_counter()
                 load = ADAPTER.stage(con, path, raw)
                 timings["stage (adapter: staging, quarantine, accounting)"] = time.perf_counter() - started
-                # no curated data in this warehouse: an empty list of names that are not groups
-                con.execute(
-                    "create table if not exists staging.curated_non_group_perpetrators "
-                    "(source_system varchar, perpetrator_raw varchar)"
-                )
+                # no curated data in this warehouse: its curated tables empty (no raw/curated/)
+                for table in TABLES:
+                    stage_curated_table(con, table, raw)
                 started = time.perf_counter()
                 stage_deletions(con, raw)
-                sync_incidents(con, [c for c in [curated_conformer(), *adapter_conformers()] if c.source == "acled"])
-                timings["versions + core.incidents (sync_incidents)"] = time.perf_counter() - started
+                for table in conform.TABLES:
+                    conform.refresh(con, table)
+                timings["versions + core.incidents (conform.refresh)"] = time.perf_counter() - started
                 versions = con.execute("select count(*) from core.incident_versions").fetchone()[0]
             finally:
                 con.close()

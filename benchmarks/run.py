@@ -13,7 +13,7 @@ Measurements (the numbers match issue 8's list), one module each; this script pr
 the order their inputs need (1 builds the 10x warehouse that 6, 2 and 5 use; 3 the 80x one that 4 uses) and
 writes the report:
   1. ingest.py: full ingest of the 10x GTD file: the pipeline's staging + conforming path (adapter ``stage()``
-     and ``sync_incidents()`` on a fresh copy of a curated-only warehouse), DuckDB's ``CREATE TABLE AS SELECT
+     and ``conform_incidents()`` on a fresh copy of a curated-only warehouse), DuckDB's ``CREATE TABLE AS SELECT
      * FROM read_csv()`` into a database file, pandas ``read_csv`` + insert into a DuckDB file, and the
      whole ``python -m pipelines run``;
   2. incremental.py: a month file (1/120 of the 10x file) added to the built 10x warehouse (and, with the

@@ -308,32 +308,23 @@ CREATE TABLE IF NOT EXISTS core.incident_perpetrators (
     suspected       BOOLEAN                   -- the source marks the attribution as suspected; NULL: it does not say
 );
 
--- Which file version's rows core.incidents holds, so a run only conforms what changed.
-CREATE TABLE IF NOT EXISTS meta.conformed_files (
-    source      VARCHAR NOT NULL,
-    source_file VARCHAR NOT NULL,
-    sha256      VARCHAR NOT NULL,
-    conformed_at TIMESTAMP NOT NULL
+-- What the tables kept file by file hold (pipelines/engine/file_rows.py: core.incidents, core.incident_perpetrators,
+-- core.incident_versions, marts.incident_facts), so that a run replaces only the rows of the source files whose
+-- rows changed: per table and file, the key of its rows when they were written and the code they were computed
+-- with. A different code_fingerprint or inputs_digest, or no record, rebuilds the whole table.
+CREATE TABLE IF NOT EXISTS meta.file_row_keys (
+    table_name       VARCHAR NOT NULL,        -- schema.table
+    source_file      VARCHAR NOT NULL,
+    row_key          VARCHAR NOT NULL,        -- changes whenever the file's rows may have changed
+    code_fingerprint VARCHAR NOT NULL,        -- SQL, suites, package code, libraries (pipelines/engine/fingerprint.py)
+    inputs_digest    VARCHAR NOT NULL         -- what every row is computed from besides its file (marts.incident_facts:
+                                              -- md5 of the rows of marts.group_family_membership); '' when nothing
 );
-
--- The group each (source, normalised perpetrator name) resolved to at the last conforming, so that a
--- run re-resolves stored incidents only for the names whose group changed (pipelines/defs/incidents/conform.py).
-CREATE TABLE IF NOT EXISTS meta.group_resolution (
-    source           VARCHAR NOT NULL,
-    alias_normalized VARCHAR NOT NULL,
-    group_id         VARCHAR NOT NULL
-);
-
--- What marts.incident_facts holds (pipelines/defs/incidents/incident_facts.py), so that a run replaces only the rows of the
--- source files whose incidents changed instead of rebuilding the mart: one row per source file, with the key of
--- its rows in core.incidents when the mart was built (pipelines/defs/incidents/conform.py conformed_row_keys) and what every
--- row was computed with. A different code_fingerprint or group_family_digest rebuilds the whole mart.
-CREATE TABLE IF NOT EXISTS meta.incident_facts_inputs (
-    source_file          VARCHAR NOT NULL,
-    row_key              VARCHAR NOT NULL,
-    code_fingerprint     VARCHAR NOT NULL,    -- SQL, suites, package code, libraries (pipelines/engine/fingerprint.py)
-    group_family_digest  VARCHAR NOT NULL     -- md5 of the rows of marts.group_family_membership
-);
+-- The records of earlier code (one per table), replaced by meta.file_row_keys: a warehouse that has them is
+-- rebuilt whole once.
+DROP TABLE IF EXISTS meta.conformed_files;
+DROP TABLE IF EXISTS meta.group_resolution;
+DROP TABLE IF EXISTS meta.incident_facts_inputs;
 
 -- One row per file version that a loader read. rows_read = rows_loaded + rows_quarantined, always.
 CREATE TABLE IF NOT EXISTS dq.file_loads (

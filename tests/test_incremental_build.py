@@ -216,7 +216,7 @@ def test_a_curated_change_builds_everything(base, tmp_path):
 
 
 def test_a_family_ruling_change_rebuilds_incident_facts_from_the_new_membership(base, tmp_path):
-    """marts.incident_facts depends on marts.group_family_membership (meta.incident_facts_inputs keeps its
+    """marts.incident_facts depends on marts.group_family_membership (meta.file_row_keys keeps its
     digest): a changed ruling changes families without any incident changing, and the mart is rebuilt whole."""
     raw, warehouse = state(base, tmp_path)
     rulings = raw / "curated" / "group_family_rulings.csv"
@@ -247,7 +247,9 @@ def test_a_code_change_builds_everything_and_rebuilds_incident_facts(base, tmp_p
     con.execute("update meta.build_info set code_fingerprint = 'other code'")
     con.close()
     con = duckdb.connect(str(warehouse.parent / ".build" / warehouse.name))
-    con.execute("update meta.incident_facts_inputs set code_fingerprint = 'other code'")
+    con.execute(
+        "update meta.file_row_keys set code_fingerprint = 'other code' where table_name = 'marts.incident_facts'"
+    )
     con.close()
     base["month"].to_csv(raw / "gtd" / "month.csv", index=False)
     result = run(raw, warehouse)

@@ -7,6 +7,7 @@ import duckdb
 
 from pipelines.engine.column_docs import column_descriptions, header_comment
 from pipelines.engine.config import SQL_DIR
+from pipelines.engine.file_rows import Refresh
 from pipelines.engine.groups import domain_group
 from pipelines.engine.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
 from pipelines.engine.warehouse import create_table_as, model_dependencies, replace_table, sql_model
@@ -79,6 +80,18 @@ def table_metadata(
         )
     metadata["preview"] = dg.MetadataValue.md(preview_md)
     return metadata
+
+
+def refresh_metadata(refresh: Refresh) -> dict:
+    """How a table kept file by file was refreshed (pipelines/engine/file_rows.py); the CLI's progress line shows
+    the mode and the rows inserted and deleted."""
+    return {
+        "mode": refresh.mode,
+        "reason": refresh.reason,
+        "rows_inserted": dg.MetadataValue.int(refresh.rows_inserted),
+        "rows_deleted": dg.MetadataValue.int(refresh.rows_deleted),
+        "files_replaced": dg.MetadataValue.json(refresh.files_replaced) if refresh.files_replaced else "none",
+    }
 
 
 def model_asset_args(layer: str, name: str, group_name: str) -> dict:

@@ -29,8 +29,6 @@ from pipelines.engine.faults import fault_point
 SCHEMA_FILE = SQL_DIR / "schema.sql"
 # Tables whose rows are history that a rebuild from raw cannot recreate: migrate them in place.
 HISTORY_TABLES = {("dq", "check_results")}
-# Tables conformed file by file; meta.conformed_files says which file versions they hold.
-CONFORMED_TABLES = {("core", "incidents"), ("core", "incident_perpetrators")}
 TABLE_REF = re.compile(r"\b(staging|core|dq|marts)\.([a-z_][a-z0-9_]*)\b")
 MACRO_DIR = SQL_DIR / "macros"  # table macros shared by models: sql/macros/<name>.sql creates <name>()
 MACRO_CALL = re.compile(r"\b([a-z_][a-z0-9_]*)\s*\(")
@@ -122,7 +120,7 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     reference = duckdb.connect()
     reference.execute(ddl)
     wanted, existing = _columns(reference), _columns(con)
-    conformed_dropped = False
+    dropped = []
     for (schema, table), target in wanted.items():
         current = existing.get((schema, table))
         if current and current != target:
@@ -133,12 +131,12 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
                         con.execute(f'alter table {schema}.{table} add column "{name}" {dtype}')
             else:
                 con.execute(f"drop table {schema}.{table}")
-                conformed_dropped |= (schema, table) in CONFORMED_TABLES
+                dropped.append(f"{schema}.{table}")
     reference.close()
     con.execute(ddl)
-    if conformed_dropped:
-        # Filled file by file (pipelines/defs/incidents/conform.py): with no record of what they hold, every file is conformed again.
-        con.execute("delete from meta.conformed_files")
+    if dropped:
+        # A table kept file by file (pipelines/engine/file_rows.py) with no record of what it holds is rebuilt whole.
+        con.execute("delete from meta.file_row_keys where list_contains(?::varchar[], table_name)", [dropped])
 
 
 _schema_applied: set[tuple] = set()

@@ -1,16 +1,18 @@
 """Incident sources: one partitioned staging asset per adapter (a partition per raw file), then the
-conformed core.incidents / core.incident_perpetrators."""
+conformed core.incident_versions, core.incidents and core.incident_perpetrators."""
 
 import dagster as dg
 
-from pipelines.defs.incidents import conform as incidents
+from pipelines.defs.incidents import conform
 from pipelines.defs.incidents.run_inputs import RUN_INPUTS_KEY
 from pipelines.defs.incidents.sources import acled
 from pipelines.defs.incidents.sources.base import SourceAdapter
 from pipelines.defs.incidents.sources.registry import adapters
 from pipelines.engine.accounting import record_failed_file, sha256_of
+from pipelines.engine.column_docs import header_comment
 from pipelines.engine.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
-from pipelines.engine.sql_assets import sql_model_asset, table_metadata
+from pipelines.engine.sql_assets import refresh_metadata, sql_model_asset, table_metadata
+from pipelines.engine.warehouse import sql_model
 
 GROUP = "incidents"
 
@@ -75,69 +77,51 @@ def staging_asset(adapter: SourceAdapter) -> dg.AssetsDefinition:
 staging_assets = [staging_asset(a) for a in adapters()]
 
 
-# Both tables are written from the staged sources, resolving names through the aliases and the names classed
-# "not a group" (pipelines/defs/incidents/conform.py): each depends on all of them, so that every asset reading either is
-# downstream of every staged source (an incremental build selects by that).
-CONFORM_DEPS = [
-    *(a.key for a in staging_assets),
-    RUN_INPUTS_KEY,
-    dg.AssetKey(["staging", "curated_incidents"]),
-    dg.AssetKey(["core", "group_aliases"]),
-    dg.AssetKey(["staging", "curated_non_group_perpetrators"]),
-    dg.AssetKey(["staging", "curated_violence_classes"]),
-]
+# One asset writes the three tables, in order: core.incidents holds the current versions of core.incident_versions,
+# and the check that says so (sql/checks/core/incident_versions__one_current_version_per_event.sql) reads both.
+# Each table depends on what its SQL reads, except what this asset writes itself (the ACLED deletions it stages).
+WRITTEN = {("core", table) for table in conform.TABLES} | {("staging", acled.DELETIONS_SOURCE)}
 
 
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            ["core", "incidents"],
+            ["core", table],
             group_name=GROUP,
-            kinds={"duckdb"},
-            description="One row per source event, every incident source conformed (sql/core/incidents/).",
-            deps=CONFORM_DEPS,
-        ),
-        dg.AssetSpec(
-            ["core", "incident_perpetrators"],
-            group_name=GROUP,
-            kinds={"duckdb"},
-            description="Every perpetrator of every incident (sql/core/incident_perpetrators/).",
-            deps=CONFORM_DEPS,
-        ),
-        dg.AssetSpec(
-            ["core", "incident_versions"],
-            group_name=GROUP,
-            kinds={"duckdb"},
-            description="Every version of every ACLED and UCDP GED event, with when it was known "
-            "(sql/core/incident_versions/); core.incidents holds the current ones.",
-            deps=CONFORM_DEPS,
-        ),
+            kinds={"duckdb", "sql"},
+            description=header_comment(sql_model("core", table)),
+            deps=[
+                *(dg.AssetKey(list(ref)) for ref in conform.dependencies(table) if ref not in WRITTEN),
+                RUN_INPUTS_KEY,
+            ],
+            metadata={"sql_file": f"sql/core/{table}.sql", "dagster/table_name": f"core.{table}"},
+        )
+        for table in conform.TABLES
     ],
     pool=WAREHOUSE_POOL,
 )
 def core_incidents(context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw: RawDirectoryResource):
+    results = []
     with warehouse.connect() as con:
         # The rows of raw files that are gone were dropped by meta.run_inputs at the start of the build.
         deletions = acled.stage_deletions(con, raw.root)
-        changed = incidents.sync_incidents(con, [incidents.curated_conformer(), *incidents.adapter_conformers()])
-        total = con.execute("select count(*) from core.incidents").fetchone()[0]
-        incidents_meta = table_metadata(con, "core", "incidents", total)  # with its rows per source
-        perps = con.execute("select count(*) from core.incident_perpetrators").fetchone()[0]
-        perps_meta = table_metadata(con, "core", "incident_perpetrators", perps)
-        versions = dict(
-            con.execute("select closed_by is not null, count(*) from core.incident_versions group by all").fetchall()
-        )
-        versions_meta = table_metadata(con, "core", "incident_versions", sum(versions.values()))
+        for table in conform.TABLES:
+            refresh = conform.refresh(con, table)
+            metadata = table_metadata(con, "core", table, refresh.rows)  # with its rows per source
+            metadata.update(refresh_metadata(refresh))
+            if table == "incident_versions":
+                closed = con.execute("select count(*) from core.incident_versions where closed_by is not null")
+                metadata["closed_versions"] = dg.MetadataValue.int(closed.fetchone()[0])
+            results.append(dg.MaterializeResult(asset_key=["core", table], metadata=metadata))
+            context.log.info(
+                f"core.{table}: {refresh.mode} ({refresh.reason}): {refresh.rows_deleted:,} rows deleted, "
+                f"{refresh.rows_inserted:,} inserted"
+            )
     for load in deletions:
         context.log.info(
             f"{load.source_file}: read {load.rows_read}, loaded {load.rows_loaded}, quarantined {load.rows_quarantined}"
         )
-    context.log.info(f"conformed files per source: {changed or 'nothing changed'}")
-    incidents_meta["files_conformed"] = dg.MetadataValue.json(changed) if changed else "none (no staged file changed)"
-    yield dg.MaterializeResult(asset_key=["core", "incidents"], metadata=incidents_meta)
-    yield dg.MaterializeResult(asset_key=["core", "incident_perpetrators"], metadata=perps_meta)
-    versions_meta["closed_versions"] = dg.MetadataValue.int(versions.get(True, 0))
-    yield dg.MaterializeResult(asset_key=["core", "incident_versions"], metadata=versions_meta)
+    yield from results
 
 
 # What each source, release and file covers, by country and month (sql/core/source_coverage.sql).

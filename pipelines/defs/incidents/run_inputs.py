@@ -8,15 +8,31 @@ CLI, the sensor and the daily schedule) and every raw file is staged in its curr
 by hand from the UI, or one after a failed load, gets no stamp and the next run builds everything.
 """
 
-import dagster as dg
+from pathlib import Path
 
-from pipelines.defs.incidents.conform import prune_removed_files
+import dagster as dg
+import duckdb
+
 from pipelines.defs.incidents.sources.registry import adapters
-from pipelines.defs.operations.planner import INPUTS_TAG, inputs_as_loaded
+from pipelines.defs.operations.planner import INPUTS_TAG, inputs_as_loaded, staged_changes
+from pipelines.engine.accounting import forget_file
 from pipelines.engine.fingerprint import record_run_inputs, run_inputs
 from pipelines.engine.resources import WAREHOUSE_POOL, RawDirectoryResource, WarehouseResource
+from pipelines.engine.warehouse import table_exists
 
 RUN_INPUTS_KEY = dg.AssetKey(["meta", "run_inputs"])
+
+
+def prune_removed_files(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> list[str]:
+    """Files loaded earlier but gone from the raw directory (pipelines/defs/operations/planner.py decides which): drop
+    their staged rows. Called once per build run, by the asset meta.run_inputs, before anything reads them."""
+    removed = []
+    for source, source_file in staged_changes(con, raw_dir)[1]:
+        forget_file(con, source, source_file)
+        if table_exists(con, "staging", source):
+            con.execute(f"delete from staging.{source} where source_file = ?", [source_file])
+        removed.append(source_file)
+    return removed
 
 
 @dg.asset(

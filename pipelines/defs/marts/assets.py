@@ -14,7 +14,7 @@ from pipelines.defs.marts.stats import (
     fill_policy_outcomes_joint,
 )
 from pipelines.engine.resources import WarehouseResource
-from pipelines.engine.sql_assets import model_asset_args, sql_model_asset, table_metadata
+from pipelines.engine.sql_assets import model_asset_args, refresh_metadata, sql_model_asset, table_metadata
 
 GROUP = "marts"
 MARTS = [
@@ -55,15 +55,7 @@ def incident_facts_asset() -> dg.AssetsDefinition:
             f"{refresh.mode} ({refresh.reason}): {refresh.rows_deleted:,} rows deleted, "
             f"{refresh.rows_inserted:,} inserted"
         )
-        metadata.update(
-            {
-                "mode": refresh.mode,
-                "reason": refresh.reason,
-                "rows_inserted": dg.MetadataValue.int(refresh.rows_inserted),
-                "rows_deleted": dg.MetadataValue.int(refresh.rows_deleted),
-                "files_replaced": dg.MetadataValue.json(refresh.files_replaced) if refresh.files_replaced else "none",
-            }
-        )
+        metadata.update(refresh_metadata(refresh))
         return dg.MaterializeResult(metadata=metadata)
 
     return _incident_facts

@@ -33,7 +33,9 @@ def incremental_selection(build_selection: dg.AssetSelection, sources: Sequence[
     staged = [asset for adapter, asset in zip(adapters(), staging_assets) if adapter.name in sources]
     if len(staged) != len(set(sources)):
         raise KeyError(f"not incident sources: {sorted(set(sources) - {a.name for a in adapters()})}")
-    reached = dg.AssetSelection.assets(*staged).downstream() - dg.AssetSelection.assets(*staging_assets)
+    # (with the other tables of a multi-asset: core.incident_versions is written with core.incidents)
+    reached = dg.AssetSelection.assets(*staged).downstream().required_multi_asset_neighbors()
+    reached -= dg.AssetSelection.assets(*staging_assets)
     # meta.run_inputs (prune removed files, stamp the inputs) starts every build.
     return (
         (reached & build_selection)

@@ -10,7 +10,7 @@ The build is ``nothing`` (the published warehouse was built from exactly these i
 incident source files changed: the part of the build job they reach) or ``full`` (pipelines/engine/fingerprint.py
 ``plan_build`` says why). Files are compared with what is staged in the working copy (``dq.file_loads``): a
 file whose (source, path, sha256) is not current there is loaded; a staged file gone from the raw folder is
-dropped, by ``pipelines.defs.incidents.conform.prune_removed_files`` at the start of the build run (asset
+dropped, by ``pipelines.defs.incidents.run_inputs.prune_removed_files`` at the start of the build run (asset
 ``meta.run_inputs``), the one place that prunes. Nothing here imports Dagster.
 """
 

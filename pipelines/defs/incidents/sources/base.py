@@ -162,6 +162,11 @@ class SourceAdapter:
         return path.read_text() if path.exists() else None
 
     @property
+    def alias_system_sql(self) -> str:
+        """SQL over a conformed row (its incident_id) naming the alias system that resolves its names."""
+        return f"'{self.source_system}'"
+
+    @property
     def staging_table(self) -> str:
         return f"staging.{self.name}"
 

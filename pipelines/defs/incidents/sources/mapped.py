@@ -579,6 +579,11 @@ class MappedAdapter(SourceAdapter):
         }
         return [c for c in header if c not in used]
 
+    @property
+    def alias_system_sql(self) -> str:
+        # Each dataset resolves through its own system 'mapped:<source_name>' (sql/macros/group_of.sql).
+        return MAPPED_SYSTEM_SQL
+
     def ensure_staging_table(self, con: duckdb.DuckDBPyConnection) -> None:
         install_mapping(con, None, "")
         con.execute(
@@ -594,11 +599,14 @@ class MappedAdapter(SourceAdapter):
         self._ensure_staging_table(con, columns)
 
 
+# The alias system of a conformed row of a mapped dataset (its incident_id is '<source_name>:<id>').
+MAPPED_SYSTEM_SQL = "'mapped:' || split_part(incident_id, ':', 1)"
+
 ADAPTER = MappedAdapter(
     name="mapped",
     description="mapped CSV/XLSX (raw/mapped/<dataset>/ with a mapping.yaml)",
     # Each dataset resolves names through its own source_name's aliases, then its alias_system's, then
-    # 'mapped' and the curated names (pipelines/defs/incidents/conform.py: resolution per row's system).
+    # 'mapped' and the curated names (alias_system_sql: resolution per row's system, sql/macros/group_of.sql).
     source_system="mapped",
     required_columns=(),
     patterns=("*/*.csv", "*/*.xlsx", "*/*.xlsm"),
