@@ -12,7 +12,8 @@ here only when the variables read at import time (IMPORT_TIME_ENV) are those thi
 
 Protocol (JSON lines): the test writes ``{"args", "env", "cwd", "stdout", "stderr"}``; the server answers
 ``{"pid": ...}`` once the child is forked and ``{"returncode": ...}`` (negative: killed by that signal) when it
-has exited. Requests are served one at a time. EOF on stdin stops the server.
+has exited, with the child's CPU seconds ("cpu"; tests/conftest.py logs them). Requests are served one at a
+time. EOF on stdin stops the server.
 """
 
 from __future__ import annotations
@@ -67,8 +68,9 @@ def serve() -> dict | None:
             os.close(proto_out)
             return request
         os.write(proto_out, json.dumps({"pid": pid}).encode() + b"\n")
-        _, status = os.waitpid(pid, 0)
-        os.write(proto_out, json.dumps({"returncode": os.waitstatus_to_exitcode(status)}).encode() + b"\n")
+        _, status, usage = os.wait4(pid, 0)
+        answer = {"returncode": os.waitstatus_to_exitcode(status), "cpu": usage.ru_utime + usage.ru_stime}
+        os.write(proto_out, json.dumps(answer).encode() + b"\n")
 
 
 def run_child(request: dict) -> None:

@@ -55,9 +55,13 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subproce
     if "DAGSTER_HOME" not in (env or {}):  # only a test's own instance, never the developer's
         full_env.pop("DAGSTER_HOME", None)
     zygote = _zygote(full_env)
+    started = time.monotonic()
     if zygote is not None:
-        return zygote.run(list(args), full_env, PROJECT_ROOT, timeout)
-    return subprocess.run(
+        result = zygote.run(list(args), full_env, PROJECT_ROOT, timeout)
+        _log_cli_run(args, time.monotonic() - started, zygote.cpu)
+        return result
+    before = os.times()
+    result = subprocess.run(
         [sys.executable, "-m", "pipelines", *args],
         capture_output=True,
         text=True,
@@ -65,6 +69,32 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subproce
         cwd=PROJECT_ROOT,
         timeout=timeout,
     )
+    after = os.times()
+    _log_cli_run(
+        args,
+        time.monotonic() - started,
+        after.children_user + after.children_system - before.children_user - before.children_system,
+    )
+    return result
+
+
+# Where the CLI runs of the tests go (benchmarks/test_suite.py): one JSON line per run, with the test that
+# started it, its wall and CPU seconds.
+CLI_LOG_ENV = "PIPELINES_TEST_CLI_LOG"
+
+
+def _log_cli_run(args, wall: float, cpu: float | None) -> None:
+    path = os.environ.get(CLI_LOG_ENV)
+    if not path:
+        return
+    line = {
+        "test": os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0],
+        "args": list(args)[:1],
+        "wall": round(wall, 2),
+        "cpu": None if cpu is None else round(cpu, 2),
+    }
+    with open(path, "a") as handle:
+        handle.write(json.dumps(line) + "\n")
 
 
 class Zygote:
@@ -80,6 +110,7 @@ class Zygote:
             cwd=PROJECT_ROOT,
         )
         self.buffer = b""
+        self.cpu: float | None = None
         self.lock = threading.Lock()
         self.folder = Path(tempfile.mkdtemp(prefix="cli_zygote_"))
         answer = self._read(time.monotonic() + 300)
@@ -116,7 +147,9 @@ class Zygote:
             self.process.stdin.flush()
             pid = self._read(time.monotonic() + 60)["pid"]
             try:
-                returncode = self._read(time.monotonic() + timeout)["returncode"]
+                answer = self._read(time.monotonic() + timeout)
+                returncode = answer["returncode"]
+                self.cpu = answer.get("cpu")
             except TimeoutError:
                 os.kill(pid, signal.SIGKILL)
                 self._read(time.monotonic() + 60)
