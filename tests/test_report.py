@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import os
 from pathlib import Path
 
@@ -235,6 +236,29 @@ def test_report_on_the_shared_data_renders_every_chart_with_the_marts_numbers(sh
     assert len(acled) == 6
     for event_type, events in zip(acled["event_type"], acled["incidents"]):
         assert f"<td class=num>2022</td><td>{html.escape(event_type)}</td><td class=num>{int(events):,}</td>" in table
+
+
+def chart_specs(page: Path) -> dict:
+    text = page.read_text()
+    start = text.index('id="chart-specs">') + len('id="chart-specs">')
+    return json.loads(text[start : text.index("</script>", start)])
+
+
+def test_every_chart_of_the_curated_and_shared_reports_is_valid_vega_lite(built_warehouse, shared_warehouse):
+    """The charts are written without altair's validation (pipelines/defs/report/charts.py): every spec of the
+    reports the two session builds wrote is validated here against the Vega-Lite schema altair ships."""
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    schema = load_schema()
+    for _, warehouse, _ in (built_warehouse, shared_warehouse):
+        specs = chart_specs(warehouse.parent / "report" / "index.html")
+        assert len(specs) >= 4, warehouse
+        for chart_id, spec in specs.items():
+            assert validate_jsonschema(spec, schema, raise_error=False) is None, chart_id
+        # (and the check does fail on a spec that is not Vega-Lite)
+        broken = {**next(iter(specs.values())), "mark": {"type": "no such mark"}}
+        assert validate_jsonschema(broken, schema, raise_error=False) is not None
 
 
 def test_report_command_defaults_and_errors(built_warehouse, tmp_path):
