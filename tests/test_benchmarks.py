@@ -100,3 +100,31 @@ def test_live_pull_benchmark_runs_on_a_few_events(shared_data):
     assert result.returncode == 0, result.stderr
     assert "rows read 1,200, loaded 1,200, quarantined 0; versions 1,200" in result.stdout
     assert "(5 requests)" in result.stdout  # the token, pages of 500, 500 and 200, the deletions page
+
+
+def test_the_suite_summary_adds_up_module_times_and_cli_runs(tmp_path):
+    """benchmarks/test_suite.py on a made-up durations output and CLI log: sums worked out by hand."""
+    durations = tmp_path / "durations.txt"
+    durations.write_text(
+        "12.50s call     tests/test_a.py::test_one\n"
+        "7.50s setup    tests/test_a.py::test_one\n"
+        "3.00s call     tests/test_b.py::test_two[x]\n"
+        "=================== 3 passed in 21.00s ===================\n"
+    )
+    cli_log = tmp_path / "cli.jsonl"
+    cli_log.write_text(
+        '{"test": "tests/test_a.py::test_one", "args": ["run"], "wall": 10.0, "cpu": 8.5}\n'
+        '{"test": "tests/test_a.py::test_one", "args": ["query"], "wall": 1.0, "cpu": 0.5}\n'
+    )
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "test_suite.py"), "--durations", str(durations), "--cli-log", str(cli_log)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Suite: 21 s" in result.stdout
+    assert "tests of 0.5 s or more: 23 s; of it in CLI runs: 11 s wall, 9 s CPU, 1 builds (`run`) of 2" in result.stdout
+    assert "| test_a | 20.0 | 11.0 | 9.0 | 1 | 2 | 9.0 |" in result.stdout
+    assert "| test_b | 3.0 | 0.0 | 0.0 | 0 | 0 | 3.0 |" in result.stdout
