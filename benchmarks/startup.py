@@ -8,8 +8,10 @@ from pathlib import Path
 from common import cli, cli_run, measure_command, median, note, runs_text, verdict
 
 
-def measure(full_raw: Path, full_warehouse: Path, logs: Path, repeats: int) -> dict:
-    helps = [measure_command(cli("--help"))["seconds"] for _ in range(max(repeats, 5))]
+def measure(full_raw: Path, full_warehouse: Path, logs: Path, repeats: int, smoke: bool = False) -> dict:
+    """``--help`` at least 5 times (a fraction of a second each: a median of few runs is noise), once in the
+    smoke run (one repetition of each measure); the no-op run ``repeats`` times."""
+    helps = [measure_command(cli("--help"))["seconds"] for _ in range(repeats if smoke else max(repeats, 5))]
     noops = []
     for i in range(repeats):
         noops.append(cli_run(full_raw, full_warehouse, logs / f"noop_{i + 1}.log")["seconds"])

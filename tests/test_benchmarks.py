@@ -49,9 +49,19 @@ def test_generated_files_resample_real_rows_with_new_unique_ids(shared_data, tmp
     assert len(ucdp) == round(0.02 * 6416) and ucdp["id"].is_unique
 
 
-def test_smoke_benchmark_loads_every_row_on_every_path(shared_data, tmp_path):
+def test_smoke_benchmark_loads_every_row_on_every_path(shared_data, built_warehouse, tmp_path):
+    # the ingest path starts from the session's curated-only warehouse (the same CLI build run.py would make)
+    _, base_warehouse, _ = built_warehouse
     result = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "run.py"), "--smoke", "--out", str(tmp_path)],
+        [
+            sys.executable,
+            str(BENCHMARKS / "run.py"),
+            "--smoke",
+            "--out",
+            str(tmp_path),
+            "--base-warehouse",
+            str(base_warehouse),
+        ],
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,
