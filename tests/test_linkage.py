@@ -176,6 +176,23 @@ def test_every_incident_is_in_exactly_one_cluster_and_unlinked_ones_are_alone():
     assert set(frame[frame.incident_id == "bij:2"].cluster_size) == {1}
 
 
+def test_without_any_link_every_incident_is_its_own_representative_cluster():
+    """No pair links (one source, or far apart): the clusters are the incidents themselves, as Splink's
+    connected components of a graph without edges would be (matching._cluster skips Splink then)."""
+    rows = [
+        strike("newamerica_drones:1", "2010-09-03", "Datta Khel", 4),
+        strike("newamerica_drones:2", "2012-05-01", "Wana", 2, admin2="South Waziristan"),
+        strike("newamerica_drones:3", "2014-11-20", "Mir Ali", 1),
+    ]
+    con = warehouse(rows)
+    linkage.relink(con)
+    assert links(con) == set()
+    found = con.execute(
+        "select incident_id, cluster_id, is_representative, cluster_size, source from core.event_clusters order by 1"
+    ).fetchall()
+    assert found == [(r["incident_id"], r["incident_id"], True, 1, r["source"]) for r in rows]
+
+
 def base_rows() -> list[dict]:
     rows = []
     for i in range(30):

@@ -342,31 +342,39 @@ def _cluster(con: duckdb.DuckDBPyConnection) -> int:
     """core.event_clusters: connected components of core.event_links over every incident (Splink's
     clustering); cluster_id = the smallest incident_id of the component; the representative is the most
     precise telling (day-precise, with coordinates, then a district, then the smallest id)."""
-    from splink import DuckDBAPI
-    from splink.clustering import cluster_pairwise_predictions_at_threshold
-
-    db_api = DuckDBAPI(connection=con)
     con.execute("create or replace temp table link_nodes as select incident_id from link_input")
     con.execute(
         "create or replace temp table link_edges as select incident_id_a as incident_id_l, "
         "incident_id_b as incident_id_r, 1.0 as match_probability from core.event_links where is_link"
     )
-    nodes, edges = db_api.register("link_nodes"), db_api.register("link_edges")
-    clusters = cluster_pairwise_predictions_at_threshold(
-        nodes,
-        edges,
-        db_api=db_api,
-        node_id_column_name="incident_id",
-        edge_id_column_name_left="incident_id_l",
-        edge_id_column_name_right="incident_id_r",
-        threshold_match_probability=0.5,
-    )  # the edges are the links (is_link), weight 1
-    con.execute(f"""
-        create or replace temp table link_components as
-        select c.incident_id, min(c.incident_id) over (partition by c.cluster_id) as cluster_id
-        from {clusters.physical_name} c
-    """)
-    clusters.drop_table_from_database_and_remove_from_cache()
+    if con.execute("select count(*) from link_edges").fetchall()[0][0] == 0:
+        # No link at all (e.g. one source): every incident is its own component. Splink (its import and its
+        # clustering) would say the same at about a second's cost, every build of the curated files.
+        con.execute(
+            "create or replace temp table link_components as select incident_id, incident_id as cluster_id "
+            "from link_nodes"
+        )
+    else:
+        from splink import DuckDBAPI
+        from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+        db_api = DuckDBAPI(connection=con)
+        nodes, edges = db_api.register("link_nodes"), db_api.register("link_edges")
+        clusters = cluster_pairwise_predictions_at_threshold(
+            nodes,
+            edges,
+            db_api=db_api,
+            node_id_column_name="incident_id",
+            edge_id_column_name_left="incident_id_l",
+            edge_id_column_name_right="incident_id_r",
+            threshold_match_probability=0.5,
+        )  # the edges are the links (is_link), weight 1
+        con.execute(f"""
+            create or replace temp table link_components as
+            select c.incident_id, min(c.incident_id) over (partition by c.cluster_id) as cluster_id
+            from {clusters.physical_name} c
+        """)
+        clusters.drop_table_from_database_and_remove_from_cache()
     con.execute("delete from core.event_clusters")
     con.execute("""
         insert into core.event_clusters by name
