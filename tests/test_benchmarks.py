@@ -15,6 +15,17 @@ pytestmark = pytest.mark.slow
 BENCHMARKS = PROJECT_ROOT / "benchmarks"
 
 
+def run_script(name: str, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    """``python benchmarks/<name> ARGS`` from the project root, as the README runs it."""
+    return subprocess.run(
+        [sys.executable, str(BENCHMARKS / name), *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=timeout,
+    )
+
+
 def _csv(path):
     con = duckdb.connect()
     try:
@@ -24,13 +35,7 @@ def _csv(path):
 
 
 def test_generated_files_resample_real_rows_with_new_unique_ids(shared_data, tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "generate.py"), "--scale", "0.02", "--scale", "1.5", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        timeout=300,
-    )
+    result = run_script("generate.py", "--scale", "0.02", "--scale", "1.5", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     real_gtd = _csv(shared_data / "gtd" / "gtd_0814_extract_31col.csv")
     for scale in (0.02, 1.5):
@@ -52,20 +57,8 @@ def test_generated_files_resample_real_rows_with_new_unique_ids(shared_data, tmp
 def test_smoke_benchmark_loads_every_row_on_every_path(shared_data, built_warehouse, tmp_path):
     # the ingest path starts from the session's curated-only warehouse (the same CLI build run.py would make)
     _, base_warehouse, _ = built_warehouse
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(BENCHMARKS / "run.py"),
-            "--smoke",
-            "--out",
-            str(tmp_path),
-            "--base-warehouse",
-            str(base_warehouse),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        timeout=600,
+    result = run_script(
+        "run.py", "--smoke", "--out", str(tmp_path), "--base-warehouse", str(base_warehouse), timeout=600
     )
     assert result.returncode == 0, result.stdout + result.stderr
     results = json.loads((tmp_path / "results.json").read_text())
@@ -100,13 +93,7 @@ def test_smoke_benchmark_loads_every_row_on_every_path(shared_data, built_wareho
 
 
 def test_live_pull_benchmark_runs_on_a_few_events(shared_data):
-    result = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "live_pull.py"), "--events", "1200", "--limit", "500"],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        timeout=300,
-    )
+    result = run_script("live_pull.py", "--events", "1200", "--limit", "500")
     assert result.returncode == 0, result.stderr
     assert "rows read 1,200, loaded 1,200, quarantined 0; versions 1,200" in result.stdout
     assert "(5 requests)" in result.stdout  # the token, pages of 500, 500 and 200, the deletions page
@@ -126,13 +113,7 @@ def test_the_suite_summary_adds_up_module_times_and_cli_runs(tmp_path):
         '{"test": "tests/test_a.py::test_one", "args": ["run"], "wall": 10.0, "cpu": 8.5}\n'
         '{"test": "tests/test_a.py::test_one", "args": ["query"], "wall": 1.0, "cpu": 0.5}\n'
     )
-    result = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "test_suite.py"), "--durations", str(durations), "--cli-log", str(cli_log)],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        timeout=60,
-    )
+    result = run_script("test_suite.py", "--durations", str(durations), "--cli-log", str(cli_log), timeout=60)
     assert result.returncode == 0, result.stderr
     assert "Suite: 21 s" in result.stdout
     assert "tests of 0.5 s or more: 23 s; of it in CLI runs: 11 s wall, 9 s CPU, 1 builds (`run`) of 2" in result.stdout
