@@ -4,6 +4,10 @@
 Every test works on a copy of one warehouse built by the CLI from the curated files, with a Dagster instance of
 its own (a temporary DAGSTER_HOME holding the project's dagster.yaml), and polls that instance rather
 than sleeping fixed times. Waits are generous (a loaded 2-core machine) but bounded.
+
+The sensor, the schedule and the webserver mostly wait (ticks, the cron minute, runs as fresh processes, a
+server starting): their scenarios run side by side, each in a thread of its own started with the module
+(`scenarios`), and each test asserts on its own scenario's results once that is over.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -196,11 +201,20 @@ def dagster_cli(state: dict, *args: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+# Set when the module's scenarios are torn down (a session stopped early, -x): their waits give up at once.
+ABANDONED = threading.Event()
+
+
+def assert_not_abandoned() -> None:
+    assert not ABANDONED.is_set(), "abandoned: the test session stopped before this scenario was over"
+
+
 def wait_for_runs(state: dict, service: Service, done, what: str) -> list[dg.DagsterRun]:
     """Poll the instance until ``done(runs)`` holds (runs newest first); fail on a failed run or at RUN_WAIT."""
     deadline = time.monotonic() + RUN_WAIT
     with instance_of(state) as instance:
         while True:
+            assert_not_abandoned()
             service.watch()
             runs = instance.get_runs()
             failed = [r for r in runs if r.status == dg.DagsterRunStatus.FAILURE]
@@ -261,6 +275,57 @@ def write_gtd(path: Path, rows: list[list[str]] = GTD_ROWS) -> None:
         writer = csv.writer(handle)
         writer.writerow(GTD_HEADER)
         writer.writerows(rows)
+
+
+# ---- the sensor, the schedule and the webserver, side by side ------------------------------------------------
+class Scenario:
+    """What a test asserts on, run beforehand in a thread of its own (``work(state, folder)``, on a copy of the base
+    state of its own); the test reads what it returned, or meets the exception that ended it, with ``result()``."""
+
+    def __init__(self, work, state: dict, folder: Path):
+        self.state = state
+        self.value = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(work, state, folder), name=work.__name__, daemon=True)
+        self.thread.start()
+
+    def _run(self, work, *args) -> None:
+        try:
+            self.value = work(*args)
+        except BaseException as error:  # raised again in the test, which names what failed
+            self.error = error
+
+    def result(self):
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+@pytest.fixture(scope="module", autouse=True)
+def scenarios(request, base, tmp_path_factory) -> dict[str, Scenario]:
+    """The scenarios of this module's selected tests, started together as soon as the base state is built (the
+    quick tests run meanwhile), each on a copy of it of its own (its own DAGSTER_HOME, raw folder and warehouse).
+    Every scenario stops or kills the services it started; at teardown the ones still running give up."""
+    plan = {  # scenario: what it does, the test that asserts on it (defined below)
+        "daemon": (sensor_scenario, test_the_sensor_loads_a_dropped_file_then_runs_the_build_the_cli_would),
+        "cli": (cli_scenario, test_the_sensor_loads_a_dropped_file_then_runs_the_build_the_cli_would),
+        "schedule": (schedule_scenario, test_a_daily_schedule_tick_runs_the_planned_build),
+        "web": (webserver_scenario, test_the_webserver_shows_every_definition_and_stops_cleanly),
+    }
+    selected = {item.name for item in request.session.items if item.getparent(pytest.Module) is request.node}
+    # every copy is made before any scenario starts: the quick tests may then read the base state meanwhile
+    copies = {}
+    for name, (_, test) in plan.items():
+        if test.__name__ in selected:
+            folder = tmp_path_factory.mktemp(name)
+            copies[name] = (copy_state(base, folder / name), folder)
+    ABANDONED.clear()
+    started = {name: Scenario(plan[name][0], state, folder) for name, (state, folder) in copies.items()}
+    yield started
+    ABANDONED.set()
+    for scenario in started.values():
+        scenario.thread.join()
 
 
 # ---- CLI builds are in the instance ----------------------------------------------------------------------------
@@ -344,10 +409,9 @@ def test_materializations_say_table_columns_rows_per_source_and_preview_every_so
 
 
 # ---- the sensor under a real daemon ------------------------------------------------------------------------------
-def test_the_sensor_loads_a_dropped_file_then_runs_the_build_the_cli_would(base, tmp_path):
-    daemon_state = copy_state(base, tmp_path / "daemon")
-    cli_state = copy_state(base, tmp_path / "cli")
-    daemon = Service(["daemon"], state_env(daemon_state), daemon_state["root"], tmp_path / "daemon.log")
+def sensor_scenario(daemon_state: dict, folder: Path) -> list[dg.DagsterRun]:
+    """A daemon with the sensor turned on after a file was dropped: its runs once it built after loading the file."""
+    daemon = Service(["daemon"], state_env(daemon_state), daemon_state["root"], folder / "daemon.log")
     try:
         # dropped before the sensor is turned on, so that its first tick sees the file (a tick before the drop
         # would leave the test waiting out the sensor's 60 s interval)
@@ -358,6 +422,18 @@ def test_the_sensor_loads_a_dropped_file_then_runs_the_build_the_cli_would(base,
     finally:
         if daemon.process.poll() is None:
             daemon.kill()
+    return runs
+
+
+def cli_scenario(cli_state: dict, folder: Path) -> subprocess.CompletedProcess:
+    """The CLI, with no daemon, on a folder where the same file was dropped: its run."""
+    write_gtd(cli_state["raw"] / "gtd" / "drop.csv")
+    return cli_run(cli_state)
+
+
+def test_the_sensor_loads_a_dropped_file_then_runs_the_build_the_cli_would(scenarios):
+    daemon_state = scenarios["daemon"].state
+    runs = scenarios["daemon"].result()
     loads = succeeded(runs, "load_gtd_file", **BY_SENSOR)
     assert [r.tags.get("dagster/partition") for r in loads] == ["drop.csv"]
     build = built_after_load(runs)
@@ -374,8 +450,8 @@ def test_the_sensor_loads_a_dropped_file_then_runs_the_build_the_cli_would(base,
     assert again.returncode == 0 and "nothing to do" in again.stdout, again.stdout
 
     # The CLI on the same folder decides the same: same plan, same assets and checks.
-    write_gtd(cli_state["raw"] / "gtd" / "drop.csv")
-    result = cli_run(cli_state)
+    cli_state = scenarios["cli"].state
+    result = scenarios["cli"].result()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "  build: incremental (gtd changed): " in result.stdout
     with instance_of(cli_state) as instance:
@@ -408,13 +484,14 @@ def add_curated_incident(raw: Path) -> str:
     return extra["source_event_id"]
 
 
-def test_a_daily_schedule_tick_runs_the_planned_build(base, tmp_path):
-    state = copy_state(base, tmp_path / "schedule")
+def schedule_scenario(state: dict, folder: Path) -> tuple[int, list[dg.DagsterRun]]:
+    """A curated incident added, then a daemon with the daily schedule every minute: the incidents there were
+    before, and the daemon's runs once the schedule's build succeeded."""
     before = read_table(state["warehouse"], "select count(*) from core.incidents")[0][0]
     add_curated_incident(state["raw"])
     # The schedule is on by default; its time of day comes from the environment, here every minute.
     daemon = Service(
-        ["daemon"], state_env(state, PIPELINES_DAILY_CRON="* * * * *"), state["root"], tmp_path / "daemon.log"
+        ["daemon"], state_env(state, PIPELINES_DAILY_CRON="* * * * *"), state["root"], folder / "daemon.log"
     )
     try:
         runs = wait_for_runs(
@@ -427,6 +504,12 @@ def test_a_daily_schedule_tick_runs_the_planned_build(base, tmp_path):
     finally:
         if daemon.process.poll() is None:
             daemon.kill()
+    return before, runs
+
+
+def test_a_daily_schedule_tick_runs_the_planned_build(scenarios):
+    state = scenarios["schedule"].state
+    before, runs = scenarios["schedule"].result()
     build = succeeded(runs, "build_warehouse", **{"dagster/schedule_name": "daily_build"})[0]
     assert build.tags[BUILD_TAG] == "full (curated/incidents.csv changed)"
     assert read_table(state["warehouse"], "select count(*) from core.incidents")[0][0] == before + 1
@@ -462,18 +545,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_the_webserver_shows_every_definition_and_stops_cleanly(base, tmp_path):
-    from pipelines.definitions import defs
-
-    state = copy_state(base, tmp_path / "web")
+def webserver_scenario(state: dict, folder: Path) -> dict:
+    """`pipelines dev` started in the background until the sensor's first tick: what the GraphQL API showed then."""
     port = free_port()
     # Started the way a script starts it in the background (SIGINT ignored): SIGINT must stop it all the same.
-    dev = Service(
-        ["dev", "--port", str(port)], state_env(state), state["root"], tmp_path / "dev.log", ignore_sigint=True
-    )
+    dev = Service(["dev", "--port", str(port)], state_env(state), state["root"], folder / "dev.log", ignore_sigint=True)
     try:
         deadline = time.monotonic() + RUN_WAIT
         while True:
+            assert_not_abandoned()
             dev.watch()
             assert dev.process.poll() is None, dev.output()
             try:
@@ -486,6 +566,7 @@ def test_the_webserver_shows_every_definition_and_stops_cleanly(base, tmp_path):
             time.sleep(2)
         dagster_cli(state, "sensor", "start", "raw_files_sensor")
         while True:  # the sensor's first tick (nothing changed since the CLI build: skipped)
+            assert_not_abandoned()
             dev.watch()
             data = graphql(port, QUERY)
             sensor = data["repositoriesOrError"]["nodes"][0]["sensors"][0]
@@ -497,6 +578,13 @@ def test_the_webserver_shows_every_definition_and_stops_cleanly(base, tmp_path):
     finally:
         if dev.process.poll() is None:
             dev.kill()
+    return data
+
+
+def test_the_webserver_shows_every_definition_and_stops_cleanly(scenarios):
+    from pipelines.definitions import defs
+
+    data = scenarios["web"].result()
 
     graph = defs.resolve_asset_graph()
     nodes = {tuple(n["assetKey"]["path"]): n for n in data["assetNodes"]}
