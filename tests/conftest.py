@@ -57,8 +57,8 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subproce
     zygote = _zygote(full_env)
     started = time.monotonic()
     if zygote is not None:
-        result = zygote.run(list(args), full_env, PROJECT_ROOT, timeout)
-        _log_cli_run(args, time.monotonic() - started, zygote.cpu)
+        result, cpu = zygote.run(list(args), full_env, PROJECT_ROOT, timeout)
+        _log_cli_run(args, time.monotonic() - started, cpu)
         return result
     before = os.times()
     result = subprocess.run(
@@ -110,7 +110,6 @@ class Zygote:
             cwd=PROJECT_ROOT,
         )
         self.buffer = b""
-        self.cpu: float | None = None
         self.lock = threading.Lock()
         self.folder = Path(tempfile.mkdtemp(prefix="cli_zygote_"))
         answer = self._read(time.monotonic() + 300)
@@ -139,7 +138,10 @@ class Zygote:
 
         return self.process.poll() is None and import_time(env) == import_time(self.env)
 
-    def run(self, args: list[str], env: dict, cwd: Path, timeout: float) -> subprocess.CompletedProcess:
+    def run(
+        self, args: list[str], env: dict, cwd: Path, timeout: float
+    ) -> tuple[subprocess.CompletedProcess, float | None]:
+        """The run's result and its CPU seconds (returned, not kept: run_cli may be called from several threads)."""
         with self.lock:
             out, err = self.folder / "stdout", self.folder / "stderr"
             request = {"args": args, "env": env, "cwd": str(cwd), "stdout": str(out), "stderr": str(err)}
@@ -148,15 +150,14 @@ class Zygote:
             pid = self._read(time.monotonic() + 60)["pid"]
             try:
                 answer = self._read(time.monotonic() + timeout)
-                returncode = answer["returncode"]
-                self.cpu = answer.get("cpu")
             except TimeoutError:
                 os.kill(pid, signal.SIGKILL)
                 self._read(time.monotonic() + 60)
                 raise subprocess.TimeoutExpired([sys.executable, "-m", "pipelines", *args], timeout) from None
             # text=True of subprocess.run: the locale's encoding, universal newlines
             stdout, stderr = (path.read_text(encoding=locale.getpreferredencoding(False)) for path in (out, err))
-            return subprocess.CompletedProcess([sys.executable, "-m", "pipelines", *args], returncode, stdout, stderr)
+            command = [sys.executable, "-m", "pipelines", *args]
+            return subprocess.CompletedProcess(command, answer["returncode"], stdout, stderr), answer.get("cpu")
 
     def close(self) -> None:
         self.process.stdin.close()

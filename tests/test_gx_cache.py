@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from pipelines.defs.quality import gx_checks
+from pipelines.defs.quality.checks import check_steps
 from pipelines.engine.config import EXPECTATIONS_DIR
 from tests.conftest import PROJECT_ROOT, copy_curated, read_table, run_cli
 
@@ -320,8 +321,6 @@ def test_the_dagster_checks_write_the_cache_and_say_what_they_validated(built_wa
             "|| '#new' as incident_id) from core.incidents"
         )
     suite = incidents_suite()
-    from pipelines.defs.quality.checks import check_steps
-
     checks = check_steps([gx_checks.gx_check(suite, severity) for severity in ("ERROR", "WARN")])
     job = dg.Definitions(
         assets=[dg.AssetSpec(suite.asset_key)],
