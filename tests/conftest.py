@@ -268,6 +268,16 @@ def built_warehouse(tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedP
     return build_once(tmp_path_factory, "built", copy_curated, "warehouse/warehouse.duckdb")
 
 
+def copy_built(built: tuple[Path, Path, subprocess.CompletedProcess], destination: Path) -> tuple[Path, Path]:
+    """A copy of a session-built state to change: its raw directory and its warehouse folder (the published file,
+    its working copy and the report), as a run of the CLI on that raw directory would have left them. For tests
+    whose first step is a build of the curated data from nothing, which the session's ``built_warehouse`` is."""
+    raw, warehouse, _ = built
+    shutil.copytree(raw, destination / "raw", symlinks=True)
+    shutil.copytree(warehouse.parent, destination / "warehouse")
+    return destination / "raw", destination / "warehouse" / warehouse.name
+
+
 SHARED_LAYOUT = {
     # raw folder -> files from ../shared/data (the acceptance set of the ingestion issue)
     "gtd": ["gtd/gtd_0814_extract_31col.csv"],

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.conftest import copy_curated, read_table, run_cli
+from tests.conftest import copy_built, copy_curated, read_table, run_cli
 
 # builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
 pytestmark = pytest.mark.slow
@@ -24,10 +24,9 @@ def rewrite(path, edit):
 
 
 @pytest.fixture()
-def good_run(tmp_path):
-    raw = copy_curated(tmp_path)
-    warehouse = tmp_path / "warehouse" / "warehouse.duckdb"
-    assert run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse)).returncode == 0
+def good_run(built_warehouse, tmp_path):
+    """The curated data and the warehouse a run on it published (a copy of the session's)."""
+    raw, warehouse = copy_built(built_warehouse, tmp_path)
     snapshot = read_table(warehouse, "select * from core.leadership_events order by all")
     return raw, warehouse, snapshot
 

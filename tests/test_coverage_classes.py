@@ -373,14 +373,12 @@ def test_the_shipped_kaggle_mapping_declares_its_coverage():
     )
 
 
-def test_a_changed_taxonomy_reclassifies_stored_incidents_and_the_marts(tmp_path):
+def test_a_changed_taxonomy_reclassifies_stored_incidents_and_the_marts(built_warehouse, tmp_path):
     """Editing raw/curated/violence_classes.csv needs no re-load: the next run rewrites the classes of the
     stored incidents (curated data only, a made-up rule change) and the marts follow."""
-    from tests.conftest import copy_curated, run_cli
+    from tests.conftest import copy_built, run_cli
 
-    raw = copy_curated(tmp_path)
-    warehouse = tmp_path / "warehouse.duckdb"
-    assert run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse)).returncode == 0
+    raw, warehouse = copy_built(built_warehouse, tmp_path)  # a run on the curated data published it
     expected = len(pd.read_csv(raw / "curated" / "incidents.csv"))
     before = read_frame(warehouse, "select violence_class, count(*) as n from marts.incident_facts group by 1")
     assert before.set_index("violence_class")["n"].to_dict() == {"non_state_attack": expected}

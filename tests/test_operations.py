@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from pipelines.definitions import BUILD_JOB, REFRESH_JOB, defs
-from tests.conftest import PROJECT_ROOT, copy_curated, run_cli
+from tests.conftest import PROJECT_ROOT, copy_built, run_cli
 
 # builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
 pytestmark = pytest.mark.slow
@@ -80,10 +80,8 @@ def _query(warehouse) -> tuple[int, str]:
     return int(row["incidents"]), row["build"]
 
 
-def test_queries_during_a_run_see_the_old_or_the_new_warehouse_and_the_run_succeeds(tmp_path):
-    raw = copy_curated(tmp_path)
-    warehouse = tmp_path / "warehouse" / "warehouse.duckdb"
-    assert run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse)).returncode == 0
+def test_queries_during_a_run_see_the_old_or_the_new_warehouse_and_the_run_succeeds(built_warehouse, tmp_path):
+    raw, warehouse = copy_built(built_warehouse, tmp_path)  # a run on the curated data published it
     old = _query(warehouse)
 
     # One more curated incident: the next run publishes one more row.
