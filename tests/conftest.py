@@ -268,14 +268,19 @@ def built_warehouse(tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedP
     return build_once(tmp_path_factory, "built", copy_curated, "warehouse/warehouse.duckdb")
 
 
+def copy_warehouse(warehouse: Path, destination: Path) -> Path:
+    """A copy of a warehouse folder (the published file, its working copy, the report) at ``destination``."""
+    shutil.copytree(warehouse.parent, destination)
+    return destination / warehouse.name
+
+
 def copy_built(built: tuple[Path, Path, subprocess.CompletedProcess], destination: Path) -> tuple[Path, Path]:
-    """A copy of a session-built state to change: its raw directory and its warehouse folder (the published file,
-    its working copy and the report), as a run of the CLI on that raw directory would have left them. For tests
-    whose first step is a build of the curated data from nothing, which the session's ``built_warehouse`` is."""
+    """A copy of a session-built state to change: its raw directory and its warehouse folder, as a run of the CLI
+    on that raw directory would have left them. For tests whose first step is a build of the curated data from
+    nothing, which the session's ``built_warehouse`` is."""
     raw, warehouse, _ = built
     shutil.copytree(raw, destination / "raw", symlinks=True)
-    shutil.copytree(warehouse.parent, destination / "warehouse")
-    return destination / "raw", destination / "warehouse" / warehouse.name
+    return destination / "raw", copy_warehouse(warehouse, destination / "warehouse")
 
 
 SHARED_LAYOUT = {

@@ -20,7 +20,7 @@ from pipelines.engine import fingerprint
 from pipelines.engine.config import SQL_DIR
 from pipelines.engine.fingerprint import PublishedBuild, RunInputs, plan_build
 from pipelines.engine.warehouse import connect_build, model_dependencies, publish
-from tests.conftest import copy_curated, read_table, run_cli
+from tests.conftest import copy_curated, copy_warehouse, read_table, run_cli
 
 # builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
 pytestmark = pytest.mark.slow
@@ -37,11 +37,6 @@ def run(raw: Path, warehouse: Path, **env):
 
 def build_line(result) -> str:
     return next(line.strip() for line in result.stdout.splitlines() if line.strip().startswith("build: "))
-
-
-def copy_warehouse(warehouse: Path, destination: Path) -> Path:
-    shutil.copytree(warehouse.parent, destination)
-    return destination / warehouse.name
 
 
 def differences(a: Path, b: Path) -> dict[str, tuple[int, int]]:

@@ -14,7 +14,7 @@ import sys
 import pandas as pd
 import pytest
 
-from tests.conftest import PROJECT_ROOT, copy_curated, read_table, run_cli
+from tests.conftest import PROJECT_ROOT, copy_curated, copy_warehouse, read_table, run_cli
 from tests.content_hash import file_sha256, table_hashes
 
 # builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
@@ -26,12 +26,6 @@ UCDP_FILE = "ucdp_ged/ged221_pakistan_hdx.csv"
 
 def run(raw, warehouse, **env):
     return run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse), env=env)
-
-
-def copy_warehouse(warehouse, destination):
-    """A copy of a warehouse folder: the published file and its working copy."""
-    shutil.copytree(warehouse.parent, destination)
-    return destination / warehouse.name
 
 
 @pytest.fixture(scope="module")
