@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
@@ -60,13 +61,22 @@ def code_fingerprint() -> str:
     ):
         for path in _files(root, pattern):
             digest.update(f"{label}/{path.relative_to(root).as_posix()}\0{sha256_of(path)}\n".encode())
-    for library in LIBRARIES:
-        try:
-            version = metadata.version(library)
-        except metadata.PackageNotFoundError:
-            version = "-"
+    for library, version in _library_versions():
         digest.update(f"lib/{library}\0{version}\n".encode())
     return digest.hexdigest()
+
+
+@cache
+def _library_versions() -> tuple[tuple[str, str], ...]:
+    """Read once per process: the libraries a process has imported do not change under it, and a run asks for the
+    code fingerprint about 7 times (each read scans the installed distributions)."""
+    versions = []
+    for library in LIBRARIES:
+        try:
+            versions.append((library, metadata.version(library)))
+        except metadata.PackageNotFoundError:
+            versions.append((library, "-"))
+    return tuple(versions)
 
 
 def raw_files(raw_dir: Path) -> dict[str, str]:

@@ -105,17 +105,22 @@ DASH_NOTE = "solid lines: event datasets · dashed lines: published totals"
 
 
 def _finish(chart, title: str | None = None) -> dict:
-    chart = (
-        chart.configure_axis(labelFontSize=11, titleFontSize=12)
-        .configure_legend(labelFontSize=11, titleFontSize=12, labelLimit=260)
-        .configure_title(fontSize=14, anchor="start")
-    )
+    # The fonts and the title go into the dictionary, not through altair's configure_*() and properties(): each of
+    # those copies the whole chart with its inline rows (four copies a chart, every build).
+    spec = chart.to_dict(validate=False)
+    config = spec.setdefault("config", {})
+    for key, values in (
+        ("axis", {"labelFontSize": 11, "titleFontSize": 12}),
+        ("legend", {"labelFontSize": 11, "labelLimit": 260, "titleFontSize": 12}),
+        ("title", {"anchor": "start", "fontSize": 14}),
+    ):
+        config[key] = dict(sorted({**config.get(key, {}), **values}.items()))  # altair's key order
     if title:
-        chart = chart.properties(title=title)
+        spec["title"] = title
     # Not validated against the Vega-Lite schema here: that walks every inline data row (about a fifth of the
     # report's time on the shared data, in every build); tests/test_report.py validates every chart of the
     # curated and the shared reports instead, and the browser test renders them.
-    return chart.to_dict(validate=False)
+    return spec
 
 
 def _markers(policies: pd.DataFrame, kills: pd.DataFrame, name: str, height: int):
