@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.conftest import copy_curated, read_table, run_cli
+from tests.conftest import copy_built, read_table, run_cli
 
 # builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
 pytestmark = pytest.mark.slow
@@ -21,11 +21,10 @@ def build_file(warehouse):
     return warehouse.parent / ".build" / warehouse.name
 
 
-def test_negative_fatalities_and_duplicate_ids_block_the_run(gtd_rows, tmp_path):
-    raw = copy_curated(tmp_path)
+def test_negative_fatalities_and_duplicate_ids_block_the_run(gtd_rows, built_warehouse, tmp_path):
+    raw, warehouse = copy_built(built_warehouse, tmp_path)  # the curated data's warehouse; GTD files added
     (raw / "gtd").mkdir()
     gtd_rows.to_csv(raw / "gtd" / "good.csv", index=False)
-    warehouse = tmp_path / "w.duckdb"
     assert run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse)).returncode == 0
     published = warehouse.read_bytes()
     before = read_table(warehouse, "select * from core.incidents order by incident_id")
@@ -55,13 +54,12 @@ def test_negative_fatalities_and_duplicate_ids_block_the_run(gtd_rows, tmp_path)
     assert read_table(warehouse, "select * from core.incidents order by incident_id") == before
 
 
-def test_warn_only_problems_let_the_run_finish(gtd_rows, tmp_path):
-    raw = copy_curated(tmp_path)
+def test_warn_only_problems_let_the_run_finish(gtd_rows, built_warehouse, tmp_path):
+    raw, warehouse = copy_built(built_warehouse, tmp_path)  # the curated data's warehouse; GTD files added
     (raw / "gtd").mkdir()
     odd = gtd_rows.copy()
     odd["gname"] = [f"Unheard-of Front {i}" for i in range(len(odd))]  # nobody resolves these
     odd.to_csv(raw / "gtd" / "odd.csv", index=False)
-    warehouse = tmp_path / "w.duckdb"
     result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
     assert result.returncode == 0, result.stdout
     assert "WARN  core.incidents:unresolved_perpetrators_share" in result.stdout

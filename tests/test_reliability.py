@@ -14,7 +14,7 @@ import sys
 import pandas as pd
 import pytest
 
-from tests.conftest import PROJECT_ROOT, copy_curated, copy_warehouse, read_table, run_cli
+from tests.conftest import PROJECT_ROOT, copy_built, copy_curated, copy_warehouse, read_table, run_cli
 from tests.content_hash import file_sha256, table_hashes
 
 # builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
@@ -29,13 +29,13 @@ def run(raw, warehouse, **env):
 
 
 @pytest.fixture(scope="module")
-def states(shared_data, tmp_path_factory):
+def states(shared_data, built_warehouse, tmp_path_factory):
     """Raw state A (curated + one GTD file), its published warehouse, raw state B (A + a second GTD file
     and a UCDP file) and the warehouse an uninterrupted run on B made from A's."""
     root = tmp_path_factory.mktemp("reliability")
     gtd = pd.read_csv(shared_data / GTD_FILE, dtype=str, keep_default_na=False)
     pak = gtd[gtd["country_txt"] == "Pakistan"]
-    raw_a = copy_curated(root / "a")
+    raw_a, published_a = copy_built(built_warehouse, root / "a")  # A: the curated data's warehouse, GTD added
     (raw_a / "gtd").mkdir()
     pak.head(300).to_csv(raw_a / "gtd" / "first.csv", index=False)
     raw_b = copy_curated(root / "b")
@@ -45,7 +45,6 @@ def states(shared_data, tmp_path_factory):
     lines = (shared_data / UCDP_FILE).read_text(encoding="utf-8").splitlines(keepends=True)
     (raw_b / "ucdp_ged" / "ged.csv").write_text("".join(lines[:202]), encoding="utf-8")  # header, HXL, 200
 
-    published_a = root / "wa" / "warehouse.duckdb"
     result = run(raw_a, published_a)
     assert result.returncode == 0, result.stdout + result.stderr
     reference = copy_warehouse(published_a, root / "ref")

@@ -9,7 +9,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from tests.conftest import copy_curated, read_table, run_cli
+from tests.conftest import copy_built, read_table, run_cli
 
 # builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
 pytestmark = pytest.mark.slow
@@ -23,12 +23,11 @@ def sample(shared_data) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def warehouse(shared_data, tmp_path_factory):
-    root = tmp_path_factory.mktemp("acled")
-    raw = copy_curated(root)
+def warehouse(shared_data, built_warehouse, tmp_path_factory):
+    # added to the warehouse of the curated data (an incremental build of what the source reaches)
+    raw, wh = copy_built(built_warehouse, tmp_path_factory.mktemp("acled"))
     (raw / "acled").mkdir()
     (raw / "acled" / SAMPLE).symlink_to(shared_data / "acled" / SAMPLE)
-    wh = root / "warehouse" / "warehouse.duckdb"
     result = run_cli("run", "--raw", str(raw), "--warehouse", str(wh))
     assert result.returncode == 0, result.stdout + result.stderr
     return wh
@@ -313,11 +312,10 @@ INCIDENT_COLUMNS = (
 
 
 @pytest.fixture(scope="module")
-def upsert(tmp_path_factory):
-    root = tmp_path_factory.mktemp("acled_upsert")
-    raw = copy_curated(root)
+def upsert(built_warehouse, tmp_path_factory):
+    # added to the warehouse of the curated data (an incremental build of what the source reaches)
+    raw, wh = copy_built(built_warehouse, tmp_path_factory.mktemp("acled_upsert"))
     (raw / "acled").mkdir()
-    wh = root / "warehouse" / "warehouse.duckdb"
     write_export(raw / "acled" / "acled_export_2024-01-10.csv", FIRST_EXPORT)
     first = run_cli("run", "--raw", str(raw), "--warehouse", str(wh))
     assert first.returncode == 0, first.stdout + first.stderr

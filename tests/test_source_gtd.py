@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.conftest import copy_curated, read_table, run_cli
+from tests.conftest import copy_built, read_table, run_cli
 
 # builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
 pytestmark = pytest.mark.slow
@@ -19,12 +19,12 @@ def gtd_frame(shared_data):
 
 
 @pytest.fixture(scope="module")
-def gtd_warehouse(shared_data, tmp_path_factory):
-    root = tmp_path_factory.mktemp("gtd")
-    raw = copy_curated(root)
+def gtd_warehouse(shared_data, built_warehouse, tmp_path_factory):
+    # The GTD file added to the warehouse of the curated data (an incremental build: what GTD reaches; the build from
+    # nothing of GTD files is tests/test_incremental_build.py's, and the shared warehouse's)
+    raw, warehouse = copy_built(built_warehouse, tmp_path_factory.mktemp("gtd"))
     (raw / "gtd").mkdir()
     (raw / "gtd" / "gtd.csv").symlink_to(shared_data / GTD_FILE)
-    warehouse = root / "w.duckdb"
     result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
     assert result.returncode == 0, result.stdout + result.stderr
     return raw, warehouse
@@ -163,13 +163,12 @@ def write_subset(frame: pd.DataFrame, path) -> None:
     frame.to_csv(path, index=False)
 
 
-def test_changed_removed_and_unchanged_files(gtd_frame, tmp_path):
-    raw = copy_curated(tmp_path)
+def test_changed_removed_and_unchanged_files(gtd_frame, built_warehouse, tmp_path):
+    raw, warehouse = copy_built(built_warehouse, tmp_path)  # the curated data's warehouse; GTD files added
     (raw / "gtd").mkdir()
     pak = gtd_frame[gtd_frame["country_txt"] == "Pakistan"].head(100).copy()
     write_subset(pak, raw / "gtd" / "part.csv")
     write_subset(gtd_frame[gtd_frame["country_txt"] == "Afghanistan"].head(50), raw / "gtd" / "other.csv")
-    warehouse = tmp_path / "w.duckdb"
     assert run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse)).returncode == 0
     ids = read_table(warehouse, "select incident_id from core.incidents where source = 'gtd' order by 1")
     assert len(ids) == 150
@@ -199,20 +198,19 @@ def test_changed_removed_and_unchanged_files(gtd_frame, tmp_path):
     ) == [(0,)]
 
 
-def test_unreadable_file_fails_alone_and_names_the_problem(gtd_frame, tmp_path):
-    raw = copy_curated(tmp_path)
+def test_unreadable_file_fails_alone_and_names_the_problem(gtd_frame, built_warehouse, tmp_path):
+    raw, warehouse = copy_built(built_warehouse, tmp_path)  # the curated data's warehouse; GTD files added
     (raw / "gtd").mkdir()
     write_subset(gtd_frame.head(20), raw / "gtd" / "good.csv")
     write_subset(gtd_frame.head(5).drop(columns=["gname"]), raw / "gtd" / "bad.csv")
-    warehouse = tmp_path / "w.duckdb"
     result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
     assert result.returncode != 0
     assert "bad.csv" in result.stdout and "gname" in result.stdout
     assert read_table(warehouse, "select count(*) from core.incidents where source_file = 'gtd/good.csv'") == [(20,)]
 
 
-def test_untypeable_rows_are_quarantined_with_reasons(gtd_frame, tmp_path):
-    raw = copy_curated(tmp_path)
+def test_untypeable_rows_are_quarantined_with_reasons(gtd_frame, built_warehouse, tmp_path):
+    raw, warehouse = copy_built(built_warehouse, tmp_path)  # the curated data's warehouse; GTD files added
     (raw / "gtd").mkdir()
     rows = gtd_frame.head(6).copy()
     rows.loc[rows.index[1], "nkill"] = "40+"
@@ -220,7 +218,6 @@ def test_untypeable_rows_are_quarantined_with_reasons(gtd_frame, tmp_path):
     rows.loc[rows.index[3], "eventid"] = ""
     rows.loc[rows.index[4], "nwound"] = "?1.45"
     write_subset(rows, raw / "gtd" / "dirty.csv")
-    warehouse = tmp_path / "w.duckdb"
     assert run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse)).returncode == 0
     quarantine = read_table(
         warehouse,

@@ -9,7 +9,7 @@ import csv
 import pandas as pd
 import pytest
 
-from tests.conftest import copy_curated, read_table, run_cli
+from tests.conftest import copy_built, read_table, run_cli
 
 # builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
 pytestmark = pytest.mark.slow
@@ -34,13 +34,12 @@ def candidate(shared_data) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def warehouse(shared_data, tmp_path_factory):
-    root = tmp_path_factory.mktemp("ucdp")
-    raw = copy_curated(root)
+def warehouse(shared_data, built_warehouse, tmp_path_factory):
+    # added to the warehouse of the curated data (an incremental build of what the source reaches)
+    raw, wh = copy_built(built_warehouse, tmp_path_factory.mktemp("ucdp"))
     (raw / "ucdp_ged").mkdir()
     for name in (HDX, CANDIDATE):
         (raw / "ucdp_ged" / name).symlink_to(shared_data / "ucdp_ged" / name)
-    wh = root / "warehouse" / "warehouse.duckdb"
     result = run_cli("run", "--raw", str(raw), "--warehouse", str(wh))
     assert result.returncode == 0, result.stdout + result.stderr
     return wh
@@ -199,9 +198,9 @@ def test_fata_events_after_the_merger_are_khyber_pakhtunkhwa(warehouse, hdx):
 
 
 @pytest.fixture(scope="module")
-def two_releases(hdx, tmp_path_factory):
-    root = tmp_path_factory.mktemp("ucdp_releases")
-    raw = copy_curated(root)
+def two_releases(hdx, built_warehouse, tmp_path_factory):
+    # added to the warehouse of the curated data (an incremental build of what the source reaches)
+    raw, wh = copy_built(built_warehouse, tmp_path_factory.mktemp("ucdp_releases"))
     folder = raw / "ucdp_ged"
     folder.mkdir()
     header = list(hdx.columns)
@@ -228,7 +227,6 @@ def two_releases(hdx, tmp_path_factory):
         writer = csv.DictWriter(handle, header)
         writer.writeheader()
         writer.writerows([edited, later])
-    wh = root / "warehouse" / "warehouse.duckdb"
     result = run_cli("run", "--raw", str(raw), "--warehouse", str(wh))
     assert result.returncode == 0, result.stdout + result.stderr
     return wh, sample, edited
