@@ -16,7 +16,7 @@ import pytest
 from pipelines.defs.quality import gx_checks
 from pipelines.defs.quality.checks import check_steps
 from pipelines.engine.config import EXPECTATIONS_DIR
-from tests.conftest import PROJECT_ROOT, copy_curated, read_table, run_cli
+from tests.conftest import PROJECT_ROOT, copy_built, copy_curated, read_table, run_cli
 
 # builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
 pytestmark = pytest.mark.slow
@@ -363,13 +363,13 @@ LATEST_CHECKS = (
 CACHE = "select suite, severity, source_file, expectations_hash, row_count, rows_hash, results from meta.gx_results"
 
 
-def test_a_run_after_a_new_file_reports_what_a_cold_run_reports(gtd_rows, tmp_path):
+def test_a_run_after_a_new_file_reports_what_a_cold_run_reports(gtd_rows, built_warehouse, tmp_path):
     first, second = gtd_rows.head(20), gtd_rows.tail(20).copy()
     second.loc[second.index[4], "attacktype1"] = "12"  # WARN: staging.gtd attacktype1 between 1 and 9
-    raw = copy_curated(tmp_path / "incremental")
+    # the curated data's warehouse, GTD files added run by run; the cold build below is from nothing
+    raw, warehouse = copy_built(built_warehouse, tmp_path / "incremental")
     (raw / "gtd").mkdir()
     first.to_csv(raw / "gtd" / "a.csv", index=False)
-    warehouse = tmp_path / "incremental" / "w.duckdb"
     assert run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse)).returncode == 0
     cached_a = read_table(
         warehouse,

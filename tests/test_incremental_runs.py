@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from tests.conftest import copy_built, copy_curated, read_table, run_cli
+from tests.conftest import copy_built, read_table, run_cli
 
 # builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
 pytestmark = pytest.mark.slow
@@ -44,8 +44,8 @@ def groups(warehouse):
     return incidents, perpetrators
 
 
-def test_alias_changes_re_resolve_only_and_all_stored_names(tmp_path):
-    raw = copy_curated(tmp_path)
+def test_alias_changes_re_resolve_only_and_all_stored_names(built_warehouse, tmp_path):
+    raw, warehouse = copy_built(built_warehouse, tmp_path)  # the curated data's warehouse; GTD files added
     write_gtd(
         raw / "gtd" / "a.csv",
         [
@@ -54,7 +54,6 @@ def test_alias_changes_re_resolve_only_and_all_stored_names(tmp_path):
             ["3", "2011", "1", "1", "Pakistan", "Sindh", "Unknown", "", ""],
         ],
     )
-    warehouse = tmp_path / "w.duckdb"
     assert run(raw, warehouse).returncode == 0
     incidents, perpetrators = groups(warehouse)
     assert incidents == {"gtd:1": None, "gtd:2": "ttp", "gtd:3": None}
@@ -109,11 +108,10 @@ def test_a_run_with_nothing_changed_stops_early_and_any_change_rebuilds(built_wa
     ) == [(1,)]
 
 
-def test_a_file_that_failed_to_stage_is_tried_again_not_taken_as_done(tmp_path):
-    raw = copy_curated(tmp_path)
+def test_a_file_that_failed_to_stage_is_tried_again_not_taken_as_done(built_warehouse, tmp_path):
+    raw, warehouse = copy_built(built_warehouse, tmp_path)  # the curated data's warehouse; GTD files added
     write_gtd(raw / "gtd" / "good.csv", [["1", "2010", "5", "3", "Pakistan", "Punjab", "Unknown", "", "2"]])
     (raw / "gtd" / "bad.csv").write_text("eventid,iyear\n5,2010\n")  # no gname: cannot be staged
-    warehouse = tmp_path / "w.duckdb"
     first = run(raw, warehouse)
     assert first.returncode != 0
     second = run(raw, warehouse)

@@ -20,7 +20,6 @@ import math
 import duckdb
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 MIN_LOGLINEAR_EVENTS = 10
 Z = 1.959963984540054
@@ -50,6 +49,10 @@ def candidate_models(k: int) -> list[tuple[tuple[int, int], ...]]:
 
 def loglinear(sources: list[str], histories: dict[str, int]) -> tuple[str, float, float, float]:
     """(model, estimate, low, high) of the lowest-AIC model."""
+    # Deferred, as in pipelines/defs/marts/stats.py: statsmodels.api takes about 2 s to import, and every process
+    # that loads the definitions (code servers, runs launched by the daemon, dg) imports this module.
+    import statsmodels.api as sm
+
     indicators, counts = capture_matrix(sources, histories)
     observed = counts.sum()
     best = None
