@@ -229,11 +229,14 @@ def read_table(warehouse: Path, sql: str) -> list[tuple]:
 
 
 def build_once(
-    tmp_path_factory, name: str, make_raw, warehouse_in: str
+    tmp_path_factory, name: str, make_raw, warehouse_in: str, start_from: tuple | None = None
 ) -> tuple[Path, Path, subprocess.CompletedProcess]:
     """A warehouse built by the CLI once per test session, shared by every pytest-xdist worker (the first to ask
     builds it under a file lock, the others wait and read what it recorded): (raw dir, warehouse file, the run).
-    Tests only read it; a test that changes a warehouse copies it first."""
+    Tests only read it; a test that changes a warehouse copies it first.
+
+    ``start_from``: another session build whose warehouse folder the run starts from (``make_raw`` then adds files
+    to that build's raw files), as an analyst adds files to a warehouse: the run builds what the new files reach."""
     base = tmp_path_factory.getbasetemp()
     root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / f"session_{name}"
     record = root / "run.json"
@@ -243,6 +246,11 @@ def build_once(
             root.mkdir(parents=True)
             raw = make_raw(root)
             warehouse = root / warehouse_in
+            if start_from is not None:
+                _, start, _ = start_from
+                shutil.copytree(
+                    start.parent, warehouse.parent, ignore=shutil.ignore_patterns("raw", "run.json"), dirs_exist_ok=True
+                )
             result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
             record.write_text(
                 json.dumps(
@@ -342,8 +350,11 @@ COVERAGE_EXTRA = {
 
 
 @pytest.fixture(scope="session")
-def shared_warehouse_with_candidate(shared_data, tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess]:
-    """One warehouse built by the CLI from every shared dataset, the GED Candidate file and the ACLED sample."""
+def shared_warehouse_with_candidate(
+    shared_data, shared_warehouse, tmp_path_factory
+) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    """The shared warehouse with the GED Candidate file and the ACLED sample added (a run on a copy of it: both are
+    incident sources, so it builds what they reach)."""
 
     def make_raw(root: Path) -> Path:
         raw = shared_raw_dir(root, shared_data)
@@ -353,4 +364,4 @@ def shared_warehouse_with_candidate(shared_data, tmp_path_factory) -> tuple[Path
                 (raw / folder / Path(name).name).symlink_to(shared_data / name)
         return raw
 
-    return build_once(tmp_path_factory, "shared_candidate", make_raw, "warehouse.duckdb")
+    return build_once(tmp_path_factory, "shared_candidate", make_raw, "warehouse.duckdb", start_from=shared_warehouse)
