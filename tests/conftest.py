@@ -247,10 +247,7 @@ def build_once(
             raw = make_raw(root)
             warehouse = root / warehouse_in
             if start_from is not None:
-                _, start, _ = start_from
-                shutil.copytree(
-                    start.parent, warehouse.parent, ignore=shutil.ignore_patterns("raw", "run.json"), dirs_exist_ok=True
-                )
+                copy_warehouse(start_from[1], warehouse.parent)
             result = run_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
             record.write_text(
                 json.dumps(
@@ -330,7 +327,9 @@ def shared_raw_dir(root: Path, shared: Path) -> Path:
 @pytest.fixture(scope="session")
 def shared_warehouse(shared_data, tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess]:
     """One warehouse built by the CLI from every shared dataset: (raw dir, warehouse, the run)."""
-    return build_once(tmp_path_factory, "shared", lambda root: shared_raw_dir(root, shared_data), "warehouse.duckdb")
+    return build_once(
+        tmp_path_factory, "shared", lambda root: shared_raw_dir(root, shared_data), "warehouse/warehouse.duckdb"
+    )
 
 
 def read_frame(warehouse: Path, sql: str, params: list | None = None):
@@ -364,4 +363,6 @@ def shared_warehouse_with_candidate(
                 (raw / folder / Path(name).name).symlink_to(shared_data / name)
         return raw
 
-    return build_once(tmp_path_factory, "shared_candidate", make_raw, "warehouse.duckdb", start_from=shared_warehouse)
+    return build_once(
+        tmp_path_factory, "shared_candidate", make_raw, "warehouse/warehouse.duckdb", start_from=shared_warehouse
+    )
