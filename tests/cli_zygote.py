@@ -77,7 +77,8 @@ def serve() -> dict | None:
 def warm_lazy_imports() -> None:
     """Import here what every ``run`` imports only once it runs (about 320 modules, 1 s of CPU per run): the
     storages and migrations (sqlalchemy, alembic) of the Dagster instance it creates, the filesystem IO manager's
-    upath and fsspec, the report's chart renderer. A throwaway instance is created and disposed of for that; it
+    upath and fsspec, the report's chart renderer, the statistics libraries the marts' fills import in every build
+    that has incidents (statsmodels, scipy.stats). A throwaway instance is created and disposed of for that; it
     leaves no thread (``serve`` checks) and nothing a run reads. A module missing in another version of a library
     only costs its import in the child."""
     import importlib
@@ -85,7 +86,15 @@ def warm_lazy_imports() -> None:
     import dagster as dg
 
     dg.DagsterInstance.ephemeral().dispose()
-    for name in ("upath", "fsspec.implementations.local", "vl_convert", "pipelines.engine.progress"):
+    for name in (
+        "upath",
+        "fsspec.implementations.local",
+        "vl_convert",
+        "pipelines.engine.progress",
+        "statsmodels.api",
+        "statsmodels.stats.multitest",
+        "scipy.stats",
+    ):
         try:
             importlib.import_module(name)
         except ImportError:

@@ -95,10 +95,31 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return out
 
 
+# The rows of the named datasets of the chart being built. altair copies a chart, with its inline rows, on every
+# method call (encode, mark_*, layer, properties) and validates inline rows when it builds one: most of the report's
+# time. So a chart is built with empty named datasets and ``_finish`` puts the rows into its dictionary.
+_ROWS: dict[str, list[dict]] = {}
+
+
 def _data(name: str, frame: pd.DataFrame):
     import altair as alt
 
-    return alt.InlineData(values=_records(frame), name=name)
+    _ROWS[name] = _records(frame)
+    return alt.InlineData(values=[], name=name)
+
+
+def _fill_rows(node) -> None:
+    """Every named dataset of the spec gets its rows (``_data``)."""
+    if isinstance(node, dict):
+        named = "values" in node and isinstance(node.get("name"), str) and node["name"] in _ROWS
+        if named:
+            node["values"] = _ROWS[node["name"]]
+        for key, value in node.items():
+            if not (named and key == "values"):  # not into the rows themselves
+                _fill_rows(value)
+    elif isinstance(node, list):
+        for value in node:
+            _fill_rows(value)
 
 
 DASH_NOTE = "solid lines: event datasets · dashed lines: published totals"
@@ -108,6 +129,8 @@ def _finish(chart, title: str | None = None) -> dict:
     # The fonts and the title go into the dictionary, not through altair's configure_*() and properties(): each of
     # those copies the whole chart with its inline rows (four copies a chart, every build).
     spec = chart.to_dict(validate=False)
+    _fill_rows(spec)
+    _ROWS.clear()
     config = spec.setdefault("config", {})
     for key, values in (
         ("axis", {"labelFontSize": 11, "titleFontSize": 12}),
