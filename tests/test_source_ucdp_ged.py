@@ -34,14 +34,12 @@ def candidate(shared_data) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def warehouse(shared_data, built_warehouse, tmp_path_factory):
-    # added to the warehouse of the curated data (an incremental build of what the source reaches)
-    raw, wh = copy_built(built_warehouse, tmp_path_factory.mktemp("ucdp"))
-    (raw / "ucdp_ged").mkdir()
-    for name in (HDX, CANDIDATE):
-        (raw / "ucdp_ged" / name).symlink_to(shared_data / "ucdp_ged" / name)
-    result = run_cli("run", "--raw", str(raw), "--warehouse", str(wh))
-    assert result.returncode == 0, result.stdout + result.stderr
+def warehouse(shared_warehouse_with_candidate):
+    # The session's build of every shared dataset plus the GED Candidate release holds both UCDP files and no
+    # other. Every assertion below is about UCDP rows (source = 'ucdp_ged' or one of its files), so the other
+    # sources beside them change nothing.
+    raw, wh, _ = shared_warehouse_with_candidate
+    assert sorted(p.name for p in (raw / "ucdp_ged").iterdir()) == sorted([CANDIDATE, HDX])
     return wh
 
 
