@@ -19,7 +19,7 @@ from pipelines.defs.live.http import MalformedResponse, RetryingClient
 from pipelines.defs.live.pull import pull_acled, pull_ucdp
 from pipelines.defs.live.settings import live_settings
 from pipelines.defs.live.ucdp import UcdpClient
-from tests.conftest import copy_curated, read_frame, read_table, run_cli
+from tests.conftest import copy_built, read_frame, read_table, run_cli
 from tests.content_hash import file_sha256, table_hashes
 from tests.fake_apis import ACLED_PASSWORD, ACLED_USER, UCDP_TOKEN, FakeApis, Fault
 
@@ -54,10 +54,11 @@ def as_api(frame: pd.DataFrame) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def story(shared_data, tmp_path_factory):
+def story(shared_data, built_warehouse, tmp_path_factory):
     root = tmp_path_factory.mktemp("live_history")
-    raw = copy_curated(root)
-    warehouse = root / "warehouse" / "warehouse.duckdb"
+    # The pulls land in a copy of the session's build of the curated data, as in an analyst's warehouse: the first
+    # run builds what they reach (the builds from nothing below compare with it).
+    raw, warehouse = copy_built(built_warehouse, root)
 
     acled = pd.read_csv(shared_data / "acled" / "acled_sample_2022h1_global.csv", dtype=str, keep_default_na=False)
     acled = acled[acled["country"].isin(["Pakistan", "Afghanistan"])].head(40).copy()
