@@ -522,15 +522,21 @@ QUERY = """{
   assetNodes { assetKey { path } latestMaterialization: assetMaterializations(limit: 1) { runId }
                assetChecksOrError { ... on AssetChecks { checks { name } } } }
   repositoriesOrError { ... on RepositoryConnection { nodes {
-    jobs { name } schedules { name }
+    name location { name } jobs { name } schedules { name }
     sensors { name sensorState { status ticks(dayRange: 1, limit: 5) { status error { message } skipReason } } } } } }
 }"""
 
 
-def graphql(port: int, query: str) -> dict:
+# What the UI sends when an analyst switches a sensor on.
+START_SENSOR = """mutation ($selector: SensorSelector!) {
+  startSensor(sensorSelector: $selector) {
+    __typename ... on Sensor { sensorState { status } } ... on PythonError { message } } }"""
+
+
+def graphql(port: int, query: str, variables: dict | None = None) -> dict:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query}).encode(),
+        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=60) as response:
@@ -546,7 +552,8 @@ def free_port() -> int:
 
 
 def webserver_scenario(state: dict, folder: Path) -> dict:
-    """`pipelines dev` started in the background until the sensor's first tick: what the GraphQL API showed then."""
+    """`pipelines dev` started in the background, the sensor switched on through its GraphQL API, until the sensor's
+    first tick: what the API showed then."""
     port = free_port()
     # Started the way a script starts it in the background (SIGINT ignored): SIGINT must stop it all the same.
     dev = Service(["dev", "--port", str(port)], state_env(state), state["root"], folder / "dev.log", ignore_sigint=True)
@@ -564,7 +571,15 @@ def webserver_scenario(state: dict, folder: Path) -> dict:
                 pass
             assert time.monotonic() < deadline, f"no webserver within {RUN_WAIT}s\n{dev.output()}"
             time.sleep(2)
-        dagster_cli(state, "sensor", "start", "raw_files_sensor")
+        # switched on through the webserver, as the UI's toggle does (the sensor scenario uses `dagster sensor start`)
+        repository = data["repositoriesOrError"]["nodes"][0]
+        selector = {
+            "repositoryName": repository["name"],
+            "repositoryLocationName": repository["location"]["name"],
+            "sensorName": "raw_files_sensor",
+        }
+        started = graphql(port, START_SENSOR, {"selector": selector})["startSensor"]
+        assert started == {"__typename": "Sensor", "sensorState": {"status": "RUNNING"}}, started
         while True:  # the sensor's first finished tick (nothing changed since the CLI build: skipped)
             assert_not_abandoned()
             dev.watch()
