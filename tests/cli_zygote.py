@@ -10,7 +10,8 @@ against it, or see it die of a fault injected with SIGKILL, as with a fresh inte
 What a fork cannot give is a module imported under the request's environment: ``run_cli`` sends a request
 here only when the variables read at import time (IMPORT_TIME_ENV) are those this server was started with.
 
-Protocol (JSON lines): the test writes ``{"args", "env", "cwd", "stdout", "stderr"}``; the server answers
+Protocol (JSON lines): the test writes ``{"args", "env", "cwd", "stdout", "stderr"}`` (and ``file_size_limit``, an
+RLIMIT_FSIZE for the child, if any); the server answers
 ``{"pid": ...}`` once the child is forked and ``{"returncode": ...}`` (negative: killed by that signal) when it
 has exited, with the child's CPU seconds ("cpu"; tests/conftest.py logs them). Requests are served one at a
 time. EOF on stdin stops the server.
@@ -109,6 +110,10 @@ def run_child(request: dict) -> None:
         handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(handle, fd)
         os.close(handle)
+    if request.get("file_size_limit") is not None:  # RLIMIT_FSIZE, as a full disk (tests/test_reliability.py)
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_FSIZE, (request["file_size_limit"],) * 2)
     sys.argv = [str(__import__("pipelines").__path__[0] + "/__main__.py"), *request["args"]]
     from pipelines.cli import main
 

@@ -45,19 +45,22 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, env: dict | None = None, timeout: int = 600, file_size_limit: int | None = None
+) -> subprocess.CompletedProcess:
     """Run ``python -m pipelines ...`` in a process of its own, as a user would.
 
     The process is forked from tests/cli_zygote.py, which has imported dagster and great_expectations once for
     the session (about 9 s of CPU saved per run), unless the environment differs in a variable read at import
-    time or $PIPELINES_TEST_FORK is 0: then it is a fresh interpreter."""
+    time or $PIPELINES_TEST_FORK is 0: then it is a fresh interpreter. ``file_size_limit``: the process's
+    RLIMIT_FSIZE (bytes), so that every write past it fails as on a full disk."""
     full_env = {**os.environ, EPHEMERAL_ENV: "1", **(env or {})}
     if "DAGSTER_HOME" not in (env or {}):  # only a test's own instance, never the developer's
         full_env.pop("DAGSTER_HOME", None)
     zygote = _zygote(full_env)
     started = time.monotonic()
     if zygote is not None:
-        result, cpu = zygote.run(list(args), full_env, PROJECT_ROOT, timeout)
+        result, cpu = zygote.run(list(args), full_env, PROJECT_ROOT, timeout, file_size_limit)
         _log_cli_run(args, time.monotonic() - started, cpu)
         return result
     before = os.times()
@@ -68,6 +71,7 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subproce
         env=full_env,
         cwd=PROJECT_ROOT,
         timeout=timeout,
+        preexec_fn=None if file_size_limit is None else lambda: _limit_file_size(file_size_limit),
     )
     after = os.times()
     _log_cli_run(
@@ -76,6 +80,12 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subproce
         after.children_user + after.children_system - before.children_user - before.children_system,
     )
     return result
+
+
+def _limit_file_size(limit: int) -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
 
 # Where the CLI runs of the tests go (benchmarks/test_suite.py): one JSON line per run, with the test that
@@ -139,12 +149,14 @@ class Zygote:
         return self.process.poll() is None and import_time(env) == import_time(self.env)
 
     def run(
-        self, args: list[str], env: dict, cwd: Path, timeout: float
+        self, args: list[str], env: dict, cwd: Path, timeout: float, file_size_limit: int | None = None
     ) -> tuple[subprocess.CompletedProcess, float | None]:
         """The run's result and its CPU seconds (returned, not kept: run_cli may be called from several threads)."""
         with self.lock:
             out, err = self.folder / "stdout", self.folder / "stderr"
             request = {"args": args, "env": env, "cwd": str(cwd), "stdout": str(out), "stderr": str(err)}
+            if file_size_limit is not None:
+                request["file_size_limit"] = file_size_limit
             self.process.stdin.write(json.dumps(request).encode() + b"\n")
             self.process.stdin.flush()
             pid = self._read(time.monotonic() + 60)["pid"]

@@ -5,7 +5,6 @@ renamed, replaced and deleted files are followed without loading anything twice.
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -137,28 +136,13 @@ def test_a_second_run_started_during_a_run_is_refused_and_nothing_is_damaged(sta
     assert table_hashes(warehouse) == states["hashes_ref"]
 
 
-def limit_file_size(max_bytes):
-    def apply():
-        resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
-
-    return apply
-
-
 def test_a_full_disk_fails_the_run_clearly_and_leaves_the_published_file(states, tmp_path):
     # RLIMIT_FSIZE makes every write past the limit fail (EFBIG) the way a full disk fails it (ENOSPC),
     # without root or a special mount; Python ignores SIGXFSZ, so the write raises instead of killing.
     warehouse = copy_warehouse(states["published_a"], tmp_path / "w")
     limit = min(warehouse.stat().st_size, (warehouse.parent / ".build" / warehouse.name).stat().st_size) // 2
-    env = {**os.environ}
-    env.pop("DAGSTER_HOME", None)
-    full = subprocess.run(
-        [sys.executable, "-m", "pipelines", "run", "--raw", str(states["raw_b"]), "--warehouse", str(warehouse)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        preexec_fn=limit_file_size(limit),
+    full = run_cli(
+        "run", "--raw", str(states["raw_b"]), "--warehouse", str(warehouse), timeout=600, file_size_limit=limit
     )
     assert full.returncode not in (0, -signal.SIGXFSZ), full.stdout + full.stderr
     assert "File too large" in full.stdout + full.stderr
