@@ -221,6 +221,12 @@ def connect_build(published: Path) -> duckdb.DuckDBPyConnection:
     seed_working_copy(published)
     ensure_storage_version(path)
     con = duckdb.connect(str(path), config=_memory_config(path.parent))
+    _ensure_contract(con, path)
+    return con
+
+
+def _ensure_contract(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """The contract and the staging tables on the working copy ``path``, once per file per process."""
     stat = path.stat()
     marker = (str(path), stat.st_ino, SCHEMA_FILE.stat().st_mtime_ns, tuple(_staging_tables))
     if marker not in _schema_applied:
@@ -228,7 +234,6 @@ def connect_build(published: Path) -> duckdb.DuckDBPyConnection:
         for ensure in _staging_tables:  # staging tables every model can rely on
             ensure(con)
         _schema_applied.add(marker)
-    return con
 
 
 @contextlib.contextmanager
@@ -383,7 +388,7 @@ def publish(published: Path, run_id: str | None, raw_dir: Path | None) -> str:
     build_id = uuid.uuid4().hex
     con = duckdb.connect(str(build), config=_memory_config(build.parent))  # the run's configuration (it may be open)
     try:
-        apply_schema(con)
+        _ensure_contract(con, build)  # a run has applied it already when it opened the working copy
         dropped = dropped_files(con, published, raw_dir)
         if dropped:
             raise PublishRefusedError(
