@@ -213,7 +213,7 @@ class SourceAdapter:
             for r in con.execute("select column_name from (describe typed)").fetchall()
             if not r[0].startswith("_reject")
         ]
-        self._ensure_staging_table(con, staged_columns)
+        self._ensure_staging_table(con, staged_columns, "typed")
         with transaction(con):
             con.execute(f"delete from {self.staging_table} where source_file = ?", [source_file])
             try:
@@ -287,16 +287,19 @@ class SourceAdapter:
             f"null::varchar as {quote(c)}" for c in dict.fromkeys(self.required_columns + self.known_columns)
         )
         con.execute(f"create or replace temp table raw_rows as select 0::bigint as _row_number, {columns} limit 0")
-        con.execute(f"create or replace temp table typed as {self.stage_sql}")
-        columns = [
-            r[0]
-            for r in con.execute("select column_name from (describe typed)").fetchall()
-            if not r[0].startswith("_reject")
-        ]
-        self._ensure_staging_table(con, columns)
+        self._ensure_model_staging_table(con)
 
-    def _ensure_staging_table(self, con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
-        """Create staging.<name> from the model's columns; recreate it when the model's columns changed."""
+    def _ensure_model_staging_table(self, con: duckdb.DuckDBPyConnection) -> None:
+        """staging.<name> for the model's columns over the empty ``raw_rows``. They come from DESCRIBE, which binds
+        the model without running it (every run opens the working copy with this: the mapped model took 0.2 s to
+        run on no rows, 0.03 s to describe)."""
+        model = f"({self.stage_sql}\n)"  # the newline ends a trailing comment of the file
+        columns = [r[0] for r in con.execute(f"describe {model}").fetchall() if not r[0].startswith("_reject")]
+        self._ensure_staging_table(con, columns, model)
+
+    def _ensure_staging_table(self, con: duckdb.DuckDBPyConnection, columns: list[str], model: str) -> None:
+        """Create staging.<name> from the model's columns (``model``: a relation of the model's rows); recreate it
+        when the model's columns changed."""
         wanted = columns + ["source_file", "sha256"]
         existing = [
             r[0]
@@ -314,5 +317,5 @@ class SourceAdapter:
             retire_source(con, self.name)
         con.execute(
             f"create table {self.staging_table} as select * exclude (_reject_column, _reject_reason), "
-            "''::varchar as source_file, ''::varchar as sha256 from typed limit 0"
+            f"''::varchar as source_file, ''::varchar as sha256 from {model} limit 0"
         )

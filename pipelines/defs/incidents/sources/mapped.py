@@ -590,13 +590,7 @@ class MappedAdapter(SourceAdapter):
             "create or replace temp table raw_rows as select 0::bigint as _row_number, "
             "null::varchar as column_1 limit 0"
         )
-        con.execute(f"create or replace temp table typed as {self.stage_sql}")
-        columns = [
-            r[0]
-            for r in con.execute("select column_name from (describe typed)").fetchall()
-            if not r[0].startswith("_reject")
-        ]
-        self._ensure_staging_table(con, columns)
+        self._ensure_model_staging_table(con)
 
 
 # The alias system of a conformed row of a mapped dataset (its incident_id is '<source_name>:<id>').
