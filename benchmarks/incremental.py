@@ -28,7 +28,7 @@ def month_ingest(published: Path, raw: Path, file: Path) -> float:
     from pipelines.engine import accounting
     from pipelines.engine import warehouse as wh
 
-    accounting._sha256_cached.cache_clear()
+    accounting.forget_digests()
     gtd = next(a for a in adapters() if a.name == "gtd")
     started = time.perf_counter()
     con = wh.connect_build(published)

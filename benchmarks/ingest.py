@@ -51,7 +51,7 @@ def pipeline_ingest(
         shutil.rmtree(work)
     wh.build_path_for(published).parent.mkdir(parents=True)
     shutil.copyfile(base_build, wh.build_path_for(published))
-    accounting._sha256_cached.cache_clear()  # hash the file as a first run would
+    accounting.forget_digests()  # hash the file as a first run would
     gtd = next(a for a in adapters() if a.name == "gtd")
     started = time.perf_counter()
     con = wh.connect_build(published)

@@ -8,9 +8,9 @@ version again replaces its accounting rows instead of adding to them.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,16 +18,30 @@ import duckdb
 
 from pipelines.engine.warehouse import transaction
 
+# A run hashes each raw file more than once (change detection, staging, the no-op check): a file whose device,
+# inode, size and modification time did not change is not read again within one process. That identifies the file
+# behind a symlink or a relative path too, without resolving the path.
+_DIGESTS: dict[tuple[int, int, int, int], str] = {}
+_DIGESTS_KEPT = 4096
+
 
 def sha256_of(path: Path) -> str:
-    # A run hashes each raw file more than once (change detection, staging, the no-op check): a file whose
-    # size, modification time and inode did not change is not read again within one process.
-    stat = Path(path).stat()
-    return _sha256_cached(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    stat = os.stat(path)
+    key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    digest = _DIGESTS.get(key)
+    if digest is None:
+        if len(_DIGESTS) >= _DIGESTS_KEPT:  # a long-lived process (code server, daemon) keeps a bounded cache
+            _DIGESTS.clear()
+        digest = _DIGESTS[key] = _sha256(path)
+    return digest
 
 
-@functools.lru_cache(maxsize=4096)
-def _sha256_cached(path: str, size: int, mtime_ns: int, inode: int) -> str:
+def forget_digests() -> None:
+    """Hash every file again on its next sha256_of (benchmarks measure a first run's hashing)."""
+    _DIGESTS.clear()
+
+
+def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):

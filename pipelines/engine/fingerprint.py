@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -129,10 +129,19 @@ class PublishedBuild:
 
 def published_build(published: Path) -> PublishedBuild | None:
     """What the published warehouse was built from, or None when there is no published warehouse."""
-    if not published.exists():
-        return None
     try:
-        con = duckdb.connect(str(published), read_only=True)
+        stat = published.stat()
+    except OSError:
+        return None
+    # A run asks three times (the no-op check, the plan, the outcome after publishing); publishing replaces the
+    # file (a new inode), so a file whose identity, size and time did not change is not opened again.
+    return _published_build(str(published), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _published_build(published: str, device: int, inode: int, size: int, mtime_ns: int) -> PublishedBuild | None:
+    try:
+        con = duckdb.connect(published, read_only=True)
     except duckdb.Error:
         return None
     try:
