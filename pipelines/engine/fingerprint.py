@@ -134,16 +134,24 @@ def published_build(published: Path) -> PublishedBuild | None:
     except OSError:
         return None
     # A run asks three times (the no-op check, the plan, the outcome after publishing); publishing replaces the
-    # file (a new inode), so a file whose identity, size and time did not change is not opened again.
-    return _published_build(str(published), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    # file (a new inode), so a file whose identity, size and time did not change is not opened again. A file that
+    # cannot be opened (another process holds it read-write) is not remembered: the next call tries again.
+    try:
+        return _published_build(str(published), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    except _Unopenable:
+        return None
+
+
+class _Unopenable(Exception):
+    """The published file could not be opened (raised, so that lru_cache does not keep the answer)."""
 
 
 @lru_cache(maxsize=64)
 def _published_build(published: str, device: int, inode: int, size: int, mtime_ns: int) -> PublishedBuild | None:
     try:
         con = duckdb.connect(published, read_only=True)
-    except duckdb.Error:
-        return None
+    except duckdb.Error as exc:
+        raise _Unopenable from exc
     try:
         columns = {
             r[0]
