@@ -102,6 +102,14 @@ def warm_lazy_imports() -> None:
             pass
 
 
+def limit_file_size(limit: int) -> None:
+    """RLIMIT_FSIZE for this process: every write past ``limit`` bytes fails as on a full disk
+    (tests/test_reliability.py); a forked child and a fresh interpreter (conftest's preexec_fn) both set it here."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
 def run_child(request: dict) -> None:
     os.chdir(request["cwd"])
     os.environ.clear()
@@ -110,10 +118,8 @@ def run_child(request: dict) -> None:
         handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(handle, fd)
         os.close(handle)
-    if request.get("file_size_limit") is not None:  # RLIMIT_FSIZE, as a full disk (tests/test_reliability.py)
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_FSIZE, (request["file_size_limit"],) * 2)
+    if request.get("file_size_limit") is not None:
+        limit_file_size(request["file_size_limit"])
     sys.argv = [str(__import__("pipelines").__path__[0] + "/__main__.py"), *request["args"]]
     from pipelines.cli import main
 

@@ -71,7 +71,7 @@ def run_cli(
         env=full_env,
         cwd=PROJECT_ROOT,
         timeout=timeout,
-        preexec_fn=None if file_size_limit is None else lambda: _limit_file_size(file_size_limit),
+        preexec_fn=None if file_size_limit is None else lambda: cli_zygote.limit_file_size(file_size_limit),
     )
     after = os.times()
     _log_cli_run(
@@ -80,12 +80,6 @@ def run_cli(
         after.children_user + after.children_system - before.children_user - before.children_system,
     )
     return result
-
-
-def _limit_file_size(limit: int) -> None:
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
 
 # Where the CLI runs of the tests go (benchmarks/test_suite.py): one JSON line per run, with the test that
