@@ -20,7 +20,7 @@ from pipelines.engine import fingerprint
 from pipelines.engine.config import SQL_DIR
 from pipelines.engine.fingerprint import PublishedBuild, RunInputs, plan_build
 from pipelines.engine.warehouse import connect_build, model_dependencies, publish
-from tests.conftest import copy_curated, copy_warehouse, read_table, run_cli
+from tests.conftest import copy_built, copy_warehouse, read_table, run_cli
 
 # builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
 pytestmark = pytest.mark.slow
@@ -91,22 +91,22 @@ def facts_line(result) -> str:
 
 
 @pytest.fixture(scope="module")
-def base(shared_data, tmp_path_factory):
+def base(shared_data, built_warehouse, tmp_path_factory):
     """Raw state A (curated, 300 GTD and 200 UCDP rows of Pakistan), its published warehouse, and the 200 next
-    GTD rows to add as a new monthly file."""
+    GTD rows to add as a new monthly file. A is built on a copy of the session's curated build (what the tests
+    compare with is always built from nothing)."""
     root = tmp_path_factory.mktemp("incremental")
     gtd = pd.read_csv(shared_data / GTD_FILE, dtype=str, keep_default_na=False)
     pak = gtd[gtd["country_txt"] == "Pakistan"]
-    raw = copy_curated(root / "a")
+    raw, warehouse = copy_built(built_warehouse, root / "a")
     (raw / "gtd").mkdir()
     pak.head(300).to_csv(raw / "gtd" / "first.csv", index=False)
     (raw / "ucdp_ged").mkdir()
     lines = (shared_data / UCDP_FILE).read_text(encoding="utf-8").splitlines(keepends=True)
     (raw / "ucdp_ged" / "ged.csv").write_text("".join(lines[:202]), encoding="utf-8")  # header, HXL, 200 events
-    warehouse = root / "wa" / "warehouse.duckdb"
     result = run(raw, warehouse)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert build_line(result).startswith("build: full (no published build)")
+    assert build_line(result).startswith("build: incremental (gtd, ucdp_ged changed)"), build_line(result)
     return {"root": root, "raw": raw, "warehouse": warehouse, "month": pak.iloc[300:500]}
 
 
