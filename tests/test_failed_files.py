@@ -144,22 +144,25 @@ def test_a_file_that_fails_keeps_its_previous_rows_and_the_other_changes_publish
         warehouse, "select count(*) from dq.file_loads where rows_read <> rows_loaded + rows_quarantined"
     ) == [(0,)]
 
+    if kind == "with_working_copy":
+        # Removed instead of fixed (on a copy of this state): the next run is incremental too and the file's rows go.
+        # (Merged here in session 10: test_a_removed_failed_file_makes_the_next_run_incremental ran the same failing
+        # run on the same layout before removing the file.)
+        removed_raw, removed_warehouse = tmp_path / "removed" / "raw", tmp_path / "removed" / "warehouse"
+        shutil.copytree(raw, removed_raw, symlinks=True)
+        shutil.copytree(warehouse.parent, removed_warehouse)
+        (removed_raw / MAPPED_FILE).unlink()
+        again = run(removed_raw, removed_warehouse / warehouse.name)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert "build: incremental" in again.stdout, again.stdout
+        assert incidents(removed_warehouse / warehouse.name, "user_attacks") == set()
+
     # Fixed: the next run is incremental and loads the new version.
     (raw / MAPPED_FILE).write_text(MAPPED_FIXED)
     fixed = run(raw, warehouse)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert "build: incremental" in fixed.stdout, fixed.stdout
     assert incidents(warehouse, "user_attacks") == ids(MAPPED_FIXED, "user_attacks", "Ref")
-
-
-def test_a_removed_failed_file_makes_the_next_run_incremental(first_build, tmp_path):
-    raw, warehouse = layout(first_build, tmp_path, "with_working_copy")
-    assert run(raw, warehouse).returncode == 4
-    (raw / MAPPED_FILE).unlink()
-    again = run(raw, warehouse)
-    assert again.returncode == 0, again.stdout + again.stderr
-    assert "build: incremental" in again.stdout, again.stdout
-    assert incidents(warehouse, "user_attacks") == set()
 
 
 def test_a_build_that_would_drop_a_present_files_rows_never_publishes(first_build, tmp_path):
