@@ -10,11 +10,12 @@ against it, or see it die of a fault injected with SIGKILL, as with a fresh inte
 What a fork cannot give is a module imported under the request's environment: ``run_cli`` sends a request
 here only when the variables read at import time (IMPORT_TIME_ENV) are those this server was started with.
 
-Protocol (JSON lines): the test writes ``{"args", "env", "cwd", "stdout", "stderr"}`` (and ``file_size_limit``, an
-RLIMIT_FSIZE for the child, if any); the server answers
-``{"pid": ...}`` once the child is forked and ``{"returncode": ...}`` (negative: killed by that signal) when it
-has exited, with the child's CPU seconds ("cpu"; tests/conftest.py logs them). Requests are served one at a
-time. EOF on stdin stops the server.
+Protocol (JSON lines): the test writes ``{"id", "args", "env", "cwd", "stdout", "stderr"}`` (and
+``file_size_limit``, an RLIMIT_FSIZE for the child, if any); the server answers ``{"id", "pid"}`` once the child is
+forked and ``{"id", "returncode"}`` (negative: killed by that signal) when it has exited, with the child's CPU
+seconds ("cpu"; tests/conftest.py logs them). Several children may run at once (a test that starts a second run
+while a first one holds the warehouse): answers come in the order things happen, each with its request's id.
+EOF on stdin stops the server once its children have exited.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from __future__ import annotations
 import gc
 import json
 import os
+import select
+import signal
 import sys
 
 # Read when a module is imported (pipelines/defs/operations/schedules.py's daily cron), or by the interpreter at start-up.
@@ -32,7 +35,7 @@ IMPORT_TIME_PREFIXES = ("PYTHON",)
 def serve() -> dict | None:
     # The protocol gets its own descriptors; fd 0 and 1 of this process (and so of every child) are /dev/null
     # until a child points 1 and 2 at its request's files.
-    proto_in = os.fdopen(os.dup(0), "rb")
+    proto_in = os.dup(0)
     proto_out = os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
@@ -57,22 +60,53 @@ def serve() -> dict | None:
     # skip them instead of touching (and so copying) every page they inherited.
     gc.freeze()
     os.write(proto_out, b'{"ready": true}\n')
-    while True:
-        line = proto_in.readline()
-        if not line:
-            return None
-        request = json.loads(line)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            proto_in.close()
-            os.close(proto_out)
-            return request
-        os.write(proto_out, json.dumps({"pid": pid}).encode() + b"\n")
-        _, status, usage = os.wait4(pid, 0)
-        answer = {"returncode": os.waitstatus_to_exitcode(status), "cpu": usage.ru_utime + usage.ru_stime}
-        os.write(proto_out, json.dumps(answer).encode() + b"\n")
+
+    def answer(message: dict) -> None:
+        os.write(proto_out, json.dumps(message).encode() + b"\n")
+
+    # A child's exit wakes the select below through this pipe (SIGCHLD's handler does nothing; the signal module
+    # writes to the wakeup fd), so that a finished run is answered at once while others run.
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_read, False)
+    os.set_blocking(wake_write, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_write)
+    running: dict[int, object] = {}  # pid -> request id
+    pending, stdin_open = b"", True
+    while stdin_open or running:
+        readable = select.select([proto_in, wake_read] if stdin_open else [wake_read], [], [])[0]
+        if wake_read in readable:
+            while True:
+                try:
+                    if not os.read(wake_read, 512):
+                        break
+                except BlockingIOError:
+                    break
+        while running:
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            cpu = usage.ru_utime + usage.ru_stime
+            answer({"id": running.pop(pid), "returncode": os.waitstatus_to_exitcode(status), "cpu": cpu})
+        if proto_in in readable:
+            chunk = os.read(proto_in, 65536)
+            stdin_open = bool(chunk)
+            pending += chunk
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                request = json.loads(line)
+                sys.stdout.flush()
+                sys.stderr.flush()
+                pid = os.fork()
+                if pid == 0:
+                    signal.set_wakeup_fd(-1)
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    for fd in (proto_in, proto_out, wake_read, wake_write):
+                        os.close(fd)
+                    return request
+                running[pid] = request["id"]
+                answer({"id": request["id"], "pid": pid})
+    return None
 
 
 def warm_lazy_imports() -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import locale
 import os
+import queue
 import select
 import shutil
 import signal
@@ -48,7 +50,15 @@ def shared_data() -> Path:
 def run_cli(
     *args: str, env: dict | None = None, timeout: int = 600, file_size_limit: int | None = None
 ) -> subprocess.CompletedProcess:
-    """Run ``python -m pipelines ...`` in a process of its own, as a user would.
+    """Run ``python -m pipelines ...`` in a process of its own, as a user would (``start_cli``), to its end."""
+    started = time.monotonic()
+    result, cpu = start_cli(*args, env=env, file_size_limit=file_size_limit).wait(timeout)
+    _log_cli_run(args, time.monotonic() - started, cpu)
+    return result
+
+
+def start_cli(*args: str, env: dict | None = None, file_size_limit: int | None = None) -> StartedCli:
+    """Start ``python -m pipelines ...`` in a process of its own, as a user would; ``wait`` for its result.
 
     The process is forked from tests/cli_zygote.py, which has imported dagster and great_expectations once for
     the session (about 9 s of CPU saved per run), unless the environment differs in a variable read at import
@@ -58,28 +68,35 @@ def run_cli(
     if "DAGSTER_HOME" not in (env or {}):  # only a test's own instance, never the developer's
         full_env.pop("DAGSTER_HOME", None)
     zygote = _zygote(full_env)
-    started = time.monotonic()
     if zygote is not None:
-        result, cpu = zygote.run(list(args), full_env, PROJECT_ROOT, timeout, file_size_limit)
-        _log_cli_run(args, time.monotonic() - started, cpu)
-        return result
-    before = os.times()
-    result = subprocess.run(
-        [sys.executable, "-m", "pipelines", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=PROJECT_ROOT,
-        timeout=timeout,
-        preexec_fn=None if file_size_limit is None else lambda: cli_zygote.limit_file_size(file_size_limit),
-    )
-    after = os.times()
-    _log_cli_run(
-        args,
-        time.monotonic() - started,
-        after.children_user + after.children_system - before.children_user - before.children_system,
-    )
-    return result
+        return zygote.start(list(args), full_env, PROJECT_ROOT, file_size_limit)
+    folder = Path(tempfile.mkdtemp(prefix="cli_run_", dir=_run_folder()))
+    out, err = folder / "stdout", folder / "stderr"
+    with open(out, "wb") as stdout, open(err, "wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines", *args],
+            stdout=stdout,
+            stderr=stderr,
+            env=full_env,
+            cwd=PROJECT_ROOT,
+            preexec_fn=None if file_size_limit is None else lambda: cli_zygote.limit_file_size(file_size_limit),
+        )
+
+    def finish(timeout: float) -> tuple[int, float | None]:
+        before = os.times()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+        after = os.times()
+        return (
+            process.returncode,
+            after.children_user + after.children_system - before.children_user - before.children_system,
+        )
+
+    return StartedCli(list(args), process.pid, out, err, finish)
 
 
 # Where the CLI runs of the tests go (benchmarks/test_suite.py): one JSON line per run, with the test that
@@ -102,7 +119,7 @@ def _log_cli_run(args, wall: float, cpu: float | None) -> None:
 
 
 class Zygote:
-    """The pytest side of tests/cli_zygote.py: one request at a time, answers read with a deadline."""
+    """The pytest side of tests/cli_zygote.py: requests from any thread, each answer routed to its request by id."""
 
     def __init__(self, env: dict):
         self.env = env
@@ -114,16 +131,19 @@ class Zygote:
             cwd=PROJECT_ROOT,
         )
         self.buffer = b""
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # one writer of requests at a time
+        self.answers: dict[int, queue.Queue] = {}
+        self.ids = itertools.count()
         self.folder = Path(tempfile.mkdtemp(prefix="cli_zygote_"))
         answer = self._read(time.monotonic() + 300)
         if not answer.get("ready"):
             raise RuntimeError(f"cli zygote not ready: {answer}")
+        threading.Thread(target=self._route_answers, name="cli_zygote answers", daemon=True).start()
 
-    def _read(self, deadline: float) -> dict:
+    def _read(self, deadline: float | None) -> dict:
         while b"\n" not in self.buffer:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.process.stdout], [], [], left)[0]:
+            left = None if deadline is None else deadline - time.monotonic()
+            if (left is not None and left <= 0) or not select.select([self.process.stdout], [], [], left)[0]:
                 raise TimeoutError
             chunk = os.read(self.process.stdout.fileno(), 65536)
             if not chunk:
@@ -131,6 +151,22 @@ class Zygote:
             self.buffer += chunk
         line, self.buffer = self.buffer.split(b"\n", 1)
         return json.loads(line)
+
+    def _route_answers(self) -> None:
+        while True:
+            try:
+                answer = self._read(None)
+            except (RuntimeError, OSError, ValueError):  # the server exited: every waiting request learns it
+                for waiting in list(self.answers.values()):
+                    waiting.put({"error": "cli zygote exited"})
+                return
+            self.answers[answer["id"]].put(answer)
+
+    def _answer(self, request_id: int, timeout: float) -> dict:
+        answer = self.answers[request_id].get(timeout=timeout)
+        if "error" in answer:
+            raise RuntimeError(answer["error"])
+        return answer
 
     def serves(self, env: dict) -> bool:
         def import_time(environ):
@@ -142,33 +178,90 @@ class Zygote:
 
         return self.process.poll() is None and import_time(env) == import_time(self.env)
 
-    def run(
-        self, args: list[str], env: dict, cwd: Path, timeout: float, file_size_limit: int | None = None
-    ) -> tuple[subprocess.CompletedProcess, float | None]:
-        """The run's result and its CPU seconds (returned, not kept: run_cli may be called from several threads)."""
+    def start(self, args: list[str], env: dict, cwd: Path, file_size_limit: int | None = None) -> StartedCli:
+        """A CLI process forked for ``args``, running (its output goes to files of its own)."""
+        request_id = next(self.ids)
+        out, err = self.folder / f"{request_id}.stdout", self.folder / f"{request_id}.stderr"
+        request = {"id": request_id, "args": args, "env": env, "cwd": str(cwd), "stdout": str(out), "stderr": str(err)}
+        if file_size_limit is not None:
+            request["file_size_limit"] = file_size_limit
+        for path in (out, err):  # there before the child opens them, for a test that reads them as they grow
+            path.touch()
+        self.answers[request_id] = queue.Queue()
         with self.lock:
-            out, err = self.folder / "stdout", self.folder / "stderr"
-            request = {"args": args, "env": env, "cwd": str(cwd), "stdout": str(out), "stderr": str(err)}
-            if file_size_limit is not None:
-                request["file_size_limit"] = file_size_limit
             self.process.stdin.write(json.dumps(request).encode() + b"\n")
             self.process.stdin.flush()
-            pid = self._read(time.monotonic() + 60)["pid"]
-            try:
-                answer = self._read(time.monotonic() + timeout)
-            except TimeoutError:
-                os.kill(pid, signal.SIGKILL)
-                self._read(time.monotonic() + 60)
-                raise subprocess.TimeoutExpired([sys.executable, "-m", "pipelines", *args], timeout) from None
-            # text=True of subprocess.run: the locale's encoding, universal newlines
-            stdout, stderr = (path.read_text(encoding=locale.getpreferredencoding(False)) for path in (out, err))
-            command = [sys.executable, "-m", "pipelines", *args]
-            return subprocess.CompletedProcess(command, answer["returncode"], stdout, stderr), answer.get("cpu")
+        pid = self._answer(request_id, 60)["pid"]
+        return StartedCli(args, pid, out, err, lambda timeout: self._finish(request_id, pid, args, timeout))
+
+    def _finish(self, request_id: int, pid: int, args: list[str], timeout: float) -> tuple[int, float | None]:
+        try:
+            answer = self._answer(request_id, timeout)
+        except queue.Empty:
+            os.kill(pid, signal.SIGKILL)
+            self._answer(request_id, 60)
+            raise subprocess.TimeoutExpired([sys.executable, "-m", "pipelines", *args], timeout) from None
+        finally:
+            if self.answers[request_id].empty():
+                self.answers.pop(request_id, None)
+        return answer["returncode"], answer.get("cpu")
 
     def close(self) -> None:
         self.process.stdin.close()
         self.process.wait(timeout=30)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class StartedCli:
+    """A ``python -m pipelines ...`` process that is running: its pid, its output files, and ``wait``."""
+
+    def __init__(self, args: list[str], pid: int, stdout: Path, stderr: Path, finish):
+        self.args, self.pid, self.stdout, self.stderr = args, pid, stdout, stderr
+        self._finish = finish  # (timeout) -> (returncode, CPU seconds or None)
+
+    def wait(self, timeout: float = 600) -> tuple[subprocess.CompletedProcess, float | None]:
+        """Its result once it has exited (killed past ``timeout``: subprocess.TimeoutExpired), with its CPU seconds."""
+        returncode, cpu = self._finish(timeout)
+        # text=True of subprocess.run: the locale's encoding, universal newlines
+        stdout, stderr = (
+            path.read_text(encoding=locale.getpreferredencoding(False)) for path in (self.stdout, self.stderr)
+        )
+        command = [sys.executable, "-m", "pipelines", *self.args]
+        return subprocess.CompletedProcess(command, returncode, stdout, stderr), cpu
+
+    def running(self) -> bool:
+        return not _exited(self.pid)
+
+    def kill(self) -> None:
+        """SIGKILL, if it still runs (a test that gives up on it)."""
+        if self.running():
+            os.kill(self.pid, signal.SIGKILL)
+
+    def lines(self, timeout: float = 600):
+        """Its standard output line by line as it is written, until it exits."""
+        deadline = time.monotonic() + timeout
+        with open(self.stdout, encoding=locale.getpreferredencoding(False)) as handle:
+            partial = ""
+            while time.monotonic() < deadline:
+                partial += handle.readline()
+                if partial.endswith("\n"):
+                    yield partial
+                    partial = ""
+                elif _exited(self.pid):
+                    if rest := partial + handle.read():
+                        yield from rest.splitlines(keepends=True)
+                    return
+                else:
+                    time.sleep(0.05)
+
+
+def _exited(pid: int) -> bool:
+    """Whether ``pid`` no longer runs (a zombie, not yet reaped by its parent, counts as exited)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except OSError:
+        return True
 
 
 _ZYGOTE: list = []  # [Zygote or None] once tried
@@ -217,6 +310,17 @@ def pytest_collection_modifyitems(config, items):
 def pytest_sessionfinish(session, exitstatus):
     if _ZYGOTE and _ZYGOTE[0] is not None:
         _ZYGOTE[0].close()
+    if _RUN_FOLDER:
+        shutil.rmtree(_RUN_FOLDER[0], ignore_errors=True)
+
+
+_RUN_FOLDER: list[Path] = []  # where fresh interpreters' output files go, removed at the session's end
+
+
+def _run_folder() -> Path:
+    if not _RUN_FOLDER:
+        _RUN_FOLDER.append(Path(tempfile.mkdtemp(prefix="cli_runs_")))
+    return _RUN_FOLDER[0]
 
 
 def copy_curated(destination: Path) -> Path:

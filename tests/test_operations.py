@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
 import time
 
 import dagster as dg
@@ -13,7 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.definitions import BUILD_JOB, REFRESH_JOB, defs
-from tests.conftest import PROJECT_ROOT, copy_built, run_cli
+from tests.conftest import copy_built, run_cli, start_cli
 
 # builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
 pytestmark = pytest.mark.slow
@@ -93,30 +90,21 @@ def test_queries_during_a_run_see_the_old_or_the_new_warehouse_and_the_run_succe
 
     # A reader that keeps the published file open through the whole run must not make it fail or wait.
     held = duckdb.connect(str(warehouse), read_only=True)
-    env = {**os.environ, "PIPELINES_DAGSTER_EPHEMERAL": "1"}
-    env.pop("DAGSTER_HOME", None)
-    run = subprocess.Popen(
-        [sys.executable, "-m", "pipelines", "run", "--raw", str(raw), "--warehouse", str(warehouse)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    run = start_cli("run", "--raw", str(raw), "--warehouse", str(warehouse))
     seen = []
     try:
-        while run.poll() is None:
+        while run.running():
             seen.append(_query(warehouse))
             time.sleep(0.2)  # leave the run most of the CPU
-        output = run.communicate(timeout=600)[0]
+        finished, _ = run.wait(600)
+        output = finished.stdout + finished.stderr
         seen.append(_query(warehouse))
         held_count = held.execute("select count(*) from core.incidents").fetchone()[0]
     finally:
-        if run.poll() is None:
-            run.kill()
+        run.kill()
         held.close()
 
-    assert run.returncode == 0, output
+    assert finished.returncode == 0, output
     new = seen[-1]
     assert new[0] == old[0] + 1 and new[1] != old[1]
     assert len(seen) >= 3, "the run ended before the readers could query it"

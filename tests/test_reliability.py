@@ -4,16 +4,13 @@ renamed, replaced and deleted files are followed without loading anything twice.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 
-from tests.conftest import PROJECT_ROOT, copy_built, copy_curated, copy_warehouse, read_table, run_cli
+from tests.conftest import copy_built, copy_curated, copy_warehouse, read_table, run_cli, start_cli
 from tests.content_hash import file_sha256, table_hashes
 
 # builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
@@ -114,25 +111,20 @@ def test_a_rerun_on_unchanged_inputs_changes_no_table(states, tmp_path):
 
 def test_a_second_run_started_during_a_run_is_refused_and_nothing_is_damaged(states, tmp_path):
     warehouse = copy_warehouse(states["published_a"], tmp_path / "w")
-    env = {**os.environ}
-    env.pop("DAGSTER_HOME", None)
-    command = [sys.executable, "-m", "pipelines", "run", "--raw", str(states["raw_b"]), "--warehouse", str(warehouse)]
-    first = subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    first = start_cli("run", "--raw", str(states["raw_b"]), "--warehouse", str(warehouse))
     try:
-        for line in first.stdout:  # this line is printed once the first run holds the warehouse
+        for line in first.lines():  # this line is printed once the first run holds the warehouse
             if "raw file(s) new or changed" in line:
                 break
         second = run(states["raw_b"], warehouse)
-        rest, errors = first.communicate(timeout=600)
-    finally:
-        if first.poll() is None:
-            first.kill()
+        finished, _ = first.wait(600)
+    except BaseException:
+        first.kill()
+        raise
     assert second.returncode == 3
     assert f"warehouse {warehouse} is being built by pid {first.pid}" in second.stderr
     assert "Traceback" not in second.stderr
-    assert first.returncode == 0, rest + errors
+    assert finished.returncode == 0, finished.stdout + finished.stderr
     assert table_hashes(warehouse) == states["hashes_ref"]
 
 
