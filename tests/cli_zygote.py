@@ -113,9 +113,9 @@ def warm_lazy_imports() -> None:
     """Import here what every ``run`` imports only once it runs (about 320 modules, 1 s of CPU per run): the
     storages and migrations (sqlalchemy, alembic) of the Dagster instance it creates, the filesystem IO manager's
     upath and fsspec, the report's chart renderer, the statistics libraries the marts' fills import in every build
-    that has incidents (statsmodels, scipy.stats). A throwaway instance is created and disposed of for that; it
-    leaves no thread (``serve`` checks) and nothing a run reads. A module missing in another version of a library
-    only costs its import in the child."""
+    that has incidents (statsmodels, scipy.stats), and Splink with its SQL dialect for the record linkage. A
+    throwaway instance is created and disposed of for that; it leaves no thread (``serve`` checks) and nothing a
+    run reads. A module missing in another version of a library only costs its import in the child."""
     import importlib
 
     import dagster as dg
@@ -129,6 +129,12 @@ def warm_lazy_imports() -> None:
         "statsmodels.api",
         "statsmodels.stats.multitest",
         "scipy.stats",
+        # record linkage (pipelines/defs/linkage/matching.py), in every build that links incidents: about 0.25 s
+        "splink",
+        "splink.clustering",
+        "splink.comparison_level_library",
+        "sqlglot.dialects.duckdb",
+        "upath.core",
     ):
         try:
             importlib.import_module(name)
