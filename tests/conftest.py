@@ -74,7 +74,7 @@ def start_cli(*args: str, env: dict | None = None, file_size_limit: int | None =
     out, err = folder / "stdout", folder / "stderr"
     with open(out, "wb") as stdout, open(err, "wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pipelines", *args],
+            cli_command(args),
             stdout=stdout,
             stderr=stderr,
             env=full_env,
@@ -200,7 +200,7 @@ class Zygote:
         except queue.Empty:
             os.kill(pid, signal.SIGKILL)
             self._answer(request_id, 60)
-            raise subprocess.TimeoutExpired([sys.executable, "-m", "pipelines", *args], timeout) from None
+            raise subprocess.TimeoutExpired(cli_command(args), timeout) from None
         finally:
             if self.answers[request_id].empty():
                 self.answers.pop(request_id, None)
@@ -210,6 +210,11 @@ class Zygote:
         self.process.stdin.close()
         self.process.wait(timeout=30)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def cli_command(args) -> list[str]:
+    """``python -m pipelines ...`` as a fresh interpreter runs it (a forked run reports the same command)."""
+    return [sys.executable, "-m", "pipelines", *args]
 
 
 class StartedCli:
@@ -226,8 +231,7 @@ class StartedCli:
         stdout, stderr = (
             path.read_text(encoding=locale.getpreferredencoding(False)) for path in (self.stdout, self.stderr)
         )
-        command = [sys.executable, "-m", "pipelines", *self.args]
-        return subprocess.CompletedProcess(command, returncode, stdout, stderr), cpu
+        return subprocess.CompletedProcess(cli_command(self.args), returncode, stdout, stderr), cpu
 
     def running(self) -> bool:
         return not _exited(self.pid)

@@ -29,7 +29,7 @@ import dagster as dg
 import pytest
 
 from pipelines.defs.operations.planner import BUILD_TAG, INPUTS_TAG
-from tests.conftest import EPHEMERAL_ENV, PROJECT_ROOT, copy_curated, read_table, run_cli
+from tests.conftest import EPHEMERAL_ENV, PROJECT_ROOT, cli_command, copy_curated, read_table, run_cli
 
 # builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
 pytestmark = pytest.mark.slow
@@ -140,7 +140,7 @@ class Service:
         # A process started in the background by a script inherits SIGINT ignored: `pipelines dev` must stop anyway.
         preexec = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint else None
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pipelines", *args],
+            cli_command(args),
             env=env,
             cwd=cwd,
             stdout=handle,

@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from pipelines.definitions import BUILD_JOB, defs
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, cli_command
 
 # builds a warehouse through the CLI or starts Dagster: left out of the quick loop (pytest -m "not slow")
 pytestmark = pytest.mark.slow
@@ -67,9 +67,7 @@ def test_dagster_cli_validates_the_definitions():
 
 def test_help_of_every_command_says_what_it_does():
     for command in ([], ["run"], ["query"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "pipelines", *command, "--help"], capture_output=True, text=True, cwd=PROJECT_ROOT
-        )
+        result = subprocess.run(cli_command([*command, "--help"]), capture_output=True, text=True, cwd=PROJECT_ROOT)
         assert result.returncode == 0
         assert "--warehouse" in result.stdout or command == []
         assert len(result.stdout.splitlines()) > 3
